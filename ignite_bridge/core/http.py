@@ -1,0 +1,230 @@
+"""One base for every outbound HTTP client (SparkLayer, platform APIs).
+
+It gives each subclass, for free:
+
+* a connect and read timeout on every request (never a hang);
+* retries with capped exponential backoff and full jitter for what can recover (connection
+  errors, timeouts, and the statuses ``is_retryable_status`` names);
+* ``Retry-After`` in seconds or HTTP-date form; a wait longer than ``retry_after_ceiling`` is not
+  slept inside the request but raised as ``TransientError(retry_after=...)`` so a Celery task can
+  reschedule instead of holding a worker;
+* one structured log line per attempt (method, path, status, duration, attempt), never a header
+  or body, so secrets cannot leak into logs;
+* the mapping of failures to ``TransientError`` / ``PermanentError`` with a parsed problem.
+
+Subclasses override ``auth_headers``, ``parse_problem`` and ``is_retryable_status`` as needed.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import json
+import logging
+import random
+import time
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+import requests
+
+from ignite_bridge.core.errors import PermanentError, ProblemDetail, TransientError
+
+logger = logging.getLogger(__name__)
+
+USER_AGENT = "IgniteBridge/0.1 (+https://github.com/ignite-bridge/ignite-bridge)"
+
+RETRYABLE_STATUSES = frozenset({429, 500, 502, 503, 504})
+
+
+def parse_retry_after(value: str | None, *, now: Callable[[], float] = time.time) -> float | None:
+    """Seconds to wait from a ``Retry-After`` header (delta-seconds or HTTP-date), or None."""
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, when.timestamp() - now())
+
+
+def parse_json_problem(response: requests.Response) -> ProblemDetail:
+    """Parse an RFC 7807 body; tolerate empty or non-JSON bodies (some errors have none)."""
+    problem = ProblemDetail(status=response.status_code, title=response.reason or "")
+    try:
+        body = response.json()
+    except ValueError:
+        text = (response.text or "").strip()
+        if text:
+            problem.detail = text[:500]
+        return problem
+    if isinstance(body, Mapping):
+        problem.title = str(body.get("title") or problem.title)
+        problem.detail = str(body.get("detail") or body.get("message") or "")
+        problem.type = str(body.get("type") or problem.type)
+        problem.code = str(body.get("code") or "")
+        errors = body.get("errors")
+        if isinstance(errors, list):
+            problem.errors = [e if isinstance(e, dict) else {"message": str(e)} for e in errors]
+        if isinstance(body.get("status"), int):
+            problem.status = body["status"]
+    return problem
+
+
+class HttpClientBase:
+    """Timeouts, retries, error mapping and logging for one remote API."""
+
+    #: name used in log lines and error messages
+    service_name = "http"
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        connect_timeout: float = 5.0,
+        read_timeout: float = 30.0,
+        max_attempts: int = 5,
+        backoff_base: float = 0.5,
+        backoff_cap: float = 30.0,
+        retry_after_ceiling: float = 60.0,
+        session: requests.Session | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        user_agent: str = USER_AGENT,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.timeout = (connect_timeout, read_timeout)
+        self.max_attempts = max(1, max_attempts)
+        self.backoff_base = backoff_base
+        self.backoff_cap = backoff_cap
+        self.retry_after_ceiling = retry_after_ceiling
+        self.session = session or requests.Session()
+        self.sleep = sleep
+        self.user_agent = user_agent
+
+    # -- hooks -------------------------------------------------------------------------------
+
+    def auth_headers(self) -> dict[str, str]:
+        return {}
+
+    def default_headers(self) -> dict[str, str]:
+        return {"User-Agent": self.user_agent, "Accept": "application/json"}
+
+    def is_retryable_status(self, response: requests.Response) -> bool:
+        return response.status_code in RETRYABLE_STATUSES
+
+    def parse_problem(self, response: requests.Response) -> ProblemDetail:
+        return parse_json_problem(response)
+
+    def prepare_auth(self, kwargs: dict[str, Any]) -> None:
+        """Add auth to the request kwargs (headers, ``auth=``, params)."""
+
+    # -- machinery ---------------------------------------------------------------------------
+
+    def url_for(self, path: str) -> str:
+        if path.startswith(("http://", "https://")):
+            return path
+        return f"{self.base_url}/{path.lstrip('/')}"
+
+    def backoff(self, attempt: int) -> float:
+        """Full-jitter exponential backoff: uniform(0, min(cap, base * 2**(attempt-1)))."""
+        ceiling = min(self.backoff_cap, self.backoff_base * (2 ** (attempt - 1)))
+        return random.uniform(ceiling / 2, ceiling)  # noqa: S311 - jitter, not crypto
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        json_body: Any = None,
+        params: Mapping[str, Any] | None = None,
+        headers: Mapping[str, str] | None = None,
+        timeout: tuple[float, float] | None = None,
+        max_attempts: int | None = None,
+    ) -> requests.Response:
+        """Send one logical request, retrying what can recover. Returns a 2xx/3xx response."""
+        url = self.url_for(path)
+        attempts = max_attempts or self.max_attempts
+        log_path = urlsplit(url).path
+        attempt = 0
+        while True:
+            attempt += 1
+            kwargs: dict[str, Any] = {
+                "headers": {**self.default_headers(), **self.auth_headers(), **(headers or {})},
+                "params": dict(params) if params else None,
+                "timeout": timeout or self.timeout,
+            }
+            if json_body is not None:
+                kwargs["data"] = json.dumps(json_body, separators=(",", ":"), default=str)
+                kwargs["headers"]["Content-Type"] = "application/json"
+            self.prepare_auth(kwargs)
+            started = time.monotonic()
+            try:
+                response = self.session.request(method, url, **kwargs)
+            except (requests.ConnectionError, requests.Timeout) as exc:
+                duration = time.monotonic() - started
+                self._log(method, log_path, None, duration, attempt, error=type(exc).__name__)
+                if attempt >= attempts:
+                    raise TransientError(
+                        f"{self.service_name} {method} {log_path}: {type(exc).__name__}",
+                        method=method,
+                        url=log_path,
+                    ) from exc
+                self.sleep(self.backoff(attempt))
+                continue
+            duration = time.monotonic() - started
+            self._log(method, log_path, response.status_code, duration, attempt)
+            outcome = self.handle_response(response, attempt=attempt, attempts=attempts, method=method, path=log_path)
+            if outcome is None:
+                return response
+            # outcome is the number of seconds to wait before the next attempt
+            self.sleep(outcome)
+
+    def handle_response(
+        self, response: requests.Response, *, attempt: int, attempts: int, method: str, path: str
+    ) -> float | None:
+        """Return None for success, a delay to retry, or raise."""
+        if response.status_code < 400:
+            return None
+        problem = self.parse_problem(response)
+        message = f"{self.service_name} {method} {path}: {response.status_code} {problem.summary()}"
+        if self.is_retryable_status(response):
+            retry_after = parse_retry_after(response.headers.get("Retry-After"))
+            if retry_after is not None and retry_after > self.retry_after_ceiling:
+                raise TransientError(
+                    message, retry_after=retry_after, status=response.status_code, problem=problem, method=method, url=path
+                )
+            if attempt >= attempts:
+                raise TransientError(
+                    message, retry_after=retry_after, status=response.status_code, problem=problem, method=method, url=path
+                )
+            return retry_after if retry_after is not None else self.backoff(attempt)
+        raise PermanentError(message, status=response.status_code, problem=problem, method=method, url=path)
+
+    def _log(
+        self, method: str, path: str, status: int | None, duration: float, attempt: int, error: str = ""
+    ) -> None:
+        logger.info(
+            "%s request",
+            self.service_name,
+            extra={
+                "service": self.service_name,
+                "method": method,
+                "path": path,
+                "status": status,
+                "duration_ms": round(duration * 1000, 1),
+                "attempt": attempt,
+                "error": error,
+            },
+        )
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)

@@ -1,0 +1,215 @@
+"""The interface a platform team implements to plug a store platform into the bridge.
+
+An adapter instance is bound to one store (one connection): its URL and credentials. It never
+touches the database; the sync engine and the endpoints above it own all state. Every method that
+talks to the platform raises ``ignite_bridge.core.errors.TransientError`` for what may recover
+(timeouts, 5xx, 429) and ``PermanentError`` for what cannot (other 4xx). Customer-request methods
+raise ``PlatformRequestError`` subclasses the endpoints turn into documented answers.
+
+See ``platforms/README.md`` for a walk-through with the WooCommerce adapter.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Iterator, Mapping
+from datetime import datetime
+from typing import Any, ClassVar
+
+from platforms.types import (
+    AuthorizationResult,
+    DataType,
+    Page,
+    RegisteredWebhook,
+    SyncRecord,
+    WebhookDelivery,
+)
+
+
+class WebhookVerificationError(Exception):
+    """The delivery is not signed by the store (bad, missing or forged signature)."""
+
+
+class PlatformRequestError(Exception):
+    """Base for documented failures of customer-request operations."""
+
+    status = 400
+    code = "platform_error"
+
+    def __init__(self, message: str, *, code: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        if code:
+            self.code = code
+
+
+class CredentialInvalid(PlatformRequestError):
+    """Storefront credential is forged, expired or names an unknown customer (→ 401)."""
+
+    status = 401
+    code = "invalid_credential"
+
+
+class EmailAlreadyTaken(PlatformRequestError):
+    """→ 400 ``{"error_code": "email-already-taken"}``."""
+
+    code = "email-already-taken"
+
+
+class RecordNotFound(PlatformRequestError):
+    """→ 404."""
+
+    status = 404
+    code = "not_found"
+
+
+class PlatformAdapter(ABC):
+    """One store on one platform."""
+
+    #: registry key, e.g. "woocommerce"; also the ``{platform}`` in webhook URLs
+    name: ClassVar[str]
+    #: data types this platform can sync (a subset of ``DataType``)
+    data_types: ClassVar[tuple[DataType, ...]]
+
+    def __init__(
+        self,
+        *,
+        store_url: str,
+        credentials: Mapping[str, str],
+        allow_insecure_http: bool = False,
+        connect_timeout: float = 5.0,
+        read_timeout: float = 30.0,
+        max_attempts: int = 5,
+    ) -> None:
+        self.store_url = store_url.rstrip("/")
+        self.credentials = dict(credentials)
+        self.allow_insecure_http = allow_insecure_http
+        self.connect_timeout = connect_timeout
+        self.read_timeout = read_timeout
+        self.max_attempts = max_attempts
+
+    # -- credentials and the install flow ---------------------------------------------------
+
+    @classmethod
+    @abstractmethod
+    def credentials_from_extra_config(cls, extra_config: Mapping[str, Any]) -> dict[str, str]:
+        """Pick this platform's credentials out of the connect call's ``extra_config``.
+
+        Returns an empty dict when none were given (the install flow must run)."""
+
+    @abstractmethod
+    def check_credentials(self) -> None:
+        """One cheap authenticated call; raises ``PermanentError`` when the store refuses."""
+
+    @abstractmethod
+    def authorization_url(self, *, callback_url: str, return_url: str, state: str) -> str:
+        """Where to send the merchant to approve the app (``redirect_url`` of the connect call)."""
+
+    @abstractmethod
+    def parse_authorization_callback(self, body: bytes, headers: Mapping[str, str]) -> AuthorizationResult:
+        """Read the credentials the platform hands over; raises ``ValueError`` on a malformed body."""
+
+    # -- reading records ---------------------------------------------------------------------
+
+    @abstractmethod
+    def iter_pages(
+        self, data_type: DataType, *, cursor: str | None = None, modified_after: datetime | None = None
+    ) -> Iterator[Page]:
+        """Yield pages of validated, mapped records from ``cursor`` (None: the start).
+
+        Each page carries the cursor of the page after it, so a caller that stores it after
+        handling the page can resume exactly there. Memory use must not grow with store size."""
+
+    @abstractmethod
+    def fetch_record(self, data_type: DataType, record_id: str) -> SyncRecord | None:
+        """The record as the platform has it now, mapped; None when it no longer exists."""
+
+    @abstractmethod
+    def iter_record_ids(self, data_type: DataType) -> Iterator[str]:
+        """Every live record id of a type (cheap listing), for deletion reconciles."""
+
+    @abstractmethod
+    def price_lists(self) -> list[dict[str, Any]]:
+        """SparkLayer price-list payloads the products' pricing items refer to."""
+
+    # -- webhooks ------------------------------------------------------------------------------
+
+    @abstractmethod
+    def verify_webhook(self, body: bytes, headers: Mapping[str, str], secret: str) -> WebhookDelivery | None:
+        """Verify a delivery on its raw body. None for a ping/handshake that carries no event.
+
+        Raises ``WebhookVerificationError`` when the signature is missing or wrong."""
+
+    @abstractmethod
+    def register_webhooks(self, *, delivery_url: str, secret: str) -> list[RegisteredWebhook]:
+        """Create (or reuse) this bridge's webhooks on the store. Idempotent."""
+
+    @abstractmethod
+    def unregister_webhooks(self, *, delivery_url: str) -> int:
+        """Delete the webhooks pointing at ``delivery_url``; returns how many were removed."""
+
+    @abstractmethod
+    def repair_webhooks(self, *, delivery_url: str, secret: str) -> list[str]:
+        """Re-enable or re-create disabled/missing webhooks; returns the topics it had to fix."""
+
+    # -- customer requests (inline, short timeouts) -------------------------------------------
+
+    @abstractmethod
+    def verify_storefront_credential(self, credential: str, *, secret: str) -> str:
+        """The platform customer id the credential proves; raises ``CredentialInvalid``."""
+
+    @abstractmethod
+    def customer_upsert(self, data: Mapping[str, Any]) -> str:
+        """Create or update the customer with ``data["email"]``; returns its id."""
+
+    @abstractmethod
+    def sub_account_create(self, data: Mapping[str, Any]) -> str: ...
+
+    @abstractmethod
+    def sub_account_update(self, customer_id: str, data: Mapping[str, Any]) -> str: ...
+
+    @abstractmethod
+    def sub_account_delete(self, customer_id: str) -> None: ...
+
+    @abstractmethod
+    def address_create(self, customer_id: str, address: Mapping[str, Any]) -> dict[str, Any]: ...
+
+    @abstractmethod
+    def address_update(self, customer_id: str, address_id: str, address: Mapping[str, Any]) -> dict[str, Any]: ...
+
+    @abstractmethod
+    def address_delete(self, customer_id: str, address_id: str) -> None: ...
+
+    @abstractmethod
+    def checkout_calculate(self, data: Mapping[str, Any]) -> dict[str, Any]: ...
+
+    @abstractmethod
+    def checkout_complete(self, data: Mapping[str, Any]) -> dict[str, Any]:
+        """Must be idempotent on ``data["cart_id"]``: a retry returns the same order."""
+
+    @abstractmethod
+    def metafield_list(self) -> list[dict[str, str]]: ...
+
+    @abstractmethod
+    def metafield_enable(self, key: str) -> dict[str, str]: ...
+
+
+_REGISTRY: dict[str, type[PlatformAdapter]] = {}
+
+
+def register_platform(cls: type[PlatformAdapter]) -> type[PlatformAdapter]:
+    _REGISTRY[cls.name] = cls
+    return cls
+
+
+def platform_adapter_class(name: str) -> type[PlatformAdapter]:
+    """The adapter class registered under ``name``; ``KeyError`` when unknown."""
+    if not _REGISTRY:
+        import platforms.woocommerce.adapter  # noqa: F401  (registers itself)
+    return _REGISTRY[name]
+
+
+def platform_names() -> list[str]:
+    if not _REGISTRY:
+        import platforms.woocommerce.adapter  # noqa: F401
+    return sorted(_REGISTRY)

@@ -1,0 +1,118 @@
+"""Value types shared by every platform adapter and by the sync engine above them.
+
+Plain dataclasses: no Django models live in ``platforms/``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+
+class DataType(StrEnum):
+    """SparkLayer's sync data types (contract §1.3, §1.4)."""
+
+    PRODUCTS = "products"
+    CUSTOMERS = "customers"
+    PURCHASES = "purchases"
+    MERCHANT = "merchant"
+    CUSTOMER_GROUPS = "customer_groups"
+    STOCK = "stock"
+
+
+#: types a full sync can be triggered for (§1.3)
+TRIGGERABLE_DATA_TYPES = (
+    DataType.CUSTOMERS,
+    DataType.PRODUCTS,
+    DataType.PURCHASES,
+    DataType.MERCHANT,
+    DataType.CUSTOMER_GROUPS,
+)
+#: types SparkLayer may pull page by page (§1.4)
+PULLABLE_DATA_TYPES = (DataType.CUSTOMERS, DataType.PRODUCTS, DataType.PURCHASES, DataType.STOCK)
+
+
+class WebhookAction(StrEnum):
+    CREATED = "created"
+    UPDATED = "updated"
+    DELETED = "deleted"
+    RESTORED = "restored"
+
+
+@dataclass(frozen=True)
+class RecordIssue:
+    """Why one platform record (or part of it) cannot be synced. Becomes a ``SyncIssue``."""
+
+    external_id: str
+    code: str  # stable machine code, e.g. "variant_missing_sku"
+    message: str  # human sentence naming the record and the problem
+    platform_url: str = ""  # the record's admin page on the store
+    visible_id: str = ""  # what a merchant recognises (SKU, email, order number)
+
+
+@dataclass
+class SyncRecord:
+    """One platform record, validated and mapped to SparkLayer payloads.
+
+    ``payload`` is the SparkLayer body for the record's own endpoint (a Product with its variants,
+    a Customer v2, a Purchase, a list of settings), or None when the record cannot be pushed at
+    all (then ``issues`` says why). ``issues`` may be non-empty while ``payload`` is set: the
+    record is pushed without its bad parts (e.g. a variation without SKU is left out).
+
+    Products also carry the stock rows and pricing items of their SKUs, which SparkLayer takes
+    through batch endpoints. ``deleted`` marks a record the platform no longer has (trashed or
+    gone).
+    """
+
+    data_type: DataType
+    external_id: str
+    payload: dict[str, Any] | None
+    platform_url: str = ""
+    visible_id: str = ""
+    updated_at: datetime | None = None
+    stock: list[dict[str, Any]] = field(default_factory=list)
+    pricing: list[dict[str, Any]] = field(default_factory=list)
+    issues: list[RecordIssue] = field(default_factory=list)
+    deleted: bool = False
+
+
+@dataclass
+class Page:
+    """One page of platform records and the cursor that reads the page after it (None: done)."""
+
+    records: list[SyncRecord]
+    next_cursor: str | None
+    total_pages: int | None = None
+    total_records: int | None = None
+
+
+@dataclass(frozen=True)
+class WebhookDelivery:
+    """What a verified webhook says happened. ``dedupe_key`` identifies the exact delivery."""
+
+    data_type: DataType
+    record_id: str
+    action: WebhookAction
+    topic: str
+    dedupe_key: str
+    delivery_id: str = ""
+    occurred_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class AuthorizationResult:
+    """Credentials handed over by a platform's app-authorisation callback."""
+
+    state: str  # the one-time token we embedded when starting the flow
+    credentials: Mapping[str, str]
+
+
+@dataclass(frozen=True)
+class RegisteredWebhook:
+    id: str
+    topic: str
+    delivery_url: str
+    status: str = "active"
