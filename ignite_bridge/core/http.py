@@ -12,7 +12,10 @@ It gives each subclass, for free:
   or body, so secrets cannot leak into logs;
 * the mapping of failures to ``TransientError`` / ``PermanentError`` with a parsed problem.
 
-Subclasses override ``auth_headers``, ``parse_problem`` and ``is_retryable_status`` as needed.
+Subclasses override ``auth_headers``, ``parse_problem`` and ``is_retryable_status`` as needed. One call
+can also pass ``retry_statuses`` to ``request`` when the same status means different things on
+different endpoints (SparkLayer's 409 is a concurrent update to retry on pricing, but a permanent
+conflict on a customer upsert).
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ import json
 import logging
 import random
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
@@ -136,7 +139,7 @@ class HttpClientBase:
     def backoff(self, attempt: int) -> float:
         """Full-jitter exponential backoff: uniform(0, min(cap, base * 2**(attempt-1)))."""
         ceiling = min(self.backoff_cap, self.backoff_base * (2 ** (attempt - 1)))
-        return random.uniform(ceiling / 2, ceiling)  # noqa: S311 - jitter, not crypto
+        return random.uniform(ceiling / 2, ceiling)
 
     def request(
         self,
@@ -148,8 +151,13 @@ class HttpClientBase:
         headers: Mapping[str, str] | None = None,
         timeout: tuple[float, float] | None = None,
         max_attempts: int | None = None,
+        retry_statuses: Collection[int] | None = None,
     ) -> requests.Response:
-        """Send one logical request, retrying what can recover. Returns a 2xx/3xx response."""
+        """Send one logical request, retrying what can recover. Returns a 2xx/3xx response.
+
+        ``retry_statuses``, when given, replaces ``is_retryable_status`` for this call only: exactly
+        those error statuses are retried (connection errors and timeouts always are).
+        """
         url = self.url_for(path)
         attempts = max_attempts or self.max_attempts
         log_path = urlsplit(url).path
@@ -181,36 +189,60 @@ class HttpClientBase:
                 continue
             duration = time.monotonic() - started
             self._log(method, log_path, response.status_code, duration, attempt)
-            outcome = self.handle_response(response, attempt=attempt, attempts=attempts, method=method, path=log_path)
+            # The override is passed only when given, so subclasses overriding handle_response with
+            # the original signature keep working.
+            override: dict[str, Any] = {} if retry_statuses is None else {"retry_statuses": retry_statuses}
+            outcome = self.handle_response(
+                response, attempt=attempt, attempts=attempts, method=method, path=log_path, **override
+            )
             if outcome is None:
                 return response
             # outcome is the number of seconds to wait before the next attempt
             self.sleep(outcome)
 
     def handle_response(
-        self, response: requests.Response, *, attempt: int, attempts: int, method: str, path: str
+        self,
+        response: requests.Response,
+        *,
+        attempt: int,
+        attempts: int,
+        method: str,
+        path: str,
+        retry_statuses: Collection[int] | None = None,
     ) -> float | None:
         """Return None for success, a delay to retry, or raise."""
         if response.status_code < 400:
             return None
         problem = self.parse_problem(response)
         message = f"{self.service_name} {method} {path}: {response.status_code} {problem.summary()}"
-        if self.is_retryable_status(response):
+        if retry_statuses is not None:
+            retryable = response.status_code in retry_statuses
+        else:
+            retryable = self.is_retryable_status(response)
+        if retryable:
             retry_after = parse_retry_after(response.headers.get("Retry-After"))
             if retry_after is not None and retry_after > self.retry_after_ceiling:
                 raise TransientError(
-                    message, retry_after=retry_after, status=response.status_code, problem=problem, method=method, url=path
+                    message,
+                    retry_after=retry_after,
+                    status=response.status_code,
+                    problem=problem,
+                    method=method,
+                    url=path,
                 )
             if attempt >= attempts:
                 raise TransientError(
-                    message, retry_after=retry_after, status=response.status_code, problem=problem, method=method, url=path
+                    message,
+                    retry_after=retry_after,
+                    status=response.status_code,
+                    problem=problem,
+                    method=method,
+                    url=path,
                 )
             return retry_after if retry_after is not None else self.backoff(attempt)
         raise PermanentError(message, status=response.status_code, problem=problem, method=method, url=path)
 
-    def _log(
-        self, method: str, path: str, status: int | None, duration: float, attempt: int, error: str = ""
-    ) -> None:
+    def _log(self, method: str, path: str, status: int | None, duration: float, attempt: int, error: str = "") -> None:
         logger.info(
             "%s request",
             self.service_name,

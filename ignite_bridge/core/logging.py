@@ -1,0 +1,84 @@
+"""Structured logging that never prints a secret.
+
+Every record goes through structlog's ``ProcessorFormatter`` (JSON in production, key=value on a
+console), so the ``extra={...}`` fields of a log call become fields of the line. A redaction step
+masks any field whose name says it holds a secret, wherever it sits, before rendering.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import MutableMapping
+from typing import Any
+
+import structlog
+
+SECRET_FIELD = re.compile(r"(secret|token|password|passwd|authorization|api_key|consumer_key|credential|cookie)", re.I)
+REDACTED = "***"
+
+
+def redact(value: Any) -> Any:
+    """Mask values under secret-looking keys, recursively."""
+    if isinstance(value, dict):
+        return {k: (REDACTED if SECRET_FIELD.search(str(k)) else redact(v)) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [redact(v) for v in value]
+    return value
+
+
+def redact_processor(_logger: Any, _name: str, event_dict: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
+    for key in list(event_dict):
+        if key != "event" and SECRET_FIELD.search(key):
+            event_dict[key] = REDACTED
+        else:
+            event_dict[key] = redact(event_dict[key])
+    return event_dict
+
+
+_STANDARD_ATTRS = frozenset(
+    vars(__import__("logging").LogRecord("", 0, "", 0, "", None, None)).keys() | {"message", "asctime"}
+)
+
+
+def extra_fields_processor(_logger: Any, _name: str, event_dict: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
+    """Lift ``extra={...}`` attributes of a stdlib LogRecord into the event dict."""
+    record = event_dict.get("_record")
+    if record is not None:
+        for key, value in vars(record).items():
+            if key not in _STANDARD_ATTRS and not key.startswith("_") and key not in event_dict:
+                event_dict[key] = value
+    return event_dict
+
+
+def build_logging(*, level: str = "INFO", fmt: str = "console") -> dict[str, Any]:
+    renderer: Any = (
+        structlog.processors.JSONRenderer() if fmt == "json" else structlog.dev.ConsoleRenderer(colors=False)
+    )
+    pre_chain = [
+        structlog.stdlib.add_log_level,
+        structlog.stdlib.add_logger_name,
+        structlog.processors.TimeStamper(fmt="iso", utc=True),
+    ]
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {
+            "structured": {
+                "()": structlog.stdlib.ProcessorFormatter,
+                "processors": [
+                    extra_fields_processor,
+                    structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+                    redact_processor,
+                    renderer,
+                ],
+                "foreign_pre_chain": pre_chain,
+            }
+        },
+        "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "structured"}},
+        "root": {"handlers": ["console"], "level": level},
+        "loggers": {
+            "django.db.backends": {"level": "WARNING"},
+            "urllib3": {"level": "WARNING"},
+            "celery": {"level": level},
+        },
+    }

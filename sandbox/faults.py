@@ -1,0 +1,94 @@
+"""Fault injection shared by the sandboxes: deterministic with a seed, set at start or over HTTP.
+
+A sandbox calls ``FaultInjector.before_request(path)`` at the top of every API request (not on
+its ``/_sandbox/`` control routes). The injector may sleep (latency), hang, or return the fault
+to answer instead of the real handler:
+
+* ``("status", 500, headers)`` / ``("status", 429, {"Retry-After": "2"})`` / ``("status", 409, {})``
+* ``("drop", 0, {})``: close the connection without an answer.
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+from dataclasses import asdict, dataclass, fields
+from typing import Any
+
+Fault = tuple[str, int, dict[str, str]]
+
+
+@dataclass
+class FaultConfig:
+    error_500_rate: float = 0.0
+    error_429_rate: float = 0.0
+    retry_after: str = "1"  # seconds, or an HTTP-date
+    error_409_rate: float = 0.0
+    latency_ms: float = 0.0
+    hang_seconds: float = 0.0  # > 0: every matching request sleeps this long before answering
+    drop_rate: float = 0.0  # share of requests whose connection is closed with no answer
+    down: bool = False  # every matching request answers 503
+    path_prefix: str = ""  # only requests whose path starts with this are affected
+    seed: int = 0
+
+    @classmethod
+    def from_mapping(cls, data: dict[str, Any]) -> FaultConfig:
+        known = {f.name: f.type for f in fields(cls)}
+        unknown = set(data) - set(known)
+        if unknown:
+            raise ValueError(f"unknown fault settings: {', '.join(sorted(unknown))}")
+        config = cls()
+        for key, value in data.items():
+            current = getattr(config, key)
+            if isinstance(current, bool):
+                setattr(config, key, bool(value))
+            elif isinstance(current, float):
+                setattr(config, key, float(value))
+            elif isinstance(current, int):
+                setattr(config, key, int(value))
+            else:
+                setattr(config, key, str(value))
+        return config
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+class FaultInjector:
+    """Thread-safe, seeded decisions about which request fails and how."""
+
+    def __init__(self, config: FaultConfig | None = None) -> None:
+        self._lock = threading.Lock()
+        self.configure(config or FaultConfig())
+
+    def configure(self, config: FaultConfig) -> None:
+        with self._lock:
+            self.config = config
+            self._random = random.Random(config.seed)
+
+    def before_request(self, path: str) -> Fault | None:
+        with self._lock:
+            config = self.config
+            if config.path_prefix and not path.startswith(config.path_prefix):
+                return None
+            roll = self._random.random()
+        if config.latency_ms:
+            time.sleep(config.latency_ms / 1000)
+        if config.hang_seconds:
+            time.sleep(config.hang_seconds)
+        if config.down:
+            return ("status", 503, {})
+        threshold = config.drop_rate
+        if roll < threshold:
+            return ("drop", 0, {})
+        threshold += config.error_500_rate
+        if roll < threshold:
+            return ("status", 500, {})
+        threshold += config.error_429_rate
+        if roll < threshold:
+            return ("status", 429, {"Retry-After": config.retry_after})
+        threshold += config.error_409_rate
+        if roll < threshold:
+            return ("status", 409, {})
+        return None

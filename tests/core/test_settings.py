@@ -1,0 +1,54 @@
+"""Production settings refuse to start without their secrets; the embedded default needs nothing."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+PRODUCTION_ENV = {
+    "SECRET_KEY": "x" * 50,
+    "IGNITE_API_TOKENS": "token-one,token-two",
+    "FIELD_ENCRYPTION_KEYS": "dGVzdC1rZXktYS10ZXN0LWtleS1hLXRlc3Qta2V5LWE=",
+    "IGNITE_PUBLIC_URL": "https://bridge.example.com",
+    "DATABASE_URL": "postgres://u@127.0.0.1:5432/db",
+    "CELERY_BROKER_URL": "redis://127.0.0.1:6379/0",
+}
+
+PRINT_SETTINGS = (
+    "import django, json; django.setup(); from django.conf import settings as s; "
+    "print(json.dumps({'engine': s.DATABASES['default']['ENGINE'], 'broker': s.CELERY_BROKER_URL, "
+    "'tokens': s.IGNITE_API_TOKENS}))"
+)
+
+
+def run_settings(module: str, env: dict[str, str], tmp_path: Path) -> subprocess.CompletedProcess[str]:
+    clean = {k: v for k, v in os.environ.items() if k not in PRODUCTION_ENV and k != "CACHE_URL"}
+    clean.update(env, DJANGO_SETTINGS_MODULE=module, IGNITE_VAR_DIR=str(tmp_path))
+    return subprocess.run(
+        [sys.executable, "-c", PRINT_SETTINGS], cwd=ROOT, env=clean, capture_output=True, text=True, timeout=60
+    )
+
+
+@pytest.mark.parametrize("missing", sorted(PRODUCTION_ENV))
+def test_production_without_a_secret_fails_naming_it(missing, tmp_path):
+    env = {k: v for k, v in PRODUCTION_ENV.items() if k != missing}
+    result = run_settings("ignite_bridge.settings.production", env, tmp_path)
+    assert result.returncode != 0
+    assert f"Set the {missing} environment variable" in result.stderr
+
+
+def test_production_with_every_secret_starts(tmp_path):
+    result = run_settings("ignite_bridge.settings.production", PRODUCTION_ENV, tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert '"tokens": ["token-one", "token-two"]' in result.stdout
+
+
+def test_embedded_default_is_sqlite_and_a_serverless_broker(tmp_path):
+    result = run_settings("ignite_bridge.settings.local", {}, tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert '"engine": "django.db.backends.sqlite3"' in result.stdout
+    assert '"broker": "filesystem://"' in result.stdout
