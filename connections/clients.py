@@ -1,0 +1,81 @@
+"""Build the outbound clients of one connection: its SparkLayer client and its platform adapter.
+
+Everything that talks to SparkLayer or to a store on behalf of a connection gets its client here,
+so timeouts, the shared token cache and the insecure-HTTP allowance are decided in one place.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.core.cache import caches
+
+from connections.models import Connection
+from platforms.base import PlatformAdapter, platform_adapter_class
+from sparklayer.client import SparkLayerClient
+
+
+def sparklayer_base_url(site_env: str) -> str:
+    return settings.SPARKLAYER_URL_LIVE if site_env == "live" else settings.SPARKLAYER_URL_TEST
+
+
+def host_is_explicitly_allowed(url: str) -> bool:
+    """True for store hosts the deployment allows although loopback/private/plain HTTP (sandbox, tests)."""
+    host = (urlsplit(url).hostname or "").lower()
+    allowed = {h.strip().lower() for h in settings.IGNITE_ALLOWED_PLATFORM_HOSTS if h.strip()}
+    return bool(host) and host in allowed
+
+
+def sparklayer_client_for(
+    *, site_env: str, site_id: str, client_id: str, client_secret: str, batch_size: int = 100
+) -> SparkLayerClient:
+    return SparkLayerClient(
+        sparklayer_base_url(site_env),
+        site_id,
+        client_id,
+        client_secret,
+        token_store=caches["default"],
+        batch_size=batch_size,
+        connect_timeout=settings.SPARKLAYER_CONNECT_TIMEOUT,
+        read_timeout=settings.SPARKLAYER_READ_TIMEOUT,
+        retry_after_ceiling=settings.SPARKLAYER_RETRY_AFTER_CEILING,
+    )
+
+
+def connection_sparklayer_client(connection: Connection) -> SparkLayerClient:
+    return sparklayer_client_for(
+        site_env=connection.site_env,
+        site_id=connection.site_id,
+        client_id=connection.spark_client_id,
+        client_secret=connection.spark_client_secret,
+        batch_size=connection.batch_size,
+    )
+
+
+def platform_adapter_for(
+    *, platform: str, store_url: str, credentials: dict[str, str], inline: bool = False
+) -> PlatformAdapter:
+    """An adapter for a store; ``inline`` picks the short timeouts of calls a shopper waits for."""
+    adapter_class = platform_adapter_class(platform)
+    if inline:
+        connect, read, attempts = settings.PLATFORM_INLINE_CONNECT_TIMEOUT, settings.PLATFORM_INLINE_READ_TIMEOUT, 1
+    else:
+        connect, read, attempts = settings.PLATFORM_CONNECT_TIMEOUT, settings.PLATFORM_READ_TIMEOUT, 5
+    return adapter_class(
+        store_url=store_url,
+        credentials=credentials,
+        allow_insecure_http=host_is_explicitly_allowed(store_url),
+        connect_timeout=connect,
+        read_timeout=read,
+        max_attempts=attempts,
+    )
+
+
+def connection_platform_adapter(connection: Connection, *, inline: bool = False) -> PlatformAdapter:
+    return platform_adapter_for(
+        platform=connection.platform,
+        store_url=connection.store_url,
+        credentials=dict(connection.platform_credentials or {}),
+        inline=inline,
+    )

@@ -1,0 +1,1 @@
+"""Operator console for syncs: one module per model family, registered on import."""

@@ -1,0 +1,5 @@
+"""Celery tasks of the sync app (thin: ids in, one service call).
+
+Each submodule registers its tasks under explicit ``sync.tasks.<name>`` names, which the queue
+routes in ``ignite_bridge/celery.py`` match; import every submodule here so autodiscovery finds them.
+"""
