@@ -24,6 +24,8 @@ INSTALLED_APPS = [
     "connections",
     "sync",
     "endpoints",
+    # management commands only (sandbox_sparklayer, sandbox_woocommerce, demo); no models, nothing imports it
+    "sandbox",
 ]
 
 MIDDLEWARE = [
