@@ -1,0 +1,63 @@
+"""Shared test helpers for the SparkLayer client: constants, a sleep recorder, a Redis token store."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import redis
+
+BASE = "https://sparklayer.test"
+TOKEN_URL = f"{BASE}/api/auth/token"
+SECRET = "s3cr3t-client-secret-value"
+REDIS_URL = "redis://127.0.0.1:6379/15"
+
+
+class SleepRecorder:
+    """Stands in for ``time.sleep`` so retry tests run instantly and can assert the waits."""
+
+    def __init__(self) -> None:
+        self.calls: list[float] = []
+
+    def __call__(self, seconds: float) -> None:
+        self.calls.append(seconds)
+
+
+class RedisTokenStore:
+    """A ``TokenStore`` on redis-py, shared by processes like Django's Redis cache is in production.
+
+    Keys are prefixed so a test can delete exactly what it wrote from the shared db 15.
+    """
+
+    def __init__(self, url: str = REDIS_URL, prefix: str = "ignite-test:") -> None:
+        self.url = url
+        self.prefix = prefix
+        self.redis = redis.Redis.from_url(url, decode_responses=True)
+
+    def _key(self, key: str) -> str:
+        return f"{self.prefix}{key}"
+
+    @staticmethod
+    def _ms(timeout: float | None) -> int | None:
+        return None if timeout is None else max(1, int(timeout * 1000))
+
+    def get(self, key: str, default: Any = None) -> Any:
+        value = self.redis.get(self._key(key))
+        return default if value is None else value
+
+    def set(self, key: str, value: Any, timeout: float | None = None) -> None:
+        self.redis.set(self._key(key), value, px=self._ms(timeout))
+
+    def add(self, key: str, value: Any, timeout: float | None = None) -> bool:
+        return bool(self.redis.set(self._key(key), value, px=self._ms(timeout), nx=True))
+
+    def delete(self, key: str) -> bool:
+        return bool(self.redis.delete(self._key(key)))
+
+    def ttl(self, key: str) -> int:
+        ttl: Any = self.redis.ttl(self._key(key))
+        return int(ttl)
+
+    def flush(self) -> None:
+        keys = list(self.redis.scan_iter(f"{self.prefix}*"))
+        if keys:
+            self.redis.delete(*keys)
