@@ -1,7 +1,7 @@
 """Serve a sandbox WSGI app over real HTTP on loopback, in a background thread or in the foreground.
 
 Both sandboxes are plain WSGI apps holding their state in memory, so they must run in exactly one
-process; werkzeug's threaded server gives HTTP/1.1 keep-alive and one thread per connection.
+process; werkzeug's threaded server (one thread per connection, no keep-alive) is enough for tests; ``serve_forever_keepalive`` (gunicorn, one process, many threads) is for load.
 """
 
 from __future__ import annotations
@@ -50,3 +50,29 @@ class SandboxServer:
 
 def serve_in_thread(app: WSGIApp, host: str = "127.0.0.1", port: int = 0) -> SandboxServer:
     return SandboxServer(app, host, port).start()
+
+
+def serve_forever_keepalive(app: WSGIApp, host: str = "127.0.0.1", port: int = 8801, threads: int = 16) -> None:
+    """Serve in the foreground with gunicorn: one process (the state lives in it), many threads,
+    HTTP/1.1 keep-alive. werkzeug's server closes every connection, which caps a sandbox at a few
+    hundred requests a second; benchmarks and the demo need more."""
+    from gunicorn.app.base import BaseApplication
+
+    class _Sandbox(BaseApplication):  # type: ignore[misc]
+        def load_config(self) -> None:
+            for key, value in {
+                "bind": f"{host}:{port}",
+                "workers": 1,
+                "worker_class": "gthread",
+                "threads": threads,
+                "keepalive": 30,
+                "timeout": 120,
+                "accesslog": None,
+                "loglevel": "warning",
+            }.items():
+                self.cfg.set(key, value)
+
+        def load(self) -> WSGIApp:
+            return app
+
+    _Sandbox().run()
