@@ -1,7 +1,8 @@
 """Serve a sandbox WSGI app over real HTTP on loopback, in a background thread or in the foreground.
 
 Both sandboxes are plain WSGI apps holding their state in memory, so they must run in exactly one
-process; werkzeug's threaded server (one thread per connection, no keep-alive) is enough for tests; ``serve_forever_keepalive`` (gunicorn, one process, many threads) is for load.
+process. werkzeug's threaded server (one thread per connection, no keep-alive) is enough for tests;
+``serve_forever_keepalive`` (gunicorn, one process, many threads, keep-alive) is for load.
 """
 
 from __future__ import annotations
