@@ -53,10 +53,28 @@ def serve_in_thread(app: WSGIApp, host: str = "127.0.0.1", port: int = 0) -> San
     return SandboxServer(app, host, port).start()
 
 
-def serve_forever_keepalive(app: WSGIApp, host: str = "127.0.0.1", port: int = 8801, threads: int = 16) -> None:
+def free_port(host: str = "127.0.0.1", port: int = 0) -> int:
+    """``port`` itself, or a free one when it is 0 (so the URL can be printed before serving)."""
+    if port:
+        return port
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind((host, 0))
+        return int(probe.getsockname()[1])
+
+
+def serve_forever_keepalive(
+    app_factory: Callable[[], WSGIApp],
+    host: str = "127.0.0.1",
+    port: int = 8801,
+    threads: int = 16,
+    on_ready: Callable[[], None] | None = None,
+) -> None:
     """Serve in the foreground with gunicorn: one process (the state lives in it), many threads,
     HTTP/1.1 keep-alive. werkzeug's server closes every connection, which caps a sandbox at a few
-    hundred requests a second; benchmarks and the demo need more."""
+    hundred requests a second; benchmarks and the demo need more. The app is built by
+    ``app_factory`` inside the worker process, so threads it starts survive gunicorn's fork."""
     from gunicorn.app.base import BaseApplication
 
     class _Sandbox(BaseApplication):  # type: ignore[misc]
@@ -70,10 +88,11 @@ def serve_forever_keepalive(app: WSGIApp, host: str = "127.0.0.1", port: int = 8
                 "timeout": 120,
                 "accesslog": None,
                 "loglevel": "warning",
+                "when_ready": lambda _server: on_ready() if on_ready else None,
             }.items():
                 self.cfg.set(key, value)
 
         def load(self) -> WSGIApp:
-            return app
+            return app_factory()
 
     _Sandbox().run()

@@ -6,7 +6,7 @@ import argparse
 import sys
 
 from sandbox.faults import FaultConfig
-from sandbox.server import SandboxServer, serve_forever_keepalive
+from sandbox.server import SandboxServer, free_port, serve_forever_keepalive
 from sandbox.sparklayer.app import SparkLayerSandbox
 
 
@@ -46,11 +46,19 @@ def main(argv: list[str] | None = None) -> None:
     app = SparkLayerSandbox(
         token_lifetime=args.token_lifetime, faults=faults, max_sync_log_errors=args.max_sync_log_errors
     )
-    print(f"SparkLayer sandbox listening on http://{args.host}:{args.port}", flush=True)
     if args.threads:
-        serve_forever_keepalive(app, args.host, args.port, threads=args.threads)
+        port = free_port(args.host, args.port)
+        url = f"http://{args.host}:{port}"
+        serve_forever_keepalive(
+            lambda: app,
+            args.host,
+            port,
+            threads=args.threads,
+            on_ready=lambda: print(f"SparkLayer sandbox listening on {url}", flush=True),
+        )
         return
     server = SandboxServer(app, args.host, args.port)
+    print(f"SparkLayer sandbox listening on {server.url}", flush=True)
     try:
         server.serve_forever()
     except KeyboardInterrupt:
