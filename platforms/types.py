@@ -58,9 +58,11 @@ class SyncRecord:
     """One platform record, validated and mapped to SparkLayer payloads.
 
     ``payload`` is the SparkLayer body for the record's own endpoint (a Product with its variants,
-    a Customer v2, a Purchase, a list of settings), or None when the record cannot be pushed at
-    all (then ``issues`` says why). ``issues`` may be non-empty while ``payload`` is set: the
-    record is pushed without its bad parts (e.g. a variation without SKU is left out).
+    a Customer v2, a Purchase, ``{"settings": [{key, value}]}`` for the merchant record (its
+    ``payload["settings"]`` is the body of ``PATCH /api/v1/settings``), a stock row for the stock
+    view), or None when the record cannot be pushed at all (then ``issues`` says why). ``issues``
+    may be non-empty while ``payload`` is set: the record is pushed without its bad parts (e.g. a
+    variation without SKU is left out).
 
     Products also carry the stock rows and pricing items of their SKUs, which SparkLayer takes
     through batch endpoints. ``deleted`` marks a record the platform no longer has (trashed or

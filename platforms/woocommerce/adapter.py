@@ -1,0 +1,305 @@
+"""The WooCommerce platform adapter: one store, read through REST ``wc/v3``, mapped for SparkLayer.
+
+Reading is page by page (``per_page=100``, ordered by id ascending so new records land at the end
+and a resumed run does not miss earlier ones), with an opaque cursor the sync engine stores after
+each page. Variable products need one extra call each for their variations; those run on a small
+thread pool so a page of 100 variable products does not take 100 sequential round trips.
+
+WooCommerce has no customer groups of its own, so ``customer_groups`` is not among the data types.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator, Mapping, MutableMapping
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
+from typing import Any, ClassVar
+
+import requests
+
+from ignite_bridge.core.errors import AuthenticationError, PermanentError
+from platforms.base import PlatformAdapter, register_platform
+from platforms.types import AuthorizationResult, DataType, Page, RegisteredWebhook, SyncRecord, WebhookDelivery
+from platforms.woocommerce import install, webhooks
+from platforms.woocommerce.client import WooCommerceClient, ensure_store_url, gmt_param
+from platforms.woocommerce.cursor import ListingCursor
+from platforms.woocommerce.customer_requests import WooCommerceCustomerRequestsMixin
+from platforms.woocommerce.mapping import (
+    StoreSettings,
+    is_syncable_order,
+    map_customer,
+    map_merchant,
+    map_order,
+    map_product,
+    option_values,
+    parse_gmt,
+    price_list_payloads,
+    store_settings_from_options,
+)
+
+#: the settings groups holding the options the mapping needs
+SETTINGS_GROUPS = ("general", "products", "tax")
+ORDERED_BY_ID = {"orderby": "id", "order": "asc"}
+
+
+@register_platform
+class WooCommerceAdapter(WooCommerceCustomerRequestsMixin, PlatformAdapter):
+    name: ClassVar[str] = "woocommerce"
+    data_types: ClassVar[tuple[DataType, ...]] = (
+        DataType.PRODUCTS,
+        DataType.CUSTOMERS,
+        DataType.PURCHASES,
+        DataType.MERCHANT,
+        DataType.STOCK,
+    )
+
+    def __init__(
+        self,
+        *,
+        store_url: str,
+        credentials: Mapping[str, str],
+        allow_insecure_http: bool = False,
+        connect_timeout: float = 5.0,
+        read_timeout: float = 30.0,
+        max_attempts: int = 5,
+        variation_workers: int = 4,
+        session: requests.Session | None = None,
+        sleep: Callable[[float], None] | None = None,
+        app_name: str = install.APP_NAME,
+    ) -> None:
+        super().__init__(
+            store_url=store_url,
+            credentials=credentials,
+            allow_insecure_http=allow_insecure_http,
+            connect_timeout=connect_timeout,
+            read_timeout=read_timeout,
+            max_attempts=max_attempts,
+        )
+        self.variation_workers = max(1, variation_workers)
+        self.app_name = app_name
+        self._session = session
+        self._sleep = sleep
+        self._client: WooCommerceClient | None = None
+        self._settings: StoreSettings | None = None
+        self._lock = threading.Lock()
+
+    # -- plumbing ---------------------------------------------------------------------------------
+
+    @property
+    def client(self) -> WooCommerceClient:
+        """Built on first use so an adapter without keys can still run the install flow."""
+        if self._client is None:
+            key, secret = self.credentials.get("consumer_key"), self.credentials.get("consumer_secret")
+            if not key or not secret:
+                raise AuthenticationError("WooCommerce API keys are missing: connect the store first")
+            extra: dict[str, Any] = {"session": self._session}
+            if self._sleep is not None:
+                extra["sleep"] = self._sleep
+            self._client = WooCommerceClient(
+                self.store_url,
+                consumer_key=key,
+                consumer_secret=secret,
+                allow_insecure_http=self.allow_insecure_http,
+                connect_timeout=self.connect_timeout,
+                read_timeout=self.read_timeout,
+                max_attempts=self.max_attempts,
+                **extra,
+            )
+        return self._client
+
+    def store_settings(self) -> StoreSettings:
+        """Currency, weight unit and tax mode, read once per adapter instance (3 cheap calls)."""
+        with self._lock:
+            if self._settings is None:
+                options: dict[str, Any] = {}
+                for group in SETTINGS_GROUPS:
+                    found = self.client.get_or_none(f"settings/{group}")
+                    options.update(option_values(found or []))
+                self._settings = store_settings_from_options(options)
+            return self._settings
+
+    # -- credentials and the install flow -------------------------------------------------------
+
+    @classmethod
+    def credentials_from_extra_config(cls, extra_config: Mapping[str, Any]) -> dict[str, str]:
+        return install.credentials_from_extra_config(extra_config)
+
+    def check_credentials(self) -> None:
+        """``GET /settings/general``: needs ``manage_woocommerce``, like everything the bridge does."""
+        self.client.get_json("settings/general")
+
+    def authorization_url(self, *, callback_url: str, return_url: str, state: str) -> str:
+        store = ensure_store_url(self.store_url, allow_insecure_http=self.allow_insecure_http)
+        return install.authorization_url(
+            store, callback_url=callback_url, return_url=return_url, state=state, app_name=self.app_name
+        )
+
+    def parse_authorization_callback(self, body: bytes, headers: Mapping[str, str]) -> AuthorizationResult:
+        return install.parse_authorization_callback(body)
+
+    # -- reading records ---------------------------------------------------------------------------
+
+    def iter_pages(
+        self, data_type: DataType, *, cursor: str | None = None, modified_after: datetime | None = None
+    ) -> Iterator[Page]:
+        """Pages from ``cursor``; a cursor carries its own filter, so ``modified_after`` only starts a run.
+
+        Duplicate SKUs are detected across the pages of one call (the SKU map lives as long as
+        this generator); a run resumed from a cursor starts a fresh map.
+        """
+        self._require(data_type)
+        if data_type == DataType.MERCHANT:
+            yield Page(
+                records=[map_merchant(self.store_settings(), store_url=self.store_url)],
+                next_cursor=None,
+                total_pages=1,
+                total_records=1,
+            )
+            return
+        state: ListingCursor | None = (
+            ListingCursor.parse(cursor)
+            if cursor
+            else ListingCursor.start(data_type, gmt_param(modified_after) if modified_after else None)
+        )
+        seen_skus: dict[str, str] = {}
+        while state is not None:
+            page, state = self._read_page(data_type, state, seen_skus)
+            yield page
+
+    def _read_page(
+        self, data_type: DataType, state: ListingCursor, seen_skus: MutableMapping[str, str]
+    ) -> tuple[Page, ListingCursor | None]:
+        path, params = self._listing(data_type, state)
+        listing = self.client.list_page(path, page=state.page, params=params)
+        if data_type in (DataType.PRODUCTS, DataType.STOCK):
+            records = self._map_products(listing.items, seen_skus)
+            if data_type == DataType.STOCK:
+                records = [stock for record in records for stock in stock_records(record)]
+        elif data_type == DataType.CUSTOMERS:
+            records = [map_customer(item, store_url=self.store_url) for item in listing.items]
+            after = parse_gmt(state.modified_after)
+            if after is not None:  # customers have no modified filter: filter here
+                records = [r for r in records if r.updated_at is None or r.updated_at > after]
+        else:
+            records = [map_order(o, store_url=self.store_url) for o in listing.items if is_syncable_order(o)]
+        following = state.next_page() if listing.has_next and listing.items else state.next_phase(data_type)
+        page = Page(
+            records=records,
+            next_cursor=following.serialize() if following else None,
+            total_pages=listing.total_pages,
+            total_records=listing.total_records,
+        )
+        return page, following
+
+    def _listing(self, data_type: DataType, state: ListingCursor) -> tuple[str, dict[str, Any]]:
+        params: dict[str, Any] = dict(ORDERED_BY_ID)
+        if data_type == DataType.CUSTOMERS:
+            return "customers", {**params, "role": "all"}
+        if state.modified_after:
+            params.update({"modified_after": state.modified_after, "dates_are_gmt": "true"})
+        if data_type == DataType.PURCHASES:
+            return "orders", params
+        params["status"] = state.status or "any"
+        return "products", params
+
+    def _map_products(self, products: list[dict[str, Any]], seen_skus: MutableMapping[str, str]) -> list[SyncRecord]:
+        """Fetch the variations of the page's variable products concurrently, then map in id order."""
+        variable_ids = [p["id"] for p in products if p.get("type") == "variable"]
+        variations: dict[Any, list[dict[str, Any]]] = {}
+        if variable_ids:
+            with ThreadPoolExecutor(max_workers=min(self.variation_workers, len(variable_ids))) as pool:
+                for product_id, found in zip(variable_ids, pool.map(self._variations, variable_ids), strict=True):
+                    variations[product_id] = found
+        settings = self.store_settings()
+        return [
+            map_product(
+                product,
+                variations.get(product["id"], []),
+                settings=settings,
+                store_url=self.store_url,
+                seen_skus=seen_skus,
+            )
+            for product in products
+        ]
+
+    def _variations(self, product_id: Any) -> list[dict[str, Any]]:
+        try:
+            return list(self.client.iter_list(f"products/{product_id}/variations", params=ORDERED_BY_ID))
+        except PermanentError as exc:
+            if exc.status == 404:  # deleted since the page was read: nothing to map
+                return []
+            raise
+
+    def fetch_record(self, data_type: DataType, record_id: str) -> SyncRecord | None:
+        self._require(data_type)
+        if data_type == DataType.MERCHANT:
+            return map_merchant(self.store_settings(), store_url=self.store_url)
+        if data_type == DataType.PRODUCTS:
+            product = self.client.get_or_none(f"products/{record_id}")
+            if product is not None and product.get("type") == "variation" and product.get("parent_id"):
+                product = self.client.get_or_none(f"products/{product['parent_id']}")
+            if product is None:
+                return None
+            found = self._variations(product["id"]) if product.get("type") == "variable" else []
+            return map_product(product, found, settings=self.store_settings(), store_url=self.store_url)
+        if data_type == DataType.CUSTOMERS:
+            customer = self.client.get_or_none(f"customers/{record_id}")
+            return map_customer(customer, store_url=self.store_url) if customer is not None else None
+        if data_type == DataType.PURCHASES:
+            order = self.client.get_or_none(f"orders/{record_id}")
+            if order is None or not is_syncable_order(order):
+                return None
+            return map_order(order, store_url=self.store_url)
+        raise ValueError("stock rows are read with their product: fetch the product instead")
+
+    def iter_record_ids(self, data_type: DataType) -> Iterator[str]:
+        """Live ids via ``_fields``; trashed products and draft orders are not live."""
+        self._require(data_type)
+        if data_type == DataType.PRODUCTS:
+            items = self.client.iter_list("products", params={**ORDERED_BY_ID, "_fields": "id"})
+        elif data_type == DataType.CUSTOMERS:
+            items = self.client.iter_list("customers", params={**ORDERED_BY_ID, "role": "all", "_fields": "id"})
+        elif data_type == DataType.PURCHASES:
+            orders = self.client.iter_list("orders", params={**ORDERED_BY_ID, "_fields": "id,status"})
+            items = (order for order in orders if is_syncable_order(order))
+        else:
+            raise ValueError(f"{data_type} has no record ids on WooCommerce")
+        for item in items:
+            yield str(item["id"])
+
+    def price_lists(self) -> list[dict[str, Any]]:
+        return price_list_payloads(self.store_settings())
+
+    def _require(self, data_type: DataType) -> None:
+        if data_type not in self.data_types:
+            raise ValueError(f"WooCommerce does not sync {data_type}: it has no native customer groups")
+
+    # -- webhooks ----------------------------------------------------------------------------------
+
+    def verify_webhook(self, body: bytes, headers: Mapping[str, str], secret: str) -> WebhookDelivery | None:
+        return webhooks.verify_webhook(body, headers, secret)
+
+    def register_webhooks(self, *, delivery_url: str, secret: str) -> list[RegisteredWebhook]:
+        return webhooks.register_webhooks(self.client, delivery_url=delivery_url, secret=secret)
+
+    def unregister_webhooks(self, *, delivery_url: str) -> int:
+        return webhooks.unregister_webhooks(self.client, delivery_url=delivery_url)
+
+    def repair_webhooks(self, *, delivery_url: str, secret: str) -> list[str]:
+        return webhooks.repair_webhooks(self.client, delivery_url=delivery_url, secret=secret)
+
+
+def stock_records(record: SyncRecord) -> list[SyncRecord]:
+    """The stock-row view of a product record: one record per row, keyed by SKU (the pull endpoint's items)."""
+    return [
+        SyncRecord(
+            data_type=DataType.STOCK,
+            external_id=row["sku"],
+            payload=row,
+            platform_url=record.platform_url,
+            visible_id=row["sku"],
+            updated_at=record.updated_at,
+        )
+        for row in record.stock
+    ]

@@ -1,0 +1,206 @@
+"""HTTP client for one WooCommerce store's REST API (``{store}/wp-json/wc/v3/``).
+
+Everything platform-specific about talking to WooCommerce lives here so the adapter only deals
+in resources: Basic auth with the consumer key/secret (HTTPS only: WooCommerce accepts Basic auth
+only when WordPress sees SSL, and the keys must never cross the wire in clear), the
+``{"code", "message", "data": {"status"}}`` error shape, which statuses are worth retrying, and
+``page``/``per_page`` pagination driven by ``X-WP-TotalPages``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterator, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+import requests
+
+from ignite_bridge.core.errors import AuthenticationError, PermanentError, ProblemDetail
+from ignite_bridge.core.http import HttpClientBase, parse_json_problem
+
+#: WooCommerce refuses ``per_page`` above 100 with ``400 rest_invalid_param``.
+MAX_PER_PAGE = 100
+
+
+class InsecureStoreUrlError(PermanentError):
+    """The store URL is plain ``http://`` and insecure transport was not explicitly allowed."""
+
+
+def ensure_store_url(store_url: str, *, allow_insecure_http: bool) -> str:
+    """Return the normalised store URL or refuse it before any request is made.
+
+    Plain HTTP would send the consumer secret in clear (Basic auth); it is allowed only for the
+    loopback sandbox and tests, which must say so with ``allow_insecure_http=True``.
+    """
+    url = (store_url or "").strip().rstrip("/")
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise PermanentError(f"WooCommerce store URL {store_url!r} is not an absolute http(s) URL", status=None)
+    if parts.scheme == "http" and not allow_insecure_http:
+        raise InsecureStoreUrlError(
+            f"WooCommerce store URL {url} uses plain HTTP; the API keys would travel unencrypted. "
+            "Use https:// (plain http is only allowed for a local sandbox with allow_insecure_http=True)."
+        )
+    return url
+
+
+def gmt_param(value: datetime) -> str:
+    """A datetime as WooCommerce's offset-less ISO 8601 in UTC (sent with ``dates_are_gmt=true``)."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S")
+
+
+@dataclass
+class ListPage:
+    """One page of a WooCommerce listing with the totals from its response headers."""
+
+    items: list[dict[str, Any]]
+    page: int
+    total_pages: int
+    total_records: int | None
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.total_pages
+
+
+class WooCommerceClient(HttpClientBase):
+    """Timeouts, retries and error mapping come from ``HttpClientBase``; this adds WooCommerce's rules."""
+
+    service_name = "woocommerce"
+
+    def __init__(
+        self,
+        store_url: str,
+        *,
+        consumer_key: str,
+        consumer_secret: str,
+        allow_insecure_http: bool = False,
+        **kwargs: Any,
+    ) -> None:
+        self.store_url = ensure_store_url(store_url, allow_insecure_http=allow_insecure_http)
+        self.consumer_key = consumer_key
+        self.consumer_secret = consumer_secret
+        super().__init__(f"{self.store_url}/wp-json/wc/v3", **kwargs)
+
+    # -- HttpClientBase hooks ----------------------------------------------------------------
+
+    def prepare_auth(self, kwargs: dict[str, Any]) -> None:
+        kwargs["auth"] = (self.consumer_key, self.consumer_secret)
+
+    def is_retryable_status(self, response: requests.Response) -> bool:
+        # 501 is excluded: WooCommerce answers it for "trash not supported" and hosts' WAFs answer it
+        # for blocked methods; neither goes away by waiting.
+        status = response.status_code
+        return status == 429 or (status >= 500 and status != 501)
+
+    def parse_problem(self, response: requests.Response) -> ProblemDetail:
+        """WooCommerce errors are ``{"code", "message", "data": {"status"}}``, not RFC 7807."""
+        problem = parse_json_problem(response)
+        try:
+            body = response.json()
+        except ValueError:
+            return problem
+        if isinstance(body, Mapping) and "code" in body and "message" in body:
+            problem.code = str(body.get("code") or "")
+            problem.title = problem.code or problem.title
+            problem.detail = str(body.get("message") or "")
+            data = body.get("data")
+            if isinstance(data, Mapping) and isinstance(data.get("status"), int):
+                problem.status = data["status"]
+            params = data.get("params") if isinstance(data, Mapping) else None
+            if isinstance(params, Mapping):
+                problem.errors = [{"property": str(k), "message": str(v)} for k, v in params.items()]
+        return problem
+
+    def handle_response(
+        self,
+        response: requests.Response,
+        *,
+        attempt: int,
+        attempts: int,
+        method: str,
+        path: str,
+        retry_statuses: Collection[int] | None = None,
+    ) -> float | None:
+        """Refused credentials become ``AuthenticationError`` so callers can tell them apart."""
+        if response.status_code in (401, 403):
+            problem = self.parse_problem(response)
+            raise AuthenticationError(
+                f"{self.service_name} {method} {path}: {response.status_code} {problem.summary()}",
+                status=response.status_code,
+                problem=problem,
+                method=method,
+                url=path,
+            )
+        return super().handle_response(
+            response, attempt=attempt, attempts=attempts, method=method, path=path, retry_statuses=retry_statuses
+        )
+
+    # -- convenience -------------------------------------------------------------------------
+
+    def get_json(self, path: str, *, params: Mapping[str, Any] | None = None) -> Any:
+        return self.request("GET", path, params=params).json()
+
+    def send_json(self, method: str, path: str, *, body: Any = None, params: Mapping[str, Any] | None = None) -> Any:
+        """PUT/POST/DELETE returning the decoded body (None when empty)."""
+        response = self.request(method, path, json_body=body, params=params)
+        if not response.content:
+            return None
+        return response.json()
+
+    def get_or_none(self, path: str, *, params: Mapping[str, Any] | None = None) -> Any:
+        """GET a single resource; None when WooCommerce answers 404 (permanently deleted)."""
+        try:
+            return self.get_json(path, params=params)
+        except PermanentError as exc:
+            if exc.status == 404:
+                return None
+            raise
+
+    def list_page(
+        self, path: str, *, page: int = 1, per_page: int = MAX_PER_PAGE, params: Mapping[str, Any] | None = None
+    ) -> ListPage:
+        """One page of a listing; totals come from ``X-WP-Total`` / ``X-WP-TotalPages``."""
+        query = {**(params or {}), "page": page, "per_page": min(per_page, MAX_PER_PAGE)}
+        response = self.request("GET", path, params=query)
+        items = response.json()
+        if not isinstance(items, list):
+            raise PermanentError(f"woocommerce GET {path}: expected a list, got {type(items).__name__}")
+        total_pages = _int_header(response, "X-WP-TotalPages")
+        if total_pages is None:
+            # No header (some caches strip it): keep going while pages come back full.
+            total_pages = page + 1 if len(items) >= query["per_page"] else page
+        return ListPage(
+            items=items, page=page, total_pages=total_pages, total_records=_int_header(response, "X-WP-Total")
+        )
+
+    def iter_list(
+        self, path: str, *, params: Mapping[str, Any] | None = None, start_page: int = 1
+    ) -> Iterator[dict[str, Any]]:
+        """Every item of a listing, page after page, holding one page in memory at a time."""
+        page = start_page
+        while True:
+            result = self.list_page(path, page=page, params=params)
+            yield from result.items
+            if not result.has_next or not result.items:
+                return
+            page += 1
+
+    @staticmethod
+    def modified_after_params(modified_after: datetime | None) -> dict[str, str]:
+        """Catch-up filter: ``modified_after`` compared against the GMT column (WC ≥ 5.8)."""
+        if modified_after is None:
+            return {}
+        return {"modified_after": gmt_param(modified_after), "dates_are_gmt": "true"}
+
+
+def _int_header(response: requests.Response, name: str) -> int | None:
+    value = response.headers.get(name)
+    try:
+        return int(value) if value is not None else None
+    except ValueError:
+        return None
