@@ -28,7 +28,7 @@ def host_is_explicitly_allowed(url: str) -> bool:
 
 
 def sparklayer_client_for(
-    *, site_env: str, site_id: str, client_id: str, client_secret: str, batch_size: int = 100
+    *, site_env: str, site_id: str, client_id: str, client_secret: str, batch_size: int = 100, max_attempts: int = 5
 ) -> SparkLayerClient:
     return SparkLayerClient(
         sparklayer_base_url(site_env),
@@ -37,6 +37,7 @@ def sparklayer_client_for(
         client_secret,
         token_store=caches["default"],
         batch_size=batch_size,
+        max_attempts=max_attempts,
         connect_timeout=settings.SPARKLAYER_CONNECT_TIMEOUT,
         read_timeout=settings.SPARKLAYER_READ_TIMEOUT,
         retry_after_ceiling=settings.SPARKLAYER_RETRY_AFTER_CEILING,

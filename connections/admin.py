@@ -1,0 +1,225 @@
+"""Connections in the operator console: state at a glance, credentials write-only, actions via services.
+
+Credentials are never rendered: the change form shows only whether each is set, and offers
+password-style inputs that *replace* a value when filled in (left empty: unchanged). Staff users
+who are not superusers see only the connections they are operators of
+(``connections_visible_to``); the same selector scopes every other per-connection admin.
+
+Other apps add list columns without subclassing: append a callable (taking a connection, with
+``short_description``) to ``EXTRA_LIST_COLUMNS`` (the sync admin adds its last-sync columns so).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
+
+from connections.admin_scope import ConnectionScopedAdminMixin
+from connections.errors import WebhookRegistrationFailed
+from connections.models import Connection
+from connections.selectors import connections_visible_to
+from connections.services import (
+    connection_credentials_replace,
+    connection_credentials_verify,
+    connection_webhooks_register,
+)
+from ignite_bridge.core.outbound import OutboundUrlRefused, ensure_public_url
+
+#: list columns contributed by other apps (callables taking a Connection)
+EXTRA_LIST_COLUMNS: list[Callable[[Connection], Any]] = []
+
+
+def _secret_input() -> forms.PasswordInput:
+    return forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"})
+
+
+class ConnectionAdminForm(forms.ModelForm):
+    """The model's own fields minus every secret, plus write-only "replace" inputs."""
+
+    store_url = forms.CharField(max_length=500, required=False, help_text="https://; checked before it is saved.")
+    replace_spark_client_id = forms.CharField(
+        required=False, strip=True, widget=_secret_input(), label="Replace SparkLayer client id"
+    )
+    replace_spark_client_secret = forms.CharField(
+        required=False, strip=True, widget=_secret_input(), label="Replace SparkLayer client secret"
+    )
+    replace_platform_credentials = forms.CharField(
+        required=False,
+        strip=True,
+        widget=_secret_input(),
+        label="Replace platform credentials",
+        help_text='A JSON object, e.g. {"consumer_key": "ck_...", "consumer_secret": "cs_..."} for WooCommerce.',
+    )
+    replace_storefront_secret = forms.CharField(
+        required=False, strip=True, widget=_secret_input(), label="Replace storefront JWT secret"
+    )
+
+    class Meta:
+        model = Connection
+        # Never a secret field: a ModelForm field would render (and round-trip) its value.
+        fields = (
+            "store_id",
+            "store_url",
+            "batch_size",
+            "push_concurrency",
+            "request_budget_per_minute",
+            "customer_sync_scope",
+            "operators",
+        )
+
+    def clean_store_url(self) -> str:
+        try:
+            return ensure_public_url(self.cleaned_data.get("store_url") or "")
+        except OutboundUrlRefused as exc:
+            raise forms.ValidationError(f"This store URL is refused: {exc}") from exc
+
+    def clean_replace_platform_credentials(self) -> dict[str, str] | None:
+        raw = self.cleaned_data.get("replace_platform_credentials") or ""
+        if not raw:
+            return None
+        try:
+            value = json.loads(raw)
+        except ValueError:
+            raise forms.ValidationError("Enter a JSON object.") from None  # never echo the input
+        if not isinstance(value, dict) or not value or not all(isinstance(v, str) for v in value.values()):
+            raise forms.ValidationError("Enter a non-empty JSON object of strings.")
+        return {str(k): v for k, v in value.items()}
+
+
+def _mask(value: Any) -> str:
+    return "set" if value else "empty"
+
+
+@admin.register(Connection)
+class ConnectionAdmin(ConnectionScopedAdminMixin, admin.ModelAdmin):
+    connection_lookup = ""  # the model is Connection itself (see connections/admin_scope.py)
+    form = ConnectionAdminForm
+    list_display = ("__str__", "state", "platform", "store_url", "store_id", "activated_at", "removed_at")
+    list_filter = ("state", "site_env", "platform")
+    search_fields = ("site_id", "store_id", "store_url")
+    readonly_fields = (
+        "uuid",
+        "site_env",
+        "site_id",
+        "platform",
+        "state",
+        "state_reason",
+        "activated_at",
+        "removed_at",
+        "credentials_status",
+        "webhook_count",
+        "created_at",
+        "updated_at",
+    )
+    fieldsets = (
+        (None, {"fields": ("uuid", "site_env", "site_id", "platform", "store_id", "store_url")}),
+        ("State", {"fields": ("state", "state_reason", "activated_at", "removed_at", "webhook_count")}),
+        (
+            "Credentials (write-only)",
+            {
+                "fields": (
+                    "credentials_status",
+                    "replace_spark_client_id",
+                    "replace_spark_client_secret",
+                    "replace_platform_credentials",
+                    "replace_storefront_secret",
+                )
+            },
+        ),
+        (
+            "Tuning",
+            {"fields": ("batch_size", "push_concurrency", "request_budget_per_minute", "customer_sync_scope")},
+        ),
+        ("Access", {"fields": ("operators",)}),
+        ("Timestamps", {"fields": ("created_at", "updated_at")}),
+    )
+    filter_horizontal = ("operators",)
+    actions = ("reverify_credentials", "reregister_webhooks")
+
+    # -- display ---------------------------------------------------------------------------------
+
+    def get_list_display(self, request: HttpRequest) -> Any:
+        return (*super().get_list_display(request), *EXTRA_LIST_COLUMNS)
+
+    @admin.display(description="Credentials")
+    def credentials_status(self, obj: Connection) -> str:
+        return (
+            f"SparkLayer client id: {_mask(obj.spark_client_id)}; secret: {_mask(obj.spark_client_secret)}; "
+            f"platform credentials: {_mask(obj.platform_credentials)}; webhook secret: {_mask(obj.webhook_secret)}; "
+            f"storefront secret: {_mask(obj.storefront_secret)}"
+        )
+
+    @admin.display(description="Webhooks registered")
+    def webhook_count(self, obj: Connection) -> int:
+        return len(obj.webhook_ids or [])
+
+    # -- scoping: staff see only their connections -------------------------------------------------
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Connection]:
+        return connections_visible_to(request.user)
+
+    def _visible(self, request: HttpRequest, obj: Connection | None) -> bool:
+        return obj is None or connections_visible_to(request.user).filter(pk=obj.pk).exists()
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return super().has_view_permission(request, obj) and self._visible(request, obj)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return super().has_change_permission(request, obj) and self._visible(request, obj)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # SparkLayer creates connections through the connect endpoint
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # disconnecting erases credentials and cancels syncs: the DELETE endpoint does it
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        readonly = tuple(self.readonly_fields)
+        if not request.user.is_superuser:  # only superusers hand connections to operators
+            readonly = (*readonly, "operators")
+        return readonly
+
+    # -- saving: credentials only through the replace service ----------------------------------------
+
+    def save_model(self, request: HttpRequest, obj: Connection, form: forms.ModelForm, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        replaced = connection_credentials_replace(
+            connection=obj,
+            spark_client_id=form.cleaned_data.get("replace_spark_client_id") or "",
+            spark_client_secret=form.cleaned_data.get("replace_spark_client_secret") or "",
+            platform_credentials=form.cleaned_data.get("replace_platform_credentials"),
+            storefront_secret=form.cleaned_data.get("replace_storefront_secret") or "",
+        )
+        if replaced:
+            self.message_user(request, f"Replaced: {', '.join(replaced)}.", messages.SUCCESS)
+
+    # -- actions -----------------------------------------------------------------------------------
+
+    @admin.action(description="Re-verify credentials (SparkLayer token + platform check)")
+    def reverify_credentials(self, request: HttpRequest, queryset: QuerySet[Connection]) -> None:
+        for connection in connections_visible_to(request.user).filter(pk__in=queryset.values("pk")):
+            check = connection_credentials_verify(connection=connection)
+            if check.ok:
+                self.message_user(request, f"{connection}: credentials accepted.", messages.SUCCESS)
+                continue
+            problems = "; ".join(p for p in (check.sparklayer_error, check.platform_error) if p)
+            self.message_user(request, f"{connection}: {problems}", messages.ERROR)
+
+    @admin.action(description="Re-register platform webhooks")
+    def reregister_webhooks(self, request: HttpRequest, queryset: QuerySet[Connection]) -> None:
+        for connection in connections_visible_to(request.user).filter(pk__in=queryset.values("pk")):
+            if not connection.platform_credentials:
+                self.message_user(request, f"{connection}: no platform credentials; not registered.", messages.ERROR)
+                continue
+            try:
+                ids = connection_webhooks_register(connection=connection)
+            except WebhookRegistrationFailed as exc:
+                self.message_user(request, f"{connection}: {exc.message}", messages.ERROR)
+                continue
+            self.message_user(request, f"{connection}: {len(ids)} webhooks registered.", messages.SUCCESS)

@@ -1,0 +1,41 @@
+"""Reads of connections: by site (the Ignite endpoints), by uuid (platform callbacks), by operator (admin)."""
+
+from __future__ import annotations
+
+import uuid as uuid_module
+from typing import Any
+
+from django.db.models import QuerySet
+
+from connections.models import Connection
+
+
+def connections_visible_to(user: Any) -> QuerySet[Connection]:
+    """The connections an admin user may see: all for superusers, assigned ones for other staff, none else.
+
+    Every admin of a per-connection model scopes its queryset through this (``connection__in=``)."""
+    if user is None or not getattr(user, "is_active", False) or not getattr(user, "is_authenticated", False):
+        return Connection.objects.none()
+    if user.is_superuser:
+        return Connection.objects.all()
+    if not user.is_staff:
+        return Connection.objects.none()
+    return Connection.objects.filter(operators=user).distinct()
+
+
+def connection_is_visible_to(user: Any, connection: Connection) -> bool:
+    return connections_visible_to(user).filter(pk=connection.pk).exists()
+
+
+def connection_get_for_site(*, site_env: str, site_id: str) -> Connection | None:
+    """The connection of one SparkLayer site, in any state (None when it never connected)."""
+    return Connection.objects.filter(site_env=site_env, site_id=site_id).first()
+
+
+def connection_get_by_uuid(*, connection_uuid: str, platform: str) -> Connection | None:
+    """The connection a platform callback URL names; None for a malformed or unknown uuid."""
+    try:
+        parsed = uuid_module.UUID(str(connection_uuid))
+    except ValueError:
+        return None
+    return Connection.objects.filter(uuid=parsed, platform=platform).first()

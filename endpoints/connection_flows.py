@@ -1,0 +1,30 @@
+"""Where the connections and sync layers meet: connections knows nothing of syncs, so the
+endpoints compose them here (the connect and install views pass ``connection_activated`` as the
+connection service's ``on_activated`` hook; the disconnect view calls ``connection_remove``)."""
+
+from __future__ import annotations
+
+import logging
+
+from connections.models import Connection
+from connections.services import connection_disconnect
+from sync.models import TriggerSource
+from sync.services.jobs import sync_jobs_cancel, sync_jobs_queue_full_all
+
+logger = logging.getLogger(__name__)
+
+
+def connection_activated(connection: Connection) -> None:
+    """After an activation commits (webhooks already registered): queue a full sync of every data type.
+
+    Types with a full sync already queued or running are skipped, so a repeat never doubles one."""
+    jobs = sync_jobs_queue_full_all(connection=connection, trigger=TriggerSource.CONNECT)
+    logger.info("full syncs queued on activation", extra={"connection": connection.pk, "jobs": len(jobs)})
+
+
+def connection_remove(connection: Connection) -> bool:
+    """Disconnect: cancel queued/running syncs first (so none uses the credentials), then erase them."""
+    cancelled = sync_jobs_cancel(connection=connection)
+    removed = connection_disconnect(connection=connection)
+    logger.info("connection disconnect", extra={"connection": connection.pk, "jobs_cancelled": cancelled})
+    return removed

@@ -1,0 +1,151 @@
+"""Connect (``POST /v1/{siteEnv}/{siteId}``) and disconnect (``DELETE`` same path), contract §1.1/§1.2.
+
+Both share one path, so ``connection_root`` hands each method to its own view. The bearer token
+is deployment-wide; the path alone picks the connection, and nothing here reaches another site.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from django.views.decorators.csrf import csrf_exempt
+from rest_framework import exceptions, serializers
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from connections.errors import (
+    ConnectInputInvalid,
+    PlatformCredentialsRefused,
+    SparkLayerCredentialsRefused,
+    UpstreamUnavailable,
+)
+from connections.models import ConnectionState
+from connections.selectors import connection_get_for_site
+from connections.services import connection_connect
+from endpoints.connection_flows import connection_activated, connection_remove
+from ignite_bridge.core.problems import problem_response
+
+#: a connect body is a few hundred bytes; anything near this is not a real call
+MAX_BODY_BYTES = 64 * 1024
+#: extra_config keys that, when present, must be strings
+EXTRA_CONFIG_STRING_KEYS = (
+    "platform",
+    "store_url",
+    "woocommerce_api_key",
+    "woocommerce_api_secret",
+    "woocommerce_basic_user",
+    "woocommerce_basic_pass",
+    "storefront_jwt_secret",
+)
+
+
+class StrictCharField(serializers.CharField):
+    """A string and only a string: DRF's CharField would turn ``123`` or ``true`` into text."""
+
+    def to_internal_value(self, data: Any) -> str:
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return str(super().to_internal_value(data))
+
+
+def json_object_body(request: Request) -> Any:
+    """The parsed body, refusing oversized or non-JSON bodies with a 400 (never a 413/415/500)."""
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        length = 0
+    if length > MAX_BODY_BYTES:
+        raise exceptions.ValidationError({"body": [f"The body is larger than {MAX_BODY_BYTES} bytes."]})
+    try:
+        return request.data
+    except exceptions.UnsupportedMediaType as exc:
+        raise exceptions.ParseError("Send a JSON object with Content-Type: application/json.") from exc
+
+
+def refused(exc: ConnectInputInvalid | SparkLayerCredentialsRefused | PlatformCredentialsRefused) -> HttpResponse:
+    if isinstance(exc, ConnectInputInvalid):
+        errors = [{"code": "invalid", "message": exc.message, "property": exc.field}]
+        return problem_response(400, title="Validation failed", detail=exc.message, errors=errors)
+    title = "SparkLayer credentials refused" if isinstance(exc, SparkLayerCredentialsRefused) else "Credentials refused"
+    return problem_response(400, title=title, detail=exc.message)
+
+
+def unavailable(exc: UpstreamUnavailable) -> HttpResponse:
+    status = 504 if exc.timed_out else 502
+    return problem_response(status, detail=exc.message)
+
+
+class ConnectApi(APIView):
+    """Idempotent connect: ``201 {"redirect_url"}`` while the platform install is pending, ``204`` once active."""
+
+    class InputSerializer(serializers.Serializer):
+        store_id = StrictCharField(max_length=255)
+        spark_api_client_id = StrictCharField(max_length=255)
+        spark_api_client_secret = StrictCharField(max_length=255)
+        extra_config = serializers.DictField(required=False, default=dict)
+
+        def validate_extra_config(self, value: dict[str, Any]) -> dict[str, Any]:
+            errors = {
+                key: ["Must be a string of at most 2048 characters."]
+                for key in EXTRA_CONFIG_STRING_KEYS
+                if key in value
+                and value[key] is not None
+                and (not isinstance(value[key], str) or len(value[key]) > 2048)
+            }
+            if errors:
+                raise serializers.ValidationError(errors)
+            return value
+
+    class OutputSerializer(serializers.Serializer):
+        redirect_url = serializers.URLField()
+
+    def post(self, request: Request, site_env: str, site_id: str) -> HttpResponse:
+        serializer = self.InputSerializer(data=json_object_body(request))
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        try:
+            outcome = connection_connect(
+                site_env=site_env,
+                site_id=site_id,
+                store_id=data["store_id"],
+                spark_client_id=data["spark_api_client_id"],
+                spark_client_secret=data["spark_api_client_secret"],
+                extra_config=data["extra_config"],
+                on_activated=connection_activated,
+            )
+        except (ConnectInputInvalid, SparkLayerCredentialsRefused, PlatformCredentialsRefused) as exc:
+            return refused(exc)
+        except UpstreamUnavailable as exc:
+            return unavailable(exc)
+        if outcome.redirect_url:
+            return Response(self.OutputSerializer({"redirect_url": outcome.redirect_url}).data, status=201)
+        return Response(status=204)
+
+
+class DisconnectApi(APIView):
+    """Revoke syncs, unregister webhooks, erase credentials; ``204``, also on repeat. Never connected → ``404``."""
+
+    def delete(self, request: Request, site_env: str, site_id: str) -> HttpResponse:
+        connection = connection_get_for_site(site_env=site_env, site_id=site_id)
+        if connection is None:
+            return problem_response(404, detail=f"No connection for site {site_env}/{site_id}.")
+        if connection.state != ConnectionState.REMOVED:
+            connection_remove(connection)
+        return Response(status=204)
+
+
+_connect = ConnectApi.as_view()
+_disconnect = DisconnectApi.as_view()
+
+
+@csrf_exempt
+def connection_root(request: HttpRequest, site_env: str, site_id: str) -> HttpResponse:
+    """``/v1/{siteEnv}/{siteId}``: POST connects, DELETE disconnects, anything else is a 405 problem."""
+    if request.method == "POST":
+        return _connect(request, site_env=site_env, site_id=site_id)
+    if request.method == "DELETE":
+        return _disconnect(request, site_env=site_env, site_id=site_id)
+    detail = "Use POST to connect or DELETE to disconnect."
+    return problem_response(405, detail=detail, headers={"Allow": "POST, DELETE"})
