@@ -11,6 +11,9 @@ urlpatterns = [
     path("readyz", health.readyz, name="readyz"),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularRedocView.as_view(url_name="schema"), name="api-docs"),
+    # the operator console's custom pages (dashboard, timeline, job progress) before the admin's own
+    path("admin/sync/", include("sync.admin.urls")),
     path("admin/", admin.site.urls),
     path("", include("endpoints.urls")),
+    path("", include("sync.urls")),
 ]
