@@ -24,6 +24,23 @@ IGNITE_ALLOWED_PLATFORM_HOSTS = env.list("IGNITE_ALLOWED_PLATFORM_HOSTS", defaul
 WEBHOOK_MAX_BODY_BYTES = env.int("WEBHOOK_MAX_BODY_BYTES", default=2 * 1024 * 1024)
 #: events left "received" longer than this are re-enqueued by the sweeper
 WEBHOOK_SWEEP_GRACE_SECONDS = env.int("WEBHOOK_SWEEP_GRACE_SECONDS", default=30)
+#: most processing attempts of one webhook event before it is left "failed" (replayable from the admin)
+WEBHOOK_MAX_ATTEMPTS = env.int("WEBHOOK_MAX_ATTEMPTS", default=10)
+#: retries stop once this many seconds have passed since the event's first attempt (a few minutes, so
+#: "SparkLayer down for a minute" recovers by itself but a long outage ends in "failed")
+WEBHOOK_RETRY_BUDGET_SECONDS = env.int("WEBHOOK_RETRY_BUDGET_SECONDS", default=15 * 60)
+#: backoff of event retries: base * 2**(attempt-1), capped, with jitter (seconds)
+WEBHOOK_RETRY_BASE_SECONDS = env.float("WEBHOOK_RETRY_BASE_SECONDS", default=2.0)
+WEBHOOK_RETRY_MAX_DELAY_SECONDS = env.float("WEBHOOK_RETRY_MAX_DELAY_SECONDS", default=120.0)
+#: waits up to this long are held by the broker (countdown); longer ones are stored as next_attempt_at
+#: and sent by the sweeper, so the broker never holds a message for long
+WEBHOOK_RETRY_COUNTDOWN_MAX_SECONDS = env.float("WEBHOOK_RETRY_COUNTDOWN_MAX_SECONDS", default=60.0)
+#: an event "processing" for longer than this lost its worker (killed): the sweeper queues it again
+WEBHOOK_PROCESSING_TIMEOUT_SECONDS = env.int("WEBHOOK_PROCESSING_TIMEOUT_SECONDS", default=300)
+#: tests only: skip the after-commit enqueue to simulate a crash between commit and enqueue
+WEBHOOK_SKIP_ENQUEUE = env.bool("WEBHOOK_SKIP_ENQUEUE", default=False)
+#: catch-up reads records modified since the last one minus this overlap (clock skew, in-flight writes)
+CATCH_UP_OVERLAP_SECONDS = env.int("CATCH_UP_OVERLAP_SECONDS", default=10)
 #: how often the catch-up of missed webhooks runs per connection (seconds)
 CATCH_UP_INTERVAL_SECONDS = env.int("CATCH_UP_INTERVAL_SECONDS", default=15 * 60)
 #: how often deletions are reconciled and webhooks health-checked (seconds)
@@ -39,3 +56,20 @@ SPARKLAYER_CONNECT_TIMEOUT = env.float("SPARKLAYER_CONNECT_TIMEOUT", default=5.0
 SPARKLAYER_READ_TIMEOUT = env.float("SPARKLAYER_READ_TIMEOUT", default=30.0)
 #: a Retry-After longer than this is not slept inside a request: the task is rescheduled
 SPARKLAYER_RETRY_AFTER_CEILING = env.float("SPARKLAYER_RETRY_AFTER_CEILING", default=30.0)
+#: how long a platform install (app authorisation) link stays valid; a repeat connect within it returns the same link
+IGNITE_INSTALL_STATE_TTL_SECONDS = env.int("IGNITE_INSTALL_STATE_TTL_SECONDS", default=3600)
+
+# -- full sync engine -------------------------------------------------------------------------
+#: how often (seconds) a push saves the writes SparkLayer accepted; a killed worker re-pushes at most this much
+SYNC_STATE_FLUSH_SECONDS = env.float("SYNC_STATE_FLUSH_SECONDS", default=0.25)
+#: a running job whose heartbeat is older than this is taken to have lost its worker and is requeued
+SYNC_JOB_STALE_SECONDS = env.int("SYNC_JOB_STALE_SECONDS", default=300)
+#: a queued job untouched this long is re-sent to the broker (its message may be lost)
+SYNC_JOB_QUEUED_GRACE_SECONDS = env.int("SYNC_JOB_QUEUED_GRACE_SECONDS", default=300)
+#: transient failures in a row without a new checkpoint before a job is failed
+SYNC_JOB_MAX_STALLED_RETRIES = env.int("SYNC_JOB_MAX_STALLED_RETRIES", default=10)
+#: backoff of a rescheduled job: base * 2**n, capped, plus jitter (never above the broker visibility timeout)
+SYNC_JOB_RETRY_BASE_SECONDS = env.float("SYNC_JOB_RETRY_BASE_SECONDS", default=5.0)
+SYNC_JOB_RETRY_MAX_SECONDS = env.float("SYNC_JOB_RETRY_MAX_SECONDS", default=600.0)
+#: how long a pull cursor handed to SparkLayer stays valid (seconds)
+SYNC_PULL_CURSOR_MAX_AGE_SECONDS = env.int("SYNC_PULL_CURSOR_MAX_AGE_SECONDS", default=24 * 3600)

@@ -1,1 +1,8 @@
 """Operator console for syncs: one module per model family, registered on import."""
+
+from sync.admin import (  # noqa: F401
+    dashboard,
+    issues,
+    jobs,
+    webhooks,
+)

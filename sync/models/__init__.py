@@ -1,8 +1,9 @@
 from sync.models.jobs import JobKind, JobState, SyncJob, TriggerSource
 from sync.models.records import IssueState, PushLog, RecordState, SyncIssue
-from sync.models.webhooks import EventState, WebhookEvent, WebhookEventAttempt
+from sync.models.webhooks import EventOutcome, EventState, WebhookEvent, WebhookEventAttempt
 
 __all__ = [
+    "EventOutcome",
     "EventState",
     "IssueState",
     "JobKind",

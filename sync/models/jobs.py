@@ -57,6 +57,12 @@ class SyncJob(TimestampedModel):
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     heartbeat_at = models.DateTimeField(null=True, blank=True)
+    claim_token = models.CharField(
+        max_length=64, blank=True, help_text="Which run holds the job; a checkpoint by any other run is refused."
+    )
+    resume_at = models.DateTimeField(
+        null=True, blank=True, help_text="A rescheduled job is due then; the sweeper leaves it alone until."
+    )
     attempts = models.PositiveIntegerField(default=0)
     error = models.TextField(blank=True)
     result = models.JSONField(default=dict, blank=True)

@@ -18,6 +18,9 @@ class RecordState(models.Model):
     stock_hash = models.CharField(max_length=64, blank=True)
     pricing_hash = models.CharField(max_length=64, blank=True)
     skus = models.JSONField(default=list, blank=True, help_text="SKUs the record owns in SparkLayer.")
+    variants = models.JSONField(
+        default=dict, blank=True, help_text="Variant external id → SKU as last pushed (products only)."
+    )
     platform_updated_at = models.DateTimeField(null=True, blank=True)
     last_pushed_at = models.DateTimeField(null=True, blank=True)
     last_seen_job_id = models.BigIntegerField(null=True, blank=True, help_text="Last full sync that saw it.")

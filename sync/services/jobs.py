@@ -36,7 +36,7 @@ def sync_job_enqueue(job: SyncJob) -> None:
     from sync.tasks import sync_job_run_task
 
     def send() -> None:
-        result = sync_job_run_task.apply_async(args=[job.pk], queue="sync")
+        result = sync_job_run_task.apply_async(args=(job.pk,), queue="sync")
         SyncJob.objects.filter(pk=job.pk).update(celery_task_id=result.id or "")
 
     transaction.on_commit(send)
@@ -104,4 +104,28 @@ def sync_jobs_cancel(*, connection: Connection, reason: str = "connection remove
                 logger.warning("could not revoke task", extra={"job": job.pk})
     return SyncJob.objects.filter(pk__in=[j.pk for j in jobs], state__in=ACTIVE_JOB_STATES).update(
         state=JobState.CANCELLED, finished_at=timezone.now(), error=reason
+    )
+
+
+def sync_job_rerun(*, job: SyncJob, requested_by: str = "") -> SyncJob:
+    """Queue a new full sync of the same connection and type, linked to ``job``.
+
+    An unchanged catalogue makes no SparkLayer writes on a rerun: every record's hash matches.
+    Raises ``SyncAlreadyActive`` like ``sync_job_queue_full``."""
+    if job.kind != JobKind.FULL:
+        raise ValueError("only full syncs can be rerun")
+    new_job = sync_job_queue_full(
+        connection=job.connection, data_type=job.data_type, trigger=TriggerSource.RERUN, requested_by=requested_by
+    )
+    SyncJob.objects.filter(pk=new_job.pk).update(rerun_of=job)
+    new_job.rerun_of = job
+    return new_job
+
+
+def sync_job_cancel(*, job: SyncJob, reason: str = "cancelled by an operator") -> bool:
+    """Cancel one queued or running job; a running one stops at its next checkpoint."""
+    return bool(
+        SyncJob.objects.filter(pk=job.pk, state__in=ACTIVE_JOB_STATES).update(
+            state=JobState.CANCELLED, finished_at=timezone.now(), error=reason, claim_token=""
+        )
     )

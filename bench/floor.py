@@ -1,0 +1,87 @@
+"""The floor: the same platform reads and SparkLayer writes as a full product sync, with the same
+concurrency, and nothing else (no Django, no database, no hashing, no mapping beyond the minimum).
+
+    .venv/bin/python bench/floor.py --products 5000
+
+Starts both sandboxes like ``bench/full_sync.py`` and prints wall time and call counts; the ratio
+full-sync wall / floor wall is what the bridge's own work costs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import requests
+
+from bench.full_sync import start
+
+AUTH = ("ck_sandbox", "cs_sandbox")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--products", type=int, default=5000)
+    parser.add_argument("--concurrency", type=int, default=4)
+    args = parser.parse_args()
+    woo_proc, woo = start("sandbox.woocommerce", "--products", str(args.products), "--customers", "10",
+                          "--orders", "5", ready="/_sandbox/stats")  # fmt: skip
+    spark_proc, spark = start("sandbox.sparklayer", ready="/_sandbox/stats")
+    session = requests.Session()
+    try:
+        started = time.monotonic()
+        token = session.post(f"{spark}/api/auth/token", json={"grant_type": "client_credentials", "client_id": "id",
+                             "client_secret": "secret"}, headers={"Site-Id": "floor"}, timeout=30).json()  # fmt: skip
+        headers = {"Authorization": f"Bearer {token['access_token']}", "Site-Id": "floor"}
+        session.post(f"{spark}/api/v1/price-lists", json={"slug": "woocommerce-gbp", "name": "GBP",
+                     "currency_code": "GBP", "source": "platform"}, headers=headers, timeout=30)  # fmt: skip
+        writes = 0
+        page = 1
+        with ThreadPoolExecutor(args.concurrency) as pool:
+            while True:
+                params = {"per_page": 100, "page": page, "orderby": "id", "order": "asc", "status": "any"}
+                listing = session.get(f"{woo}/wp-json/wc/v3/products", params=params, auth=AUTH, timeout=60)
+                products: list[dict[str, Any]] = listing.json()
+                if not products:
+                    break
+                variable = [p["id"] for p in products if p.get("type") == "variable"]
+                variations = dict(zip(variable, pool.map(lambda pid: session.get(
+                    f"{woo}/wp-json/wc/v3/products/{pid}/variations", params={"per_page": 100}, auth=AUTH,
+                    timeout=60).json(), variable), strict=True))  # fmt: skip
+                bodies, stock, pricing = [], [], []
+                for product in products:
+                    sources = variations.get(product["id"]) or [product]
+                    variants = [{"external_id": str(s["id"]), "sku": s["sku"] or f"x{s['id']}", "status": "live"}
+                                for s in sources]  # fmt: skip
+                    bodies.append({"external_id": str(product["id"]), "title": product["name"] or "x",
+                                   "slug": product["slug"] or f"p{product['id']}", "variants": variants})  # fmt: skip
+                    for v in variants:
+                        stock.append({"sku": v["sku"], "stock_location_external_id": "default", "stock_level": 1})
+                        pricing.append({"sku": v["sku"], "price_list_slug": "woocommerce-gbp",
+                                        "pricing": [{"quantity": 1, "price": "1.00"}]})  # fmt: skip
+                list(pool.map(lambda b: session.post(f"{spark}/api/v1/products", json=b, headers=headers,
+                                                     timeout=60), bodies))  # fmt: skip
+                batches = [
+                    ("POST", "/api/v1/batch-update-stock", stock[i : i + 100]) for i in range(0, len(stock), 100)
+                ]
+                batches += [("PATCH", "/api/v1/batch-update-pricing", pricing[i:i + 100])
+                            for i in range(0, len(pricing), 100)]  # fmt: skip
+                list(pool.map(lambda b: session.request(b[0], f"{spark}{b[1]}", json=b[2], headers=headers,
+                                                        timeout=60), batches))  # fmt: skip
+                writes += len(bodies) + len(batches)
+                if len(products) < 100:
+                    break
+                page += 1
+        wall = time.monotonic() - started
+        print(json.dumps({"floor_wall": wall, "products": args.products, "spark_writes": writes}))
+    finally:
+        for proc in (woo_proc, spark_proc):
+            proc.terminate()
+            proc.wait(timeout=10)
+
+
+if __name__ == "__main__":
+    main()

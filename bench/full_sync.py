@@ -1,0 +1,162 @@
+"""Benchmark the full sync against both sandboxes on loopback, each in its own process.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench_sync CACHE_URL=redis://127.0.0.1:6379/8 \
+    .venv/bin/python bench/full_sync.py --products 5000 20000 50000 --customers 100000
+
+Per size: a fresh WooCommerce sandbox (``--products N``, about 3 variants each) and SparkLayer
+sandbox; a full sync run in a child process (so peak RSS is per size); then a re-sync with nothing
+changed, then one with 1% of products changed. Reports wall time, records/s, SparkLayer calls
+(sandbox stats) and the sync process's peak RSS.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def start(module: str, *args: str, ready: str) -> tuple[subprocess.Popen[str], str]:
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", module, "--port", str(port), *args],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 600
+    while time.monotonic() < deadline:
+        try:
+            requests.get(f"{url}{ready}", timeout=2)
+            return proc, url
+        except requests.RequestException:
+            time.sleep(0.5)
+    raise RuntimeError(f"{module} did not start")
+
+
+def spark_stats(url: str) -> dict[str, Any]:
+    return requests.get(f"{url}/_sandbox/stats", timeout=30).json()["sites"].get("bench", {})
+
+
+def run_child(data_type: str, woo: str, spark: str, mode: str) -> dict[str, Any]:
+    """One sync in a child process (fresh RSS); ``mode``: first, unchanged, changed."""
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "ignite_bridge.settings.test", "SPARKLAYER_URL_TEST": spark}
+    out = subprocess.run(
+        [sys.executable, __file__, "--child", data_type, woo, spark, mode],
+        cwd=ROOT, env=env, capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def child(data_type: str, woo: str, spark: str, mode: str) -> None:
+    sys.path.insert(0, str(ROOT))
+    import logging
+
+    import django
+
+    django.setup()
+    logging.disable(logging.INFO)
+    from django.core.management import call_command
+
+    from connections.models import Connection
+    from sync.services.full_sync import sync_job_run
+    from sync.services.jobs import sync_job_queue_full
+
+    if mode == "first":
+        call_command("migrate", verbosity=0)
+        Connection.objects.all().delete()
+        Connection.objects.create(
+            site_env="test", site_id="bench", platform="woocommerce", store_id="bench", store_url=woo,
+            state="active", spark_client_id="id", spark_client_secret="secret",
+            platform_credentials={"consumer_key": "ck_sandbox", "consumer_secret": "cs_sandbox"}, push_concurrency=4,
+        )  # fmt: skip
+    connection = Connection.objects.get(site_id="bench")
+    connection.store_url = woo
+    connection.save()
+    from django.core.cache import caches
+
+    caches["default"].clear()
+    job = sync_job_queue_full(connection=connection, data_type=data_type, trigger="command")
+    started = time.monotonic()
+    while (result := sync_job_run(job_id=job.pk)).state == "rescheduled":
+        time.sleep(result.countdown)
+    wall = time.monotonic() - started
+    job.refresh_from_db()
+    rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(
+        json.dumps(
+            {
+                "state": job.state,
+                "wall": wall,
+                "seen": job.seen,
+                "pushed": job.pushed,
+                "unchanged": job.unchanged,
+                "issues": job.issues,
+                "rss_mb": rss_mb,
+                "error": job.error,
+            }
+        )
+    )
+
+
+def bench_size(data_type: str, count: int, changed_share: float) -> list[dict[str, Any]]:
+    woo_args = ["--products", str(count), "--customers", "10", "--orders", "5"]
+    if data_type == "customers":
+        woo_args = ["--products", "10", "--customers", str(count), "--orders", "5"]
+    woo_proc, woo = start("sandbox.woocommerce", *woo_args, ready="/_sandbox/stats")
+    spark_proc, spark = start("sandbox.sparklayer", ready="/_sandbox/stats")
+    rows = []
+    try:
+        for mode in ("first", "unchanged", "changed"):
+            if mode == "changed":
+                kinds = ["product_update", "product_stock"] if data_type == "products" else ["customer_update"]
+                requests.post(f"{woo}/_sandbox/mutate", json={"count": int(count * changed_share), "seed": 1,
+                                                             "kinds": kinds}, timeout=600)  # fmt: skip
+            before = spark_stats(spark)
+            result = run_child(data_type, woo, spark, mode)
+            after = spark_stats(spark)
+            for kind in ("read", "write", "token"):
+                result[f"spark_{kind}"] = after.get("by_kind", {}).get(kind, 0) - before.get("by_kind", {}).get(kind, 0)
+            result.update({"data_type": data_type, "records": count, "mode": mode})
+            rows.append(result)
+            print(json.dumps(result), flush=True)
+    finally:
+        for proc in (woo_proc, spark_proc):
+            proc.terminate()
+            proc.wait(timeout=10)
+    return rows
+
+
+def main() -> None:
+    if len(sys.argv) > 1 and sys.argv[1] == "--child":
+        child(*sys.argv[2:6])
+        return
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--products", type=int, nargs="*", default=[5000])
+    parser.add_argument("--customers", type=int, nargs="*", default=[])
+    parser.add_argument("--changed", type=float, default=0.01)
+    args = parser.parse_args()
+    for count in args.products:
+        bench_size("products", count, args.changed)
+    for count in args.customers:
+        bench_size("customers", count, args.changed)
+
+
+if __name__ == "__main__":
+    main()

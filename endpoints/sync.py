@@ -1,0 +1,103 @@
+"""Trigger a full sync (``POST /status/{syncDataType}``) and pull a page (``GET /sync/{syncDataType}``).
+
+Contract §1.3 and §1.4. The path picks the connection; a site that never connected (or was
+removed) is a 404 problem, an unknown data type a 400 problem.
+"""
+
+from __future__ import annotations
+
+from django.http import HttpResponse
+from rest_framework import serializers
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from connections.models import Connection, ConnectionState
+from connections.selectors import connection_get_for_site
+from ignite_bridge.core.errors import PermanentError, TransientError
+from ignite_bridge.core.problems import problem_response
+from platforms.types import PULLABLE_DATA_TYPES, TRIGGERABLE_DATA_TYPES, DataType
+from sync.models import TriggerSource
+from sync.services.jobs import SyncAlreadyActive, sync_job_queue_full
+from sync.services.pull import PullCursorInvalid, sync_page_pull
+
+
+def _connection(site_env: str, site_id: str) -> Connection | HttpResponse:
+    connection = connection_get_for_site(site_env=site_env, site_id=site_id)
+    if connection is None or connection.state == ConnectionState.REMOVED:
+        return problem_response(404, detail=f"Site {site_env}/{site_id} is not connected.")
+    return connection
+
+
+def _data_type(value: str, allowed: tuple[DataType, ...]) -> DataType | HttpResponse:
+    if value in {str(t) for t in allowed}:
+        return DataType(value)
+    choices = ", ".join(str(t) for t in allowed)
+    message = f"Unknown data type {value!r}; one of: {choices}."
+    return problem_response(
+        400,
+        title="Validation failed",
+        detail=message,
+        errors=[{"code": "invalid_choice", "message": message, "property": "syncDataType"}],
+    )
+
+
+class SyncTriggerApi(APIView):
+    """Queue a full sync of one data type; 201 at once, 400 while one of that type is queued or running."""
+
+    class OutputSerializer(serializers.Serializer):
+        job_id = serializers.IntegerField()
+
+    def post(self, request: Request, site_env: str, site_id: str, data_type: str) -> Response | HttpResponse:
+        connection = _connection(site_env, site_id)
+        if isinstance(connection, HttpResponse):
+            return connection
+        chosen = _data_type(data_type, TRIGGERABLE_DATA_TYPES)
+        if isinstance(chosen, HttpResponse):
+            return chosen
+        if connection.state != ConnectionState.ACTIVE:
+            return problem_response(400, detail="The connection is not active yet: finish connecting the store first.")
+        try:
+            job = sync_job_queue_full(connection=connection, data_type=chosen, trigger=TriggerSource.SPARKLAYER)
+        except SyncAlreadyActive:
+            return problem_response(
+                400, title="Sync already running", detail=f"A {chosen} sync is already queued or running."
+            )
+        return Response(self.OutputSerializer({"job_id": job.pk}).data, status=201)
+
+
+class SyncPullApi(APIView):
+    """One live platform page: ``{"data": [...], "next_page": <signed cursor> | null}``."""
+
+    class InputSerializer(serializers.Serializer):
+        page = serializers.CharField(required=False, allow_blank=True, max_length=4096)
+
+    class OutputSerializer(serializers.Serializer):
+        data = serializers.ListField(child=serializers.DictField())  # type: ignore[assignment]
+        next_page = serializers.CharField(allow_null=True)
+
+    def get(self, request: Request, site_env: str, site_id: str, data_type: str) -> Response | HttpResponse:
+        connection = _connection(site_env, site_id)
+        if isinstance(connection, HttpResponse):
+            return connection
+        chosen = _data_type(data_type, PULLABLE_DATA_TYPES)
+        if isinstance(chosen, HttpResponse):
+            return chosen
+        params = self.InputSerializer(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        if connection.state != ConnectionState.ACTIVE:
+            return problem_response(400, detail="The connection is not active yet: finish connecting the store first.")
+        try:
+            page = sync_page_pull(
+                connection=connection, data_type=chosen, page=params.validated_data.get("page") or None
+            )
+        except PullCursorInvalid as exc:
+            errors = [{"code": "invalid", "message": str(exc), "property": "page"}]
+            return problem_response(400, title="Validation failed", detail=str(exc), errors=errors)
+        except ValueError as exc:  # the platform does not have this type (e.g. no stock rows)
+            return problem_response(400, detail=str(exc))
+        except TransientError:
+            return problem_response(503, detail="The store did not answer in time; try the page again.")
+        except PermanentError as exc:
+            return problem_response(502, detail=f"The store refused the read (HTTP {exc.status}).")
+        return Response(self.OutputSerializer({"data": page.data, "next_page": page.next_page}).data)

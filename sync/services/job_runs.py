@@ -1,0 +1,99 @@
+"""Who runs a job: claiming it, proving the claim at each checkpoint, releasing it, sweeping lost ones.
+
+A job is claimed with one conditional UPDATE (queued, or running with a stale heartbeat), which
+stores a claim token. Every checkpoint is another conditional UPDATE on that token and on the
+``running`` state, so a job cancelled, or taken over by the sweeper after its worker died, stops
+at its next checkpoint instead of running twice.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+from datetime import timedelta
+
+from django.conf import settings
+from django.db.models import F, Q
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from sync.models import JobKind, JobState, SyncJob
+
+logger = logging.getLogger(__name__)
+
+
+class JobStopped(Exception):
+    """The job was cancelled, or another run holds it now: stop without touching it further."""
+
+
+def sync_job_claim(*, job_id: int, token: str, stale_after: float | None = None) -> SyncJob | None:
+    """Take the job for this run; None when it is finished or another live run holds it."""
+    now = timezone.now()
+    stale = now - timedelta(seconds=settings.SYNC_JOB_STALE_SECONDS if stale_after is None else stale_after)
+    claimable = Q(state=JobState.QUEUED) | Q(state=JobState.RUNNING) & (
+        Q(heartbeat_at__lt=stale) | Q(heartbeat_at__isnull=True) | Q(claim_token=token)
+    )
+    updated = SyncJob.objects.filter(claimable, pk=job_id, kind=JobKind.FULL).update(
+        state=JobState.RUNNING,
+        claim_token=token,
+        heartbeat_at=now,
+        resume_at=None,
+        attempts=F("attempts") + 1,
+        started_at=Coalesce(F("started_at"), now),
+        updated_at=now,
+    )
+    if not updated:
+        return None
+    return SyncJob.objects.select_related("connection").get(pk=job_id)
+
+
+def sync_job_release(*, job: SyncJob, token: str, delay: float) -> bool:
+    """Give the job back to the queue, due in ``delay`` seconds (its checkpoint is kept)."""
+    now = timezone.now()
+    return bool(
+        SyncJob.objects.filter(pk=job.pk, state=JobState.RUNNING, claim_token=token).update(
+            state=JobState.QUEUED,
+            claim_token="",
+            heartbeat_at=None,
+            resume_at=now + timedelta(seconds=delay),
+            updated_at=now,
+        )
+    )
+
+
+def retry_delay(*, attempt: int, retry_after: float | None = None) -> float:
+    """Capped exponential backoff with full jitter, never less than SparkLayer's ``Retry-After``."""
+    base, cap = settings.SYNC_JOB_RETRY_BASE_SECONDS, settings.SYNC_JOB_RETRY_MAX_SECONDS
+    backoff = min(cap, base * (2 ** max(0, attempt)))
+    delay = backoff / 2 + random.uniform(0, backoff / 2)
+    return min(cap, max(delay, retry_after or 0.0))
+
+
+def sync_jobs_sweep(*, stale_after: float | None = None, queued_grace: float | None = None) -> dict[str, int]:
+    """Requeue running jobs whose worker died (stale heartbeat) and re-send queued jobs whose message
+    was lost (untouched past the grace period). Safe to run anywhere, any number of times: the
+    claim decides who runs a job, so a duplicate message is a no-op."""
+    from sync.services.jobs import sync_job_enqueue
+
+    now = timezone.now()
+    stale = now - timedelta(seconds=settings.SYNC_JOB_STALE_SECONDS if stale_after is None else stale_after)
+    grace = now - timedelta(seconds=settings.SYNC_JOB_QUEUED_GRACE_SECONDS if queued_grace is None else queued_grace)
+    dead = list(
+        SyncJob.objects.filter(kind=JobKind.FULL, state=JobState.RUNNING, heartbeat_at__lt=stale).values_list(
+            "pk", flat=True
+        )
+    )
+    requeued = SyncJob.objects.filter(pk__in=dead, state=JobState.RUNNING, heartbeat_at__lt=stale).update(
+        state=JobState.QUEUED, claim_token="", heartbeat_at=None, resume_at=None, updated_at=now
+    )
+    lost = list(
+        SyncJob.objects.filter(kind=JobKind.FULL, state=JobState.QUEUED)
+        .filter(Q(resume_at__lt=grace) | Q(resume_at__isnull=True, updated_at__lt=grace) | Q(pk__in=dead))
+        .values_list("pk", flat=True)
+    )
+    for job in SyncJob.objects.filter(pk__in=lost):
+        SyncJob.objects.filter(pk=job.pk).update(updated_at=now)
+        sync_job_enqueue(job)
+    if requeued or lost:
+        logger.info("sync jobs swept", extra={"requeued": requeued, "resent": len(lost)})
+    return {"requeued": requeued, "resent": len(lost)}
