@@ -1,4 +1,15 @@
-"""Inbound platform webhooks: stored before they are acknowledged, processed after, replayable."""
+"""Inbound platform webhooks: stored before they are acknowledged, processed after, replayable.
+
+State machine of an event::
+
+    received ──enqueue──▶ queued ──claim──▶ processing ──▶ succeeded
+        │                   ▲  ▲                 │   └──▶ failed (retries exhausted / refused)
+        │                   │  └──retry (short: broker countdown; long: next_attempt_at)
+        └──coalesced into a later event of the same record──▶ superseded
+
+``received`` and stale ``queued`` events, due retries and ``processing`` events whose worker died
+are picked up again by the sweeper, so an event committed before the 2xx is never stranded.
+"""
 
 from __future__ import annotations
 
@@ -17,6 +28,21 @@ class EventState(models.TextChoices):
     IGNORED = "ignored", "Ignored"
 
 
+#: states a processing task may claim
+PENDING_EVENT_STATES = (EventState.RECEIVED, EventState.QUEUED)
+
+
+class EventOutcome(models.TextChoices):
+    """What processing did for the record (set when the event ends)."""
+
+    PUSHED = "pushed", "Pushed to SparkLayer"
+    UNCHANGED = "unchanged", "Unchanged (same content as last pushed)"
+    DELETED = "deleted", "Deleted / discontinued in SparkLayer"
+    STALE = "stale", "Stale (a newer state was already applied)"
+    ISSUE = "issue", "Not synced: a record issue was opened"
+    ERROR = "error", "Error"
+
+
 class WebhookEvent(TimestampedModel):
     connection = models.ForeignKey("connections.Connection", on_delete=models.CASCADE, related_name="webhook_events")
     platform = models.CharField(max_length=32)
@@ -25,15 +51,23 @@ class WebhookEvent(TimestampedModel):
     record_id = models.CharField(max_length=255)
     action = models.CharField(max_length=16)
     dedupe_key = models.CharField(max_length=64, help_text="Derived by the platform adapter from the delivery.")
-    delivery_id = models.CharField(max_length=128, blank=True)
-    headers = models.JSONField(default=dict)
-    body = models.BinaryField()
-    occurred_at = models.DateTimeField(null=True, blank=True)
+    delivery_id = models.CharField(max_length=128, blank=True, help_text="The platform's delivery id (not unique).")
+    headers = models.JSONField(default=dict, help_text="Request headers, without credentials or cookies.")
+    body = models.BinaryField(help_text="The raw body exactly as signed.")
+    occurred_at = models.DateTimeField(null=True, blank=True, help_text="When the platform says the record changed.")
     received_at = models.DateTimeField(db_index=True)
     state = models.CharField(max_length=16, choices=EventState.choices, default=EventState.RECEIVED, db_index=True)
+    outcome = models.CharField(max_length=16, choices=EventOutcome.choices, blank=True)
     attempts = models.PositiveIntegerField(default=0)
-    next_attempt_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    queued_at = models.DateTimeField(null=True, blank=True, help_text="Last time a processing task was sent.")
+    next_attempt_at = models.DateTimeField(
+        null=True, blank=True, db_index=True, help_text="A long retry wait: the sweeper sends it when due."
+    )
+    processing_started_at = models.DateTimeField(null=True, blank=True)
     processed_at = models.DateTimeField(null=True, blank=True)
+    superseded_by = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="coalesced_events"
+    )
     last_error = models.TextField(blank=True)
     traceback = models.TextField(blank=True)
 
@@ -50,11 +84,19 @@ class WebhookEvent(TimestampedModel):
 
 
 class WebhookEventAttempt(models.Model):
+    """One processing attempt of an event: the admin's timeline."""
+
     event = models.ForeignKey(WebhookEvent, on_delete=models.CASCADE, related_name="attempt_log")
+    number = models.PositiveIntegerField(default=1)
     started_at = models.DateTimeField()
     finished_at = models.DateTimeField(null=True, blank=True)
-    outcome = models.CharField(max_length=16)
+    outcome = models.CharField(max_length=16, help_text="succeeded, retry, failed or a processing outcome.")
     error = models.TextField(blank=True)
+    traceback = models.TextField(blank=True)
+    worker = models.CharField(max_length=255, blank=True)
 
     class Meta:
         ordering = ["started_at"]
+
+    def __str__(self) -> str:
+        return f"attempt {self.number} of event {self.event_id}: {self.outcome}"

@@ -1,0 +1,224 @@
+"""Processing a stored webhook event: claim (coalescing its record's pending events), apply, record.
+
+Retry policy (``settings.WEBHOOK_*``):
+
+* ``TransientError`` (SparkLayer or the store down, 5xx, 429, a busy record): retry with capped
+  exponential backoff and jitter, at least any ``Retry-After``. A wait up to
+  ``WEBHOOK_RETRY_COUNTDOWN_MAX_SECONDS`` is a Celery countdown; a longer one is stored as
+  ``next_attempt_at`` and sent by the sweeper, so the broker never holds it. After
+  ``WEBHOOK_MAX_ATTEMPTS`` attempts, or once ``WEBHOOK_RETRY_BUDGET_SECONDS`` have passed since the
+  first attempt, the event ends ``failed`` with the error and traceback (replayable).
+* ``AuthenticationError`` (credentials refused): ``failed`` at once. Only the operator can fix it;
+  after that, "reprocess all failed" replays the connection's events.
+* Any other ``PermanentError`` (the store refuses to give the record, ...) is about the record: a
+  ``SyncIssue`` is opened and the event ends ``succeeded`` with outcome ``issue``. SparkLayer's own
+  refusals of one record (409 email owned by another customer) are turned into issues by the push
+  path and end the same way. The issue, not the event, is what the operator acts on; the record's
+  next change resolves it.
+* Anything else is a bug: ``failed`` with the traceback, never retried blindly.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import traceback
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from billiard.exceptions import SoftTimeLimitExceeded
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from ignite_bridge.core.errors import AuthenticationError, PermanentError, TransientError
+from platforms.types import RecordIssue
+from sync.models import EventOutcome, EventState, WebhookEvent, WebhookEventAttempt
+from sync.models.webhooks import PENDING_EVENT_STATES
+from sync.services.issues import issues_record
+from sync.webhooks.apply import webhook_event_apply
+from sync.webhooks.locks import record_lock
+
+logger = logging.getLogger(__name__)
+
+ERROR_TEXT_LIMIT = 4000
+
+
+@dataclass(frozen=True)
+class ProcessResult:
+    event_id: int
+    state: str
+    outcome: str = ""
+    superseded: int = 0
+    retry_in: float | None = None  # set when the caller (the task) must retry after a broker countdown
+
+
+def webhook_event_claim(*, event_id: int, worker: str = "") -> tuple[WebhookEvent, WebhookEventAttempt, int] | None:
+    """Claim the event and coalesce the other pending events of its record into it.
+
+    One short transaction with ``SELECT ... FOR UPDATE SKIP LOCKED``: rows another worker holds
+    are left to it. Returns None when the event is gone, already claimed or done, or waiting for
+    a later ``next_attempt_at`` (a duplicate message). Returns ``(event, attempt, superseded)``."""
+    now = timezone.now()
+    with transaction.atomic():
+        event = (
+            # of=("self",): lock the event row only. Locking the joined connection row too would make
+            # concurrent claims of the same connection skip each other's events and drop them.
+            WebhookEvent.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("connection")
+            .filter(pk=event_id, state__in=PENDING_EVENT_STATES)
+            .first()
+        )
+        if event is None or (event.next_attempt_at is not None and event.next_attempt_at > now):
+            return None
+        siblings = list(
+            WebhookEvent.objects.select_for_update(skip_locked=True)
+            .filter(
+                connection_id=event.connection_id,
+                data_type=event.data_type,
+                record_id=event.record_id,
+                state__in=PENDING_EVENT_STATES,
+            )
+            .exclude(pk=event.pk)
+            .values_list("pk", flat=True)
+        )
+        if siblings:
+            WebhookEvent.objects.filter(pk__in=siblings).update(
+                state=EventState.SUPERSEDED, superseded_by=event, processed_at=now, next_attempt_at=None, updated_at=now
+            )
+        event.state = EventState.PROCESSING
+        event.attempts += 1
+        event.processing_started_at = now
+        event.next_attempt_at = None
+        event.save(update_fields=["state", "attempts", "processing_started_at", "next_attempt_at", "updated_at"])
+        attempt = WebhookEventAttempt.objects.create(
+            event=event, number=event.attempts, started_at=now, outcome="processing", worker=worker[:255]
+        )
+    return event, attempt, len(siblings)
+
+
+def webhook_event_process(*, event_id: int, worker: str = "") -> ProcessResult | None:
+    """Process one event (and, through coalescing, every pending event of the same record).
+
+    Returns None when there was nothing to claim; otherwise what happened, including a
+    ``retry_in`` the task must honour with a broker countdown."""
+    claimed = webhook_event_claim(event_id=event_id, worker=worker)
+    if claimed is None:
+        return None
+    event, attempt, superseded = claimed
+    try:
+        with record_lock(f"{event.connection_id}:{event.data_type}:{event.record_id}"):
+            applied = webhook_event_apply(event=event)
+    except (TransientError, SoftTimeLimitExceeded) as exc:
+        return _retry_or_fail(event, attempt, exc, superseded)
+    except AuthenticationError as exc:
+        return _finish(event, attempt, EventState.FAILED, EventOutcome.ERROR, superseded, error=exc)
+    except PermanentError as exc:
+        _open_issue(event, exc)
+        return _finish(event, attempt, EventState.SUCCEEDED, EventOutcome.ISSUE, superseded, error=exc)
+    except Exception as exc:  # a bug: keep the evidence on the event, do not retry blindly
+        logger.exception("webhook event crashed", extra={"event": event.pk})
+        return _finish(event, attempt, EventState.FAILED, EventOutcome.ERROR, superseded, error=exc)
+    return _finish(event, attempt, EventState.SUCCEEDED, applied.outcome, superseded)
+
+
+def retry_delay(*, attempt: int, retry_after: float | None = None) -> float:
+    """Capped exponential backoff with jitter (half to full of the step), and never below Retry-After."""
+    step = min(settings.WEBHOOK_RETRY_MAX_DELAY_SECONDS, settings.WEBHOOK_RETRY_BASE_SECONDS * 2 ** (attempt - 1))
+    delay = random.uniform(step / 2, step)
+    return max(delay, retry_after or 0.0)
+
+
+def _window_start(event: WebhookEvent, default: datetime) -> datetime:
+    """When the current run of attempts began (a replay starts a new run at attempt 1)."""
+    first = WebhookEventAttempt.objects.filter(event=event, number=1).order_by("-started_at").first()
+    return first.started_at if first else default
+
+
+def _retry_or_fail(
+    event: WebhookEvent, attempt: WebhookEventAttempt, exc: BaseException, superseded: int
+) -> ProcessResult:
+    now = timezone.now()
+    retry_after = getattr(exc, "retry_after", None)
+    delay = retry_delay(attempt=event.attempts, retry_after=retry_after)
+    budget_end = _window_start(event, now) + timedelta(seconds=settings.WEBHOOK_RETRY_BUDGET_SECONDS)
+    if event.attempts >= settings.WEBHOOK_MAX_ATTEMPTS or now + timedelta(seconds=delay) > budget_end:
+        logger.warning("webhook event failed: retries exhausted", extra={"event": event.pk, "attempts": event.attempts})
+        return _finish(event, attempt, EventState.FAILED, EventOutcome.ERROR, superseded, error=exc)
+    held_by_broker = delay <= settings.WEBHOOK_RETRY_COUNTDOWN_MAX_SECONDS
+    due = now + timedelta(seconds=delay)
+    with transaction.atomic():
+        _close_attempt(attempt, "retry", error=exc, now=now)
+        WebhookEvent.objects.filter(pk=event.pk, state=EventState.PROCESSING).update(
+            state=EventState.QUEUED,
+            # a broker countdown: the sweeper treats it as stale only after it should have run;
+            # a long wait: no message at all, the sweeper sends it at next_attempt_at
+            queued_at=due if held_by_broker else None,
+            next_attempt_at=None if held_by_broker else due,
+            last_error=_error_text(exc),
+            updated_at=now,
+        )
+    logger.info(
+        "webhook event retry",
+        extra={"event": event.pk, "attempt": event.attempts, "delay": round(delay, 2), "broker": held_by_broker},
+    )
+    return ProcessResult(
+        event_id=event.pk,
+        state=EventState.QUEUED,
+        outcome=EventOutcome.ERROR,
+        superseded=superseded,
+        retry_in=delay if held_by_broker else None,
+    )
+
+
+def _finish(
+    event: WebhookEvent,
+    attempt: WebhookEventAttempt,
+    state: EventState,
+    outcome: str,
+    superseded: int,
+    *,
+    error: BaseException | None = None,
+) -> ProcessResult:
+    now = timezone.now()
+    with transaction.atomic():
+        _close_attempt(attempt, outcome if state == EventState.SUCCEEDED else "failed", error=error, now=now)
+        WebhookEvent.objects.filter(pk=event.pk, state=EventState.PROCESSING).update(
+            state=state,
+            outcome=outcome,
+            processed_at=now,
+            next_attempt_at=None,
+            last_error=_error_text(error) if error else "",
+            traceback=_traceback_text(error) if error and state == EventState.FAILED else "",
+            updated_at=now,
+        )
+    return ProcessResult(event_id=event.pk, state=state, outcome=outcome, superseded=superseded)
+
+
+def _close_attempt(attempt: WebhookEventAttempt, outcome: str, *, error: BaseException | None, now: datetime) -> None:
+    attempt.finished_at = now
+    attempt.outcome = outcome[:16]
+    attempt.error = _error_text(error) if error else ""
+    attempt.traceback = _traceback_text(error) if error else ""
+    attempt.save(update_fields=["finished_at", "outcome", "error", "traceback"])
+
+
+def _open_issue(event: WebhookEvent, exc: PermanentError) -> None:
+    issue = RecordIssue(
+        external_id=event.record_id,
+        code="platform_refused" if exc.status else "permanent_error",
+        message=f"The {event.data_type} record {event.record_id} could not be synced: {exc.message}"[:2000],
+    )
+    issues_record(connection=event.connection, data_type=event.data_type, issues=[issue])
+
+
+def _error_text(exc: BaseException | None) -> str:
+    if exc is None:
+        return ""
+    return f"{type(exc).__name__}: {exc}"[:ERROR_TEXT_LIMIT]
+
+
+def _traceback_text(exc: BaseException | None) -> str:
+    if exc is None:
+        return ""
+    return "".join(traceback.format_exception(exc))[-ERROR_TEXT_LIMIT * 4 :]
