@@ -129,4 +129,10 @@ def address_payload(address: Mapping[str, Any]) -> dict[str, Any]:
         "country_code": text(address.get("country")).upper(),
         "phone": text(address.get("phone")),
     }
-    return payload
+    return without_blanks(payload)
+
+
+def without_blanks(payload: Mapping[str, Any]) -> dict[str, Any]:
+    """Leave out empty strings: SparkLayer refuses blank text, and under full replace an absent
+    field is stored empty anyway, so leaving it out says the same thing."""
+    return {key: value for key, value in payload.items() if value != ""}

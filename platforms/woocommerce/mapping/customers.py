@@ -21,7 +21,14 @@ from typing import Any
 
 from platforms.types import DataType, SyncRecord
 from platforms.woocommerce.addresses import stored_addresses
-from platforms.woocommerce.mapping.common import address_payload, customer_admin_url, meta_value, parse_gmt, text
+from platforms.woocommerce.mapping.common import (
+    address_payload,
+    customer_admin_url,
+    meta_value,
+    parse_gmt,
+    text,
+    without_blanks,
+)
 from platforms.woocommerce.meta import BOOL_FIELDS, CUSTOMER_META_FIELDS, LIST_FIELDS, NUMBER_FIELDS, OBJECT_FIELDS
 from platforms.woocommerce.validation import (
     address_is_blank,
@@ -57,15 +64,17 @@ def map_customer(customer: Mapping[str, Any], *, store_url: str) -> SyncRecord:
         return record
 
     addresses = customer_addresses(customer, record=record, label=label, email=email)
-    record.payload = {
-        "external_id": external_id,
-        "email": email,
-        "first_name": text(customer.get("first_name")) or text(billing.get("first_name")),
-        "last_name": text(customer.get("last_name")) or text(billing.get("last_name")),
-        "company_name": text(billing.get("company")),
-        "addresses": addresses,
-        **sparklayer_attributes(customer),
-    }
+    record.payload = without_blanks(
+        {
+            "external_id": external_id,
+            "email": email,
+            "first_name": text(customer.get("first_name")) or text(billing.get("first_name")),
+            "last_name": text(customer.get("last_name")) or text(billing.get("last_name")),
+            "company_name": text(billing.get("company")),
+            "addresses": addresses,
+            **sparklayer_attributes(customer),
+        }
+    )
     return record
 
 
@@ -199,7 +208,7 @@ def _contract_payload(address: Mapping[str, Any]) -> dict[str, Any]:
     for optional in ("title", "region_name"):
         if text(address.get(optional)):
             payload[optional] = text(address.get(optional))
-    return payload
+    return without_blanks(payload)
 
 
 def _as_native(payload: Mapping[str, Any]) -> dict[str, Any]:
