@@ -1,0 +1,334 @@
+"""The bridge's own overhead on customer requests (checkout/calculate, PUT /customers), open loop.
+
+Three processes on loopback: the WooCommerce sandbox (0 ms added latency), the bridge under
+gunicorn (1 worker, gthread, so one process holds every timing), and this load generator, which
+fires requests at fixed times t0 + i/rate whatever the answers (no coordinated omission).
+
+How the overhead is measured (no product code changes): the gunicorn worker loads
+``application`` from this module, which wraps Django's WSGI app and patches
+``WooCommerceClient.request`` in that process only, so each request's thread accumulates the
+wall time spent inside platform calls (connect, send, the sandbox's work, read). For every request
+the wrapper records ``server`` = time inside the WSGI app (routing, auth, DB lookup, validation,
+serialisation, platform calls) and ``platform`` = the accumulated platform time; **overhead =
+server - platform**. Gunicorn's HTTP parsing and the client's network time are outside both,
+reported separately as the client-observed latency.
+
+    createdb h8bench   # or let the script create it
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/h8bench .venv/bin/python bench/customer_requests.py \\
+        --rate 100 --seconds 30 [--append-results]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform as platform_module
+import signal
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+SITE_ID = "bench-customer-requests"
+STATS_PATH = "/_bench/stats"
+
+
+# -- the instrumented app the gunicorn worker serves ---------------------------------------------
+
+
+def _instrumented_app() -> Callable[..., Iterable[bytes]]:
+    import django
+
+    django.setup()
+    from django.core.wsgi import get_wsgi_application
+
+    from platforms.woocommerce.client import WooCommerceClient
+
+    local = threading.local()
+    records: list[tuple[str, float, float, int]] = []
+    lock = threading.Lock()
+    original = WooCommerceClient.request
+
+    def timed_request(self: Any, *args: Any, **kwargs: Any) -> Any:
+        started = time.perf_counter()
+        try:
+            return original(self, *args, **kwargs)
+        finally:
+            local.platform = getattr(local, "platform", 0.0) + time.perf_counter() - started
+            local.calls = getattr(local, "calls", 0) + 1
+
+    WooCommerceClient.request = timed_request  # type: ignore[method-assign]
+    django_app = get_wsgi_application()
+
+    def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        if environ.get("PATH_INFO") == STATS_PATH:
+            with lock:
+                body = json.dumps(records).encode()
+                records.clear()
+            start_response("200 OK", [("Content-Type", "application/json")])
+            return [body]
+        local.platform, local.calls = 0.0, 0
+        started = time.perf_counter()
+        chunks = list(django_app(environ, start_response))
+        elapsed = time.perf_counter() - started
+        with lock:
+            records.append((environ.get("PATH_INFO", ""), elapsed, local.platform, local.calls))
+        return chunks
+
+    return app
+
+
+if os.environ.get("BENCH_CUSTOMER_REQUESTS_SERVE") == "1":
+    application = _instrumented_app()
+
+
+# -- the driver ---------------------------------------------------------------------------------
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rate", type=float, nargs="+", default=[100.0], help="one run per rate")
+    parser.add_argument("--seconds", type=float, default=30)
+    parser.add_argument("--warmup", type=float, default=3)
+    parser.add_argument("--threads", type=int, default=16)
+    parser.add_argument(
+        "--database", default=os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/h8bench")
+    )
+    parser.add_argument("--port", type=int, default=8781)
+    parser.add_argument("--store-port", type=int, default=8782)
+    parser.add_argument("--append-results", action="store_true", help="append a section to bench/RESULTS.md")
+    args = parser.parse_args()
+
+    env = dict(os.environ)
+    env.update({
+        "DJANGO_SETTINGS_MODULE": "ignite_bridge.settings.test",
+        "DATABASE_URL": args.database,
+        "CACHE_URL": env.get("BENCH_CACHE_URL", "redis://127.0.0.1:6379/14"),
+        "CELERY_BROKER_URL": env.get("BENCH_BROKER_URL", "redis://127.0.0.1:6379/12"),
+        "LOG_LEVEL": "WARNING",
+        "DATABASE_CONN_MAX_AGE": "600",
+    })  # fmt: skip
+    os.environ.update(env)
+    _ensure_database(args.database)
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection as db
+
+    from connections.models import Connection, ConnectionState
+
+    call_command("migrate", verbosity=0)
+    store_url = f"http://127.0.0.1:{args.store_port}"
+    Connection.objects.update_or_create(
+        site_env="test",
+        site_id=SITE_ID,
+        defaults={"platform": "woocommerce", "store_id": "bench", "store_url": store_url,
+                  "state": ConnectionState.ACTIVE, "storefront_secret": "bench-storefront-secret-0123456789",
+                  "platform_credentials": {"consumer_key": "ck_sandbox", "consumer_secret": "cs_sandbox"}},
+    )  # fmt: skip
+    db.close()
+
+    processes = [
+        subprocess.Popen(
+            [sys.executable, "-m", "sandbox.woocommerce", "--port", str(args.store_port), "--products", "200",
+             "--customers", "100", "--orders", "10", "--latency-ms", "0"],
+            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, start_new_session=True,
+        ),
+        subprocess.Popen(
+            [str(ROOT / ".venv/bin/gunicorn"), "bench.customer_requests:application", "-b", f"127.0.0.1:{args.port}",
+             "-w", "1", "--threads", str(args.threads), "--worker-class", "gthread", "--log-level", "warning",
+             "--keep-alive", "30"],
+            cwd=ROOT, env={**env, "BENCH_CUSTOMER_REQUESTS_SERVE": "1"}, start_new_session=True,
+        ),
+    ]  # fmt: skip
+    try:
+        base = f"http://127.0.0.1:{args.port}/v1/test/{SITE_ID}"
+        _wait_up(f"{store_url}/wp-json/wc/v3/products?per_page=1", auth=("ck_sandbox", "cs_sandbox"))
+        _wait_up(f"http://127.0.0.1:{args.port}/healthz")
+        sku = _sku(store_url)
+        token = (env.get("IGNITE_API_TOKENS") or "test-token-a").split(",")[0]
+        results = {}
+        for rate in args.rate:
+            for name, make in (("checkout/calculate", _calculate(base, sku)), ("customers", _customers(base))):
+                _run(make, token, rate, args.warmup, args.threads)  # warm connections and caches
+                time.sleep(1)  # let the warm-up's queue drain before measuring
+                requests.get(f"http://127.0.0.1:{args.port}{STATS_PATH}", timeout=10)
+                client = _run(make, token, rate, args.seconds, args.threads)
+                server = requests.get(f"http://127.0.0.1:{args.port}{STATS_PATH}", timeout=10).json()
+                results[f"{name} @ {rate:g}/s"] = _summary(client, server)
+    finally:
+        for process in processes:
+            os.killpg(process.pid, signal.SIGTERM)
+            process.wait(timeout=30)
+    report = {
+        "rates_per_second": args.rate,
+        "seconds": args.seconds,
+        "machine": _machine(),
+        "date": datetime.now(UTC).strftime("%Y-%m-%d"),
+        "results": results,
+    }
+    print(json.dumps(report, indent=2))
+    if args.append_results:
+        _append_results(report, args)
+
+
+def _calculate(base: str, sku: str) -> Callable[[int], tuple[str, str, dict[str, Any]]]:
+    address = {"address_line1": "1 Crag Road", "city": "London", "postal_code": "EC1A 1BB", "country_code": "GB"}
+
+    def make(i: int) -> tuple[str, str, dict[str, Any]]:
+        body = {
+            "cart_id": str(uuid.uuid4()),
+            "customer": {"id": "cu_1", "email": "bench@example.com"},
+            "currency_code": "gbp",
+            "billing_address": address,
+            "shipping_address": address,
+            "line_items": [{"sku": sku, "quantity": 1 + i % 3, "unit_price": {"number": "12.50", "currency": "gbp"}}],
+        }
+        return "POST", f"{base}/checkout/calculate", body
+
+    return make
+
+
+def _customers(base: str) -> Callable[[int], tuple[str, str, dict[str, Any]]]:
+    def make(i: int) -> tuple[str, str, dict[str, Any]]:
+        body = {"email": f"bench-{i % 500}@example.com", "first_name": "Bench", "last_name": f"Buyer {i}",
+                "price_lists": ["trade"], "customer_discount_percentage": 10, "role": "main"}  # fmt: skip
+        return "PUT", f"{base}/customers", body
+
+    return make
+
+
+def _run(make: Callable[[int], tuple[str, str, dict[str, Any]]], token: str, rate: float, seconds: float,
+         threads: int) -> list[tuple[float, int]]:  # fmt: skip
+    """Open loop: request i is sent at t0 + i/rate by whichever pool thread is free."""
+    total = int(rate * seconds)
+    local = threading.local()
+    out: list[tuple[float, int]] = []
+    lock = threading.Lock()
+
+    def fire(i: int, scheduled: float) -> None:
+        if not hasattr(local, "session"):
+            local.session = requests.Session()
+            local.session.headers["Authorization"] = f"Bearer {token}"
+        method, url, body = make(i)
+        delay = scheduled - time.perf_counter()
+        if delay > 0:
+            time.sleep(delay)
+        try:
+            status = local.session.request(method, url, json=body, timeout=30).status_code
+        except requests.RequestException:
+            status = 0
+        latency = time.perf_counter() - scheduled  # from the scheduled time: queueing counts
+        with lock:
+            out.append((latency, status))
+
+    start = time.perf_counter() + 0.2
+    with ThreadPoolExecutor(max_workers=threads * 4) as pool:
+        for i in range(total):
+            pool.submit(fire, i, start + i / rate)
+    return out
+
+
+def _pct(values: list[float], pct: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(pct / 100 * (len(ordered) - 1)))] * 1000
+
+
+def _summary(client: list[tuple[float, int]], server: list[list[Any]]) -> dict[str, Any]:
+    latencies = [latency for latency, _ in client]
+    statuses = [status for _, status in client]
+    totals = [row[1] for row in server]
+    platform_times = [row[2] for row in server]
+    overheads = [row[1] - row[2] for row in server]
+    return {
+        "requests": len(client),
+        "ok": sum(1 for s in statuses if 200 <= s < 300),
+        "errors": sorted({s for s in statuses if not 200 <= s < 300}),
+        "platform_calls_per_request": statistics.mean(row[3] for row in server) if server else 0,
+        "client_ms": {"p50": _pct(latencies, 50), "p99": _pct(latencies, 99)},
+        "server_ms": {"p50": _pct(totals, 50), "p99": _pct(totals, 99)},
+        "platform_ms": {"p50": _pct(platform_times, 50), "p99": _pct(platform_times, 99)},
+        "overhead_ms": {"p50": _pct(overheads, 50), "p99": _pct(overheads, 99)},
+    }
+
+
+def _sku(store_url: str) -> str:
+    products = requests.get(f"{store_url}/wp-json/wc/v3/products", params={"per_page": 100, "type": "simple"},
+                            auth=("ck_sandbox", "cs_sandbox"), timeout=10).json()  # fmt: skip
+    return next(p["sku"] for p in products if p["sku"] and p["status"] == "publish")
+
+
+def _ensure_database(url: str) -> None:
+    if not url.startswith("postgres"):
+        return
+    import psycopg
+
+    name = url.rsplit("/", 1)[1]
+    with psycopg.connect(url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as pg:
+        if not pg.execute("SELECT 1 FROM pg_database WHERE datname=%s", [name]).fetchone():
+            pg.execute(f'CREATE DATABASE "{name}"')
+
+
+def _wait_up(url: str, auth: tuple[str, str] | None = None) -> None:
+    for _ in range(150):
+        try:
+            if requests.get(url, auth=auth, timeout=1).status_code < 500:
+                return
+        except requests.RequestException:
+            pass
+        time.sleep(0.2)
+    raise SystemExit(f"{url} did not come up")
+
+
+def _machine() -> str:
+    return (f"{platform_module.node()} {platform_module.machine()}, {os.cpu_count()} CPU, "
+            f"Python {platform_module.python_version()}")  # fmt: skip
+
+
+def _append_results(report: dict[str, Any], args: argparse.Namespace) -> None:
+    lines = [
+        "",
+        "## Customer requests: bridge overhead (bench/customer_requests.py)",
+        "",
+        f"Machine: {report['machine']}, PostgreSQL and Redis on loopback. Date: {report['date']}. Open loop at "
+        f"{', '.join(f'{r:g}' for r in args.rate)} req/s for {args.seconds:g} s per endpoint and rate "
+        f"(after a {args.warmup:g} s warm-up); the "
+        "WooCommerce sandbox in its own process at 0 ms added latency; the bridge under gunicorn (1 worker, "
+        f"gthread, {args.threads} threads). Overhead = time inside the bridge's WSGI app minus time inside "
+        "WooCommerce API calls (timed around `WooCommerceClient.request` in the benchmark's worker only); "
+        "client = latency seen by the load generator from each request's scheduled send time.",
+        "",
+        "| endpoint @ rate | requests | 2xx | platform calls/request | overhead p50 | overhead p99 | platform p50 | "
+        "client p50 | client p99 |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for name, result in report["results"].items():
+        lines.append(
+            f"| {name} | {result['requests']} | {result['ok']} | {result['platform_calls_per_request']:.1f} | "
+            f"{result['overhead_ms']['p50']:.1f} ms | **{result['overhead_ms']['p99']:.1f} ms** | "
+            f"{result['platform_ms']['p50']:.1f} ms | {result['client_ms']['p50']:.1f} ms | "
+            f"{result['client_ms']['p99']:.1f} ms |"
+        )
+    lines += ["", "Target: overhead p99 < 25 ms.", "", ""]
+    with (ROOT / "bench" / "RESULTS.md").open("a") as results:
+        results.write("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,103 @@
+"""Fixtures and helpers shared by the customer-request endpoint tests (``test_storefront_*``).
+
+Imported by name into each test module. Everything goes over real loopback HTTP: the API client
+calls the bridge in-process, the bridge calls the WooCommerce sandbox through its inline adapter.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import jwt
+import pytest
+import requests
+
+from connections.models import Connection
+from sandbox.server import SandboxServer, serve_in_thread
+from sandbox.woocommerce.app import WooCommerceSandbox
+from tests.factories import ConnectionFactory
+
+STOREFRONT_SECRET = "storefront-secret-for-tests-0123456789abcdef"
+WC_AUTH = ("ck_sandbox", "cs_sandbox")
+
+
+def wc(server: SandboxServer, method: str, path: str, **kwargs: Any) -> Any:
+    """Read or write the sandbox store directly (to check its state after a bridge call)."""
+    response = requests.request(method, f"{server.url}/wp-json/wc/v3/{path}", auth=WC_AUTH, timeout=10, **kwargs)
+    response.raise_for_status()
+    return response.json()
+
+
+def meta(record: dict[str, Any], key: str) -> Any:
+    found = None
+    for entry in record.get("meta_data") or []:
+        if entry["key"] == key:
+            found = entry["value"]
+    return found
+
+
+def store_calls(server: SandboxServer) -> list[dict[str, Any]]:
+    return [dict(call) for call in server.app.calls]
+
+
+def path(connection: Connection, suffix: str) -> str:
+    return f"/v1/{connection.site_env}/{connection.site_id}{suffix}"
+
+
+def token(sub: Any, *, secret: str = STOREFRONT_SECRET, ttl: int = 300, **extra: Any) -> str:
+    return jwt.encode({"sub": sub, "exp": int(time.time()) + ttl, **extra}, secret, algorithm="HS256")
+
+
+def simple_skus(server: SandboxServer, count: int = 2) -> list[tuple[str, str]]:
+    """(sku, price) of published simple products that have a SKU."""
+    products = wc(server, "GET", "products", params={"per_page": 100, "type": "simple", "status": "publish"})
+    found = [(p["sku"], p["price"]) for p in products if p["sku"]]
+    assert len(found) >= count
+    return found[:count]
+
+
+@pytest.fixture
+def store(woocommerce_sandbox: SandboxServer) -> SandboxServer:
+    return woocommerce_sandbox
+
+
+@pytest.fixture
+def other_store() -> Iterator[SandboxServer]:
+    """A second, smaller store: the other tenant in cross-tenant tests."""
+    server = serve_in_thread(WooCommerceSandbox(products=10, customers=5, orders=2, seed=11))
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def connection(db: None, store: SandboxServer) -> Connection:
+    return ConnectionFactory(store_url=store.url, storefront_secret=STOREFRONT_SECRET)
+
+
+@pytest.fixture
+def other_connection(db: None, other_store: SandboxServer) -> Connection:
+    return ConnectionFactory(store_url=other_store.url, storefront_secret="another-tenant-secret-0123456789abcdef")
+
+
+@pytest.fixture
+def short_timeouts(settings: Any) -> float:
+    """Inline timeouts small enough for fault tests; returns the read timeout."""
+    settings.PLATFORM_INLINE_CONNECT_TIMEOUT = 0.5
+    settings.PLATFORM_INLINE_READ_TIMEOUT = 0.5
+    return 0.5
+
+
+def create_customer(server: SandboxServer, email: str, **extra: Any) -> dict[str, Any]:
+    body = {"email": email, "first_name": "Sam", "last_name": "Buyer", **extra}
+    return wc(server, "POST", "customers", json=body)
+
+
+def assert_problem(response: Any, status: int) -> dict[str, Any]:
+    assert response.status_code == status, response.content
+    assert response["Content-Type"].startswith("application/problem+json")
+    body = response.json()
+    assert body["status"] == status
+    assert set(body) >= {"type", "title", "status", "detail"}
+    return body
