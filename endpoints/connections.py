@@ -1,6 +1,6 @@
 """Connect (``POST /v1/{siteEnv}/{siteId}``) and disconnect (``DELETE`` same path), contract §1.1/§1.2.
 
-Both share one path, so ``connection_root`` hands each method to its own view. The bearer token
+Both share one path: ``ConnectionApi`` joins the two views, one method each. The bearer token
 is deployment-wide; the path alone picks the connection, and nothing here reaches another site.
 """
 
@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse
-from django.views.decorators.csrf import csrf_exempt
+from django.http import HttpResponse
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema, extend_schema_serializer
 from rest_framework import exceptions, serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -25,6 +25,7 @@ from connections.models import ConnectionState
 from connections.selectors import connection_get_for_site
 from connections.services import connection_connect
 from endpoints.connection_flows import connection_activated, connection_remove
+from endpoints.storefront_schema import error_responses
 from ignite_bridge.core.problems import problem_response
 
 #: a connect body is a few hundred bytes; anything near this is not a real call
@@ -80,6 +81,7 @@ def unavailable(exc: UpstreamUnavailable) -> HttpResponse:
 class ConnectApi(APIView):
     """Idempotent connect: ``201 {"redirect_url"}`` while the platform install is pending, ``204`` once active."""
 
+    @extend_schema_serializer(component_name="ConnectRequest")
     class InputSerializer(serializers.Serializer):
         store_id = StrictCharField(max_length=255)
         spark_api_client_id = StrictCharField(max_length=255)
@@ -98,9 +100,42 @@ class ConnectApi(APIView):
                 raise serializers.ValidationError(errors)
             return value
 
+    @extend_schema_serializer(component_name="ConnectPending")
     class OutputSerializer(serializers.Serializer):
         redirect_url = serializers.URLField()
 
+    @extend_schema(
+        operation_id="createPlatformConnection",
+        tags=["connections"],
+        request=InputSerializer,
+        responses={
+            201: OutputSerializer,
+            204: OpenApiResponse(description="Connected: the store is active and its full syncs are queued."),
+            **error_responses(400, 401, 502, 504),
+        },
+        examples=[
+            OpenApiExample(
+                "WooCommerce with API keys",
+                value={
+                    "store_id": "bobs-store",
+                    "spark_api_client_id": "client-id",
+                    "spark_api_client_secret": "client-secret",
+                    "extra_config": {
+                        "store_url": "https://shop.example.com",
+                        "woocommerce_api_key": "ck_0123456789abcdef0123456789abcdef01234567",
+                        "woocommerce_api_secret": "cs_0123456789abcdef0123456789abcdef01234567",
+                    },
+                },
+                request_only=True,
+            ),
+            OpenApiExample(
+                "Install pending",
+                value={"redirect_url": "https://shop.example.com/wc-auth/v1/authorize?app_name=Ignite+Bridge"},
+                response_only=True,
+                status_codes=["201"],
+            ),
+        ],
+    )
     def post(self, request: Request, site_env: str, site_id: str) -> HttpResponse:
         serializer = self.InputSerializer(data=json_object_body(request))
         serializer.is_valid(raise_exception=True)
@@ -127,6 +162,14 @@ class ConnectApi(APIView):
 class DisconnectApi(APIView):
     """Revoke syncs, unregister webhooks, erase credentials; ``204``, also on repeat. Never connected → ``404``."""
 
+    @extend_schema(
+        operation_id="removePlatformConnection",
+        tags=["connections"],
+        responses={
+            204: OpenApiResponse(description="Disconnected (also on a repeat call)."),
+            **error_responses(401, 404),
+        },
+    )
     def delete(self, request: Request, site_env: str, site_id: str) -> HttpResponse:
         connection = connection_get_for_site(site_env=site_env, site_id=site_id)
         if connection is None:
@@ -136,16 +179,6 @@ class DisconnectApi(APIView):
         return Response(status=204)
 
 
-_connect = ConnectApi.as_view()
-_disconnect = DisconnectApi.as_view()
-
-
-@csrf_exempt
-def connection_root(request: HttpRequest, site_env: str, site_id: str) -> HttpResponse:
-    """``/v1/{siteEnv}/{siteId}``: POST connects, DELETE disconnects, anything else is a 405 problem."""
-    if request.method == "POST":
-        return _connect(request, site_env=site_env, site_id=site_id)
-    if request.method == "DELETE":
-        return _disconnect(request, site_env=site_env, site_id=site_id)
-    detail = "Use POST to connect or DELETE to disconnect."
-    return problem_response(405, detail=detail, headers={"Allow": "POST, DELETE"})
+class ConnectionApi(ConnectApi, DisconnectApi):
+    """``/v1/{siteEnv}/{siteId}``: POST connects, DELETE disconnects (one path, two operations);
+    any other method is DRF's 405, as problem JSON."""

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 
 class SiteEnvConverter:
-    regex = "live|test"
+    regex = "(?:live|test)"
 
     def to_python(self, value: str) -> str:
         return value

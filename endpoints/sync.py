@@ -7,6 +7,7 @@ removed) is a 404 problem, an unknown data type a 400 problem.
 from __future__ import annotations
 
 from django.http import HttpResponse
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema, extend_schema_serializer
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -14,6 +15,7 @@ from rest_framework.views import APIView
 
 from connections.models import Connection, ConnectionState
 from connections.selectors import connection_get_for_site
+from endpoints.storefront_schema import error_responses
 from ignite_bridge.core.errors import PermanentError, TransientError
 from ignite_bridge.core.problems import problem_response
 from platforms.types import PULLABLE_DATA_TYPES, TRIGGERABLE_DATA_TYPES, DataType
@@ -45,9 +47,20 @@ def _data_type(value: str, allowed: tuple[DataType, ...]) -> DataType | HttpResp
 class SyncTriggerApi(APIView):
     """Queue a full sync of one data type; 201 at once, 400 while one of that type is queued or running."""
 
+    @extend_schema_serializer(component_name="SyncQueued")
     class OutputSerializer(serializers.Serializer):
         job_id = serializers.IntegerField()
 
+    @extend_schema(
+        operation_id="triggerDataSync",
+        tags=["sync"],
+        request=None,
+        parameters=[
+            OpenApiParameter("data_type", str, OpenApiParameter.PATH, enum=[str(t) for t in TRIGGERABLE_DATA_TYPES])
+        ],
+        responses={201: OutputSerializer, **error_responses(400, 401, 404)},
+        examples=[OpenApiExample("Queued", value={"job_id": 42}, response_only=True, status_codes=["201"])],
+    )
     def post(self, request: Request, site_env: str, site_id: str, data_type: str) -> Response | HttpResponse:
         connection = _connection(site_env, site_id)
         if isinstance(connection, HttpResponse):
@@ -72,10 +85,33 @@ class SyncPullApi(APIView):
     class InputSerializer(serializers.Serializer):
         page = serializers.CharField(required=False, allow_blank=True, max_length=4096)
 
+    @extend_schema_serializer(component_name="SyncPage")
     class OutputSerializer(serializers.Serializer):
         data = serializers.ListField(child=serializers.DictField())  # type: ignore[assignment]
         next_page = serializers.CharField(allow_null=True)
 
+    @extend_schema(
+        operation_id="getPage",
+        tags=["sync"],
+        parameters=[
+            OpenApiParameter("data_type", str, OpenApiParameter.PATH, enum=[str(t) for t in PULLABLE_DATA_TYPES]),
+            OpenApiParameter(
+                "page", str, OpenApiParameter.QUERY, required=False, description="next_page of the last answer"
+            ),
+        ],
+        responses={200: OutputSerializer, **error_responses(400, 401, 404, 502, 504)},
+        examples=[
+            OpenApiExample(
+                "A page of products",
+                value={
+                    "data": [{"external_id": "101", "title": "Linen Beanie", "slug": "linen-beanie", "variants": []}],
+                    "next_page": "eyJwIjoidj0xJnBhZ2U9MiJ9:1u2XyZ:signature",
+                },
+                response_only=True,
+                status_codes=["200"],
+            )
+        ],
+    )
     def get(self, request: Request, site_env: str, site_id: str, data_type: str) -> Response | HttpResponse:
         connection = _connection(site_env, site_id)
         if isinstance(connection, HttpResponse):
@@ -97,7 +133,7 @@ class SyncPullApi(APIView):
         except ValueError as exc:  # the platform does not have this type (e.g. no stock rows)
             return problem_response(400, detail=str(exc))
         except TransientError:
-            return problem_response(503, detail="The store did not answer in time; try the page again.")
+            return problem_response(504, detail="The store did not answer in time; try the page again.")
         except PermanentError as exc:
             return problem_response(502, detail=f"The store refused the read (HTTP {exc.status}).")
         return Response(self.OutputSerializer({"data": page.data, "next_page": page.next_page}).data)

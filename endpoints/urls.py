@@ -10,7 +10,7 @@ register_converter(SiteIdConverter, "site_id")
 register_converter(PlatformConverter, "platform")
 
 urlpatterns: list = [
-    path("v1/<site_env:site_env>/<site_id:site_id>", connections.connection_root, name="ignite-connection"),
+    path("v1/<site_env:site_env>/<site_id:site_id>", connections.ConnectionApi.as_view(), name="ignite-connection"),
     path(
         "v1/<site_env:site_env>/<site_id:site_id>/status/<str:data_type>",
         sync.SyncTriggerApi.as_view(),

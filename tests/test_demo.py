@@ -35,7 +35,8 @@ def test_demo_summary_matches_the_sparklayer_sandbox(tmp_path):
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=420,
     )  # fmt: skip
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    assert "Summary" in result.stdout and "Admin: http://127.0.0.1:" in result.stdout
+    assert "Summary" in result.stdout
+    assert "Admin: http://127.0.0.1:" in result.stdout
 
     summary = json.loads(summary_path.read_text())
     state = json.loads(state_path.read_text())
@@ -43,8 +44,10 @@ def test_demo_summary_matches_the_sparklayer_sandbox(tmp_path):
     assert summary["records_synced"]["customers"] == len(state["customers"])
     assert summary["records_synced"]["purchases"] == len(state["purchases"])
     assert summary["records_synced"]["products"] > 0
-    errors_in_sync_logs = sum(len(log.get("errors", [])) for log in state["sync_logs"].values()) if isinstance(
-        state["sync_logs"], dict
-    ) else sum(len(log.get("errors", [])) for log in state["sync_logs"])
+    errors_in_sync_logs = (
+        sum(len(log.get("errors", [])) for log in state["sync_logs"].values())
+        if isinstance(state["sync_logs"], dict)
+        else sum(len(log.get("errors", [])) for log in state["sync_logs"])
+    )
     assert summary["open_issues"] == errors_in_sync_logs
     assert all(job["state"] == "succeeded" for job in summary["jobs"].values())

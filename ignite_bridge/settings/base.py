@@ -114,10 +114,6 @@ SPECTACULAR_SETTINGS = {
     "SERVE_AUTHENTICATION": [],
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/v1/",
-    "APPEND_COMPONENTS": {
-        "securitySchemes": {"IgniteBearer": {"type": "http", "scheme": "bearer"}},
-    },
-    "SECURITY": [{"IgniteBearer": []}],
     # The docs page's assets are served from this deployment, never from a CDN.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",

@@ -90,3 +90,6 @@ class PushLog(models.Model):
     class Meta:
         ordering = ["-at"]
         indexes = [models.Index(fields=["connection", "data_type", "external_id"])]
+
+    def __str__(self) -> str:
+        return f"{self.operation} {self.data_type}:{self.external_id} ({self.status})"

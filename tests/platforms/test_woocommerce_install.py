@@ -118,4 +118,3 @@ def test_check_credentials_refused_raises_authentication_error() -> None:
     woo = WooCommerceAdapter(store_url="https://shop.example.com", credentials=credentials)
     with pytest.raises(AuthenticationError):
         woo.check_credentials()
-

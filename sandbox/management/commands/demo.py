@@ -209,7 +209,12 @@ class Command(BaseCommand):
 
     def change_store(self, store: str, connection: Connection, count: int) -> None:
         before = WebhookEvent.objects.filter(connection=connection).count()
-        response = requests.post(f"{store}/_sandbox/mutate", json={"count": count, "seed": 2}, timeout=60)
+        # What a merchant does all day: edits, stock moves, new orders. (Deletes are shown by the
+        # reconcile, not here, so the summary's counts stay comparable with SparkLayer's.)
+        kinds = ["product_update", "product_stock", "customer_update", "order_create", "order_update"]
+        response = requests.post(
+            f"{store}/_sandbox/mutate", json={"count": count, "seed": 2, "kinds": kinds}, timeout=60
+        )
         response.raise_for_status()
         requests.post(f"{store}/_sandbox/webhooks/flush", timeout=120)
         done_states = (EventState.SUCCEEDED, EventState.FAILED, EventState.SUPERSEDED, EventState.IGNORED)
