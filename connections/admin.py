@@ -201,7 +201,7 @@ class ConnectionAdmin(ConnectionScopedAdminMixin, admin.ModelAdmin):
 
     # -- actions -----------------------------------------------------------------------------------
 
-    @admin.action(description="Re-verify credentials (SparkLayer token + platform check)")
+    @admin.action(description="Re-verify credentials (SparkLayer token + platform check)", permissions=["operate"])
     def reverify_credentials(self, request: HttpRequest, queryset: QuerySet[Connection]) -> None:
         for connection in connections_visible_to(request.user).filter(pk__in=queryset.values("pk")):
             check = connection_credentials_verify(connection=connection)
@@ -211,7 +211,7 @@ class ConnectionAdmin(ConnectionScopedAdminMixin, admin.ModelAdmin):
             problems = "; ".join(p for p in (check.sparklayer_error, check.platform_error) if p)
             self.message_user(request, f"{connection}: {problems}", messages.ERROR)
 
-    @admin.action(description="Re-register platform webhooks")
+    @admin.action(description="Re-register platform webhooks", permissions=["operate"])
     def reregister_webhooks(self, request: HttpRequest, queryset: QuerySet[Connection]) -> None:
         for connection in connections_visible_to(request.user).filter(pk__in=queryset.values("pk")):
             if not connection.platform_credentials:

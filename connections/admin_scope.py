@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin
+from django.contrib.auth import get_permission_codename
 from django.db.models import Model, QuerySet
 from django.http import Http404, HttpRequest
 
@@ -70,6 +71,14 @@ class ConnectionScopedAdminMixin:
     def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         allowed: bool = super().has_delete_permission(request, obj)  # type: ignore[misc]
         return allowed and self.object_is_visible(request, obj)
+
+    def has_operate_permission(self, request: HttpRequest) -> bool:
+        """May run the operator actions (rerun, reprocess, resolve...) on these rows.
+
+        The logs themselves are read-only in the admin, so the model's "change" permission is
+        what grants acting on them; viewing alone does not."""
+        opts = self.opts  # type: ignore[attr-defined]
+        return bool(request.user.has_perm(f"{opts.app_label}.{get_permission_codename('change', opts)}"))
 
     def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
         if db_field.related_model is Connection:

@@ -9,4 +9,5 @@ FIELD_ENCRYPTION_KEYS = env.list("FIELD_ENCRYPTION_KEYS", default=["dGVzdC1rZXkt
 IGNITE_ALLOWED_PLATFORM_HOSTS = ["127.0.0.1", "localhost"]
 IGNITE_PUBLIC_URL = "http://127.0.0.1:8000"
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405 - threads in live-server tests must not hold the test DB open
+# Threads of live-server tests must not hold the test database open (benchmarks may set it).
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=0)  # noqa: F405

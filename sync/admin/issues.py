@@ -43,12 +43,12 @@ class SyncIssueAdmin(ConnectionScopedAdminMixin, admin.ModelAdmin):
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
-    @admin.action(description="Mark resolved")
+    @admin.action(description="Mark resolved", permissions=["operate"])
     def resolve(self, request: HttpRequest, queryset: QuerySet[SyncIssue]) -> None:
         count = issues_set_state(issues=queryset, state=IssueState.RESOLVED)
         self.message_user(request, f"{count} issue(s) resolved.", messages.SUCCESS)
 
-    @admin.action(description="Mute (keep, but stop reporting as open)")
+    @admin.action(description="Mute (keep, but stop reporting as open)", permissions=["operate"])
     def mute(self, request: HttpRequest, queryset: QuerySet[SyncIssue]) -> None:
         count = issues_set_state(issues=queryset, state=IssueState.MUTED)
         self.message_user(request, f"{count} issue(s) muted.", messages.SUCCESS)

@@ -54,7 +54,9 @@ class SyncJobAdmin(JobProgressAdminMixin, ConnectionScopedAdminMixin, admin.Mode
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
-    @admin.action(description="Rerun the selected full syncs (unchanged records make no writes)")
+    @admin.action(
+        description="Rerun the selected full syncs (unchanged records make no writes)", permissions=["operate"]
+    )
     def rerun(self, request: HttpRequest, queryset: QuerySet[SyncJob]) -> None:
         started, busy = 0, 0
         for job in queryset.filter(kind="full").select_related("connection"):
@@ -67,7 +69,9 @@ class SyncJobAdmin(JobProgressAdminMixin, ConnectionScopedAdminMixin, admin.Mode
         if busy:
             self.message_user(request, f"{busy} skipped: a sync of that type is already active.", messages.WARNING)
 
-    @admin.action(description="Cancel the selected jobs (a running one stops at its next checkpoint)")
+    @admin.action(
+        description="Cancel the selected jobs (a running one stops at its next checkpoint)", permissions=["operate"]
+    )
     def cancel(self, request: HttpRequest, queryset: QuerySet[SyncJob]) -> None:
         count = sum(sync_job_cancel(job=job, reason=f"cancelled by {request.user.get_username()}") for job in queryset)
         self.message_user(request, f"{count} job(s) cancelled.", messages.SUCCESS)

@@ -96,7 +96,7 @@ class WebhookEventAdmin(ConnectionScopedAdminMixin, admin.ModelAdmin):
             text = json.dumps(json.loads(text), indent=2, ensure_ascii=False, sort_keys=True)
         return format_html("<pre>{}</pre>", text)
 
-    @admin.action(description="Reprocess (fetches the record fresh from the store)")
+    @admin.action(description="Reprocess (fetches the record fresh from the store)", permissions=["operate"])
     def reprocess(self, request: HttpRequest, queryset: QuerySet[WebhookEvent]) -> None:
         queued = webhook_events_reprocess(events=queryset, requested_by=request.user.get_username())
         skipped = queryset.count() - len(queued)
@@ -105,7 +105,9 @@ class WebhookEventAdmin(ConnectionScopedAdminMixin, admin.ModelAdmin):
             message += f" {skipped} skipped (being processed right now)."
         self.message_user(request, message, messages.SUCCESS)
 
-    @admin.action(description="Reprocess all failed events of the selected events' connections")
+    @admin.action(
+        description="Reprocess all failed events of the selected events' connections", permissions=["operate"]
+    )
     def reprocess_all_failed_for_connection(self, request: HttpRequest, queryset: QuerySet[WebhookEvent]) -> None:
         connection_ids = set(queryset.values_list("connection_id", flat=True))
         for connection in connections_visible_to(request.user).filter(pk__in=connection_ids):

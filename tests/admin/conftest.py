@@ -31,7 +31,7 @@ PASSWORD = "operator-password-1"
 #: what an operator's group grants; the connection assignment narrows it to their connections
 OPERATOR_PERMISSIONS = (
     "view_connection", "view_syncjob", "view_syncissue", "view_webhookevent", "view_webhookeventattempt",
-    "view_pushlog",
+    "view_pushlog", "change_syncjob", "change_syncissue", "change_webhookevent", "change_connection",
 )  # fmt: skip
 
 
