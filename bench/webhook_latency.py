@@ -19,6 +19,7 @@ later than the event's ``processed_at``), minus ``received_at``. Both clocks are
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import signal
@@ -40,7 +41,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 SITE_ID = "bench-latency"
 WOO_AUTH = ("ck_sandbox", "cs_sandbox")
-WEBHOOK_SECRET = "bench-latency-webhook-secret"  # noqa: S105 - a loopback benchmark's own value
+WEBHOOK_SECRET = "bench-latency-webhook-secret"  # a loopback benchmark's own value
 
 
 class Processes:
@@ -59,10 +60,8 @@ class Processes:
     def stop_all(self) -> None:
         for _, proc in reversed(self.children):
             if proc.poll() is None:
-                try:
+                with contextlib.suppress(ProcessLookupError):
                     os.killpg(proc.pid, signal.SIGTERM)
-                except ProcessLookupError:
-                    pass
         for name, proc in reversed(self.children):
             try:
                 proc.wait(timeout=20)
@@ -93,15 +92,17 @@ def wait_http(url: str, proc: subprocess.Popen[bytes], what: str, timeout: float
     raise SystemExit(f"{what} did not start within {timeout:.0f} s")
 
 
-def wait_log(log: Path, text: str, proc: subprocess.Popen[bytes], what: str, timeout: float = 120) -> None:
+def wait_worker(name: str, proc: subprocess.Popen[bytes], log: Path, timeout: float = 120) -> None:
+    """Until the worker answers a broadcast ping (it consumes its queues from then on)."""
+    from ignite_bridge.celery import app
+
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise SystemExit(f"{what} exited with {proc.returncode} while starting; see {log}")
-        if text in log.read_text(errors="replace"):
+            raise SystemExit(f"celery worker exited with {proc.returncode} while starting; see {log}")
+        if app.control.ping(destination=[name], timeout=1.0):
             return
-        time.sleep(0.2)
-    raise SystemExit(f"{what} not ready within {timeout:.0f} s; see {log}")
+    raise SystemExit(f"celery worker not ready within {timeout:.0f} s; see {log}")
 
 
 def main() -> None:
@@ -112,6 +113,7 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=4, help="Celery worker processes (prefork)")
     parser.add_argument("--web-workers", type=int, default=2)
     parser.add_argument("--web-threads", type=int, default=4)
+    parser.add_argument("--warmup", type=float, default=5, help="seconds of unmeasured sends first (0: none)")
     parser.add_argument("--drain", type=float, default=120, help="max seconds to wait for the backlog after sending")
     parser.add_argument("--database", default="postgres://postgres@127.0.0.1:5432/bench_latency")
     args = parser.parse_args()
@@ -120,6 +122,7 @@ def main() -> None:
 
     # SIGTERM becomes SystemExit, so the finally below stops the children as Ctrl-C does
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    signal.signal(signal.SIGINT, signal.default_int_handler)  # even when started in the background
     logs = Path(tempfile.mkdtemp(prefix="bench-latency-"))
     procs = Processes()
     try:
@@ -181,8 +184,10 @@ def run(args: argparse.Namespace, procs: Processes, logs: Path) -> dict[str, Any
     conn = Connection.objects.create(
         site_env="test", site_id=SITE_ID, platform="woocommerce", store_id="bench-latency", store_url=woo,
         state="active", spark_client_id="id", spark_client_secret="secret", webhook_secret=WEBHOOK_SECRET,
-        platform_credentials={"consumer_key": WOO_AUTH[0], "consumer_secret": WOO_AUTH[1]}, push_concurrency=4,
+        push_concurrency=4,
     )  # fmt: skip
+    conn.platform_credentials = {"consumer_key": WOO_AUTH[0], "consumer_secret": WOO_AUTH[1]}
+    conn.save(update_fields=["platform_credentials"])
     started = time.monotonic()
     job = sync_job_queue_full(connection=conn, data_type="products", trigger="command")
     while (outcome := sync_job_run(job_id=job.pk)).state == "rescheduled":
@@ -201,16 +206,21 @@ def run(args: argparse.Namespace, procs: Processes, logs: Path) -> dict[str, Any
                            "--worker-class", "gthread", "--log-level", "warning", "--keep-alive", "30"], env,
                            logs / "gunicorn.log")  # fmt: skip
     worker_log = logs / "worker.log"
+    worker_name = f"bench-latency-{os.getpid()}@loopback"
     worker_proc = procs.start("celery worker", [py, "-m", "celery", "-A", "ignite_bridge", "worker",
                               "-Q", "webhooks,sync,realtime", "-c", str(args.concurrency), "-l", "INFO",
                               "--without-gossip", "--without-mingle", "--without-heartbeat",
-                              "-n", f"bench-latency-{os.getpid()}@%h"], env, worker_log)  # fmt: skip
+                              "-n", worker_name], env, worker_log)  # fmt: skip
     wait_http(f"{web}/healthz", web_proc, "gunicorn")
-    wait_log(worker_log, " ready.", worker_proc, "celery worker")
+    wait_worker(worker_name, worker_proc, worker_log)
 
     url = f"{web}/webhooks/woocommerce/{conn.uuid}/"
+    # Warm-up at the same rate (worker children import lazily and read the store's settings once),
+    # drained, then the measured phase: its events are those received from t_start on.
+    warm_sends = send_open_loop(url, woo, product_ids, args.rate, args.warmup, first=0) if args.warmup > 0 else []
+    warm_drained = drain(conn.pk, args.drain)
     t_start = time.time()
-    sends = send_open_loop(url, woo, product_ids, args.rate, args.seconds)
+    sends = send_open_loop(url, woo, product_ids, args.rate, args.seconds, first=len(warm_sends))
     t_sent = time.time()
     drained = drain(conn.pk, args.drain)
     for name, proc in (("gunicorn", web_proc), ("celery worker", worker_proc)):
@@ -218,23 +228,32 @@ def run(args: argparse.Namespace, procs: Processes, logs: Path) -> dict[str, Any
             print(f"warning: {name} exited early ({proc.returncode})", file=sys.stderr)
 
     calls = requests.get(f"{spark}/_sandbox/calls", params={"site_id": SITE_ID}, timeout=60).json()
-    events = list(
-        WebhookEvent.objects.filter(connection=conn).values(
+    (logs / "sparklayer-calls.json").write_text(json.dumps(calls))
+    events: list[dict[str, Any]] = [
+        dict(row)
+        for row in WebhookEvent.objects.filter(connection=conn).values(
             "pk", "record_id", "received_at", "processed_at", "processing_started_at", "state", "outcome",
             "attempts", "superseded_by_id",
         )
-    )  # fmt: skip
-    result = measure(events, calls, sends, t_start)
+    ]  # fmt: skip
+    warm = measure([e for e in events if e["received_at"].timestamp() < t_start], calls, warm_sends, 0.0)
+    result = measure([e for e in events if e["received_at"].timestamp() >= t_start], calls, sends, t_start)
     result.update({
         "rate": args.rate, "seconds": args.seconds, "products": args.products, "products_in_sparklayer":
         len(product_ids), "worker_concurrency": args.concurrency, "web": f"{args.web_workers}x{args.web_threads}",
         "initial_sync": initial, "send_wall_s": round(t_sent - t_start, 1), "drained": drained,
+        "warmup": {"seconds": args.warmup, "drained": warm_drained, **{k: warm[k] for k in (
+            "sent", "events_stored", "matched", "latency_p50_ms", "latency_p95_ms", "latency_max_ms")}},
     })  # fmt: skip
     return result
 
 
-def send_open_loop(url: str, woo: str, product_ids: list[str], rate: float, seconds: float) -> list[dict[str, Any]]:
-    """Rename product i and deliver its ``product.updated`` at t0 + i/rate, whatever earlier sends do."""
+def send_open_loop(
+    url: str, woo: str, product_ids: list[str], rate: float, seconds: float, *, first: int
+) -> list[dict[str, Any]]:
+    """Rename product i and deliver its ``product.updated`` at t0 + i/rate, whatever earlier sends do.
+
+    ``first`` continues the round-robin (and the unique names) of an earlier phase."""
     from platforms.woocommerce.webhooks import signature_for
 
     total = int(rate * seconds)
@@ -281,7 +300,7 @@ def send_open_loop(url: str, woo: str, product_ids: list[str], rate: float, seco
             scheduled = t0 + i / rate
             while time.perf_counter() < scheduled - 0.05:  # submit just ahead of each slot
                 time.sleep(0.005)
-            pool.submit(fire, i, scheduled)
+            pool.submit(fire, first + i, scheduled)
     return sends
 
 
@@ -307,8 +326,8 @@ def measure(events: list[dict[str, Any]], calls: list[dict[str, Any]], sends: li
     """Match each event to the first accepted product PATCH in [received_at, processed_at]."""
     patches: dict[str, list[float]] = {}
     for call in calls:
-        if call["method"] == "PATCH" and call["route"].startswith("PATCH /api/v1/products/") \
-                and 200 <= call["status"] < 300:  # fmt: skip
+        accepted = 200 <= call["status"] < 300
+        if accepted and call["method"] == "PATCH" and call["route"] == "/api/v1/products/{product_id}":
             patches.setdefault(call["path"].rsplit("/", 1)[1], []).append(float(call["timestamp"]))
     for stamps in patches.values():
         stamps.sort()

@@ -1,5 +1,7 @@
 """Django core settings shared by every runtime."""
 
+from pathlib import Path
+
 from ignite_bridge.core.logging import build_logging
 from ignite_bridge.settings.celery import *  # noqa: F403
 from ignite_bridge.settings.env import BASE_DIR, VAR_DIR, env
@@ -87,6 +89,7 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = env.str("STATIC_ROOT", default=str(VAR_DIR / "static"))
+Path(STATIC_ROOT).mkdir(parents=True, exist_ok=True)  # whitenoise warns on every start without it
 # Without collectstatic (the embedded default, tests) whitenoise finds files in the apps directly.
 WHITENOISE_USE_FINDERS = env.bool("WHITENOISE_USE_FINDERS", default=True)
 
