@@ -25,7 +25,7 @@ from connections.models import ConnectionState
 from connections.selectors import connection_get_for_site
 from connections.services import connection_connect
 from endpoints.connection_flows import connection_activated, connection_remove
-from endpoints.storefront_schema import error_responses
+from endpoints.storefront_schema import StrictCharField, error_responses
 from ignite_bridge.core.problems import problem_response
 
 #: a connect body is a few hundred bytes; anything near this is not a real call
@@ -40,15 +40,6 @@ EXTRA_CONFIG_STRING_KEYS = (
     "woocommerce_basic_pass",
     "storefront_jwt_secret",
 )
-
-
-class StrictCharField(serializers.CharField):
-    """A string and only a string: DRF's CharField would turn ``123`` or ``true`` into text."""
-
-    def to_internal_value(self, data: Any) -> str:
-        if not isinstance(data, str):
-            self.fail("invalid")
-        return str(super().to_internal_value(data))
 
 
 def json_object_body(request: Request) -> Any:
