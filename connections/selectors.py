@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import uuid as uuid_module
+from datetime import datetime, timedelta
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
-from connections.models import Connection
+from connections.models import Connection, ConnectionState
 
 
 def connections_visible_to(user: Any) -> QuerySet[Connection]:
@@ -39,3 +40,14 @@ def connection_get_by_uuid(*, connection_uuid: str, platform: str) -> Connection
     except ValueError:
         return None
     return Connection.objects.filter(uuid=parsed, platform=platform).first()
+
+
+def active_connections_due(*, last_run_field: str, interval_seconds: float, now: datetime) -> list[int]:
+    """Ids of active connections whose ``last_run_field`` is unset or older than ``interval_seconds``
+    (the periodic catch-up and reconcile each keep their own timestamp on the connection)."""
+    cutoff = now - timedelta(seconds=interval_seconds)
+    return list(
+        Connection.objects.filter(state=ConnectionState.ACTIVE)
+        .filter(Q(**{f"{last_run_field}__isnull": True}) | Q(**{f"{last_run_field}__lt": cutoff}))
+        .values_list("pk", flat=True)
+    )

@@ -17,11 +17,11 @@ import logging
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db.models import Q
 from django.utils import timezone
 
 from connections.clients import connection_platform_adapter, connection_sparklayer_client
-from connections.models import Connection, ConnectionState, CustomerSyncScope
+from connections.models import Connection, CustomerSyncScope
+from connections.selectors import active_connections_due
 from ignite_bridge.core.errors import IntegrationError
 from platforms.types import DataType
 from sync.models import JobKind, JobState, SyncJob, TriggerSource
@@ -37,12 +37,10 @@ CATCH_UP_DATA_TYPES = (DataType.CUSTOMERS, DataType.PRODUCTS, DataType.PURCHASES
 
 def connections_due_for_catch_up(*, now: datetime | None = None) -> list[int]:
     """Active connections whose last catch-up is older than ``CATCH_UP_INTERVAL_SECONDS``."""
-    now = now or timezone.now()
-    cutoff = now - timedelta(seconds=settings.CATCH_UP_INTERVAL_SECONDS)
-    return list(
-        Connection.objects.filter(state=ConnectionState.ACTIVE)
-        .filter(Q(last_catch_up_at__isnull=True) | Q(last_catch_up_at__lt=cutoff))
-        .values_list("pk", flat=True)
+    return active_connections_due(
+        last_run_field="last_catch_up_at",
+        interval_seconds=settings.CATCH_UP_INTERVAL_SECONDS,
+        now=now or timezone.now(),
     )
 
 

@@ -16,14 +16,14 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from django.conf import settings
-from django.db.models import Q
 from django.utils import timezone
 
 from connections.clients import connection_platform_adapter, connection_sparklayer_client
-from connections.models import Connection, ConnectionState, CustomerSyncScope
+from connections.models import Connection, CustomerSyncScope
+from connections.selectors import active_connections_due
 from connections.services import connection_webhook_delivery_url
 from ignite_bridge.core.errors import IntegrationError
 from platforms.types import DataType, RecordIssue
@@ -49,12 +49,11 @@ class ReconcileResult:
 
 
 def connections_due_for_reconcile(*, now: datetime | None = None) -> list[int]:
-    now = now or timezone.now()
-    cutoff = now - timedelta(seconds=settings.RECONCILE_INTERVAL_SECONDS)
-    return list(
-        Connection.objects.filter(state=ConnectionState.ACTIVE)
-        .filter(Q(last_reconcile_at__isnull=True) | Q(last_reconcile_at__lt=cutoff))
-        .values_list("pk", flat=True)
+    """Active connections whose last reconcile is older than ``RECONCILE_INTERVAL_SECONDS``."""
+    return active_connections_due(
+        last_run_field="last_reconcile_at",
+        interval_seconds=settings.RECONCILE_INTERVAL_SECONDS,
+        now=now or timezone.now(),
     )
 
 
