@@ -22,6 +22,9 @@ IGNITE_ALLOWED_PLATFORM_HOSTS = env.list("IGNITE_ALLOWED_PLATFORM_HOSTS", defaul
 
 #: largest webhook body accepted (bytes); larger deliveries get 413 and are not stored
 WEBHOOK_MAX_BODY_BYTES = env.int("WEBHOOK_MAX_BODY_BYTES", default=2 * 1024 * 1024)
+#: how long a web process keeps a webhook URL's connection (seconds; 0 = look it up per delivery). A
+#: removed connection is still refused at once, and a changed secret is re-read on the first mismatch.
+WEBHOOK_CONNECTION_CACHE_SECONDS = env.float("WEBHOOK_CONNECTION_CACHE_SECONDS", default=60.0)
 #: events left "received" longer than this are re-enqueued by the sweeper
 WEBHOOK_SWEEP_GRACE_SECONDS = env.int("WEBHOOK_SWEEP_GRACE_SECONDS", default=30)
 #: most processing attempts of one webhook event before it is left "failed" (replayable from the admin)
@@ -37,6 +40,11 @@ WEBHOOK_RETRY_MAX_DELAY_SECONDS = env.float("WEBHOOK_RETRY_MAX_DELAY_SECONDS", d
 WEBHOOK_RETRY_COUNTDOWN_MAX_SECONDS = env.float("WEBHOOK_RETRY_COUNTDOWN_MAX_SECONDS", default=60.0)
 #: an event "processing" for longer than this lost its worker (killed): the sweeper queues it again
 WEBHOOK_PROCESSING_TIMEOUT_SECONDS = env.int("WEBHOOK_PROCESSING_TIMEOUT_SECONDS", default=300)
+#: under a burst, at most one processing task per connection is sent in this window (milliseconds);
+#: each task goes on with the connection's other waiting events. 0 sends one task per event.
+WEBHOOK_NUDGE_WINDOW_MS = env.int("WEBHOOK_NUDGE_WINDOW_MS", default=50)
+#: a processing task handles its connection's waiting events for at most this long, then hands on
+WEBHOOK_FOLLOW_ON_SECONDS = env.float("WEBHOOK_FOLLOW_ON_SECONDS", default=20.0)
 #: tests only: skip the after-commit enqueue to simulate a crash between commit and enqueue
 WEBHOOK_SKIP_ENQUEUE = env.bool("WEBHOOK_SKIP_ENQUEUE", default=False)
 #: catch-up reads records modified since the last one minus this overlap (clock skew, in-flight writes)

@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from sync.models import EventState, WebhookEvent
+from sync.webhooks.nudge import webhook_nudge_claim
 
 logger = logging.getLogger(__name__)
 
@@ -36,11 +37,15 @@ def webhook_event_send(*, event_id: int, countdown: float | None = None) -> bool
     return True
 
 
-def webhook_event_send_after_commit(*, event_id: int) -> bool:
-    """The intake's after-commit send of a row it stored already ``queued``.
+def webhook_event_send_after_commit(*, event_id: int, connection_id: int) -> bool:
+    """The intake's after-commit send of a row it stored already ``queued``; False when not sent.
 
-    ``WEBHOOK_SKIP_ENQUEUE`` (tests only) skips it, as a crash between commit and send would."""
+    Within a connection's nudge window (``sync.webhooks.nudge``) nothing is sent: the task sent
+    for an earlier event of the window goes on with this one. ``WEBHOOK_SKIP_ENQUEUE`` (tests
+    only) skips the send, as a crash between commit and send would."""
     if settings.WEBHOOK_SKIP_ENQUEUE:
+        return False
+    if not webhook_nudge_claim(connection_id=connection_id):
         return False
     return webhook_event_send(event_id=event_id)
 

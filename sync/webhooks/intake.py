@@ -15,11 +15,13 @@ stored and processed once. The answer never waits on SparkLayer or the platform.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Mapping
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import connection as db_connection
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
@@ -44,49 +46,141 @@ def headers_to_store(headers: Mapping[str, str]) -> dict[str, str]:
     return {name: str(value) for name, value in headers.items() if name.lower() not in SECRET_HEADERS}
 
 
-def webhook_connection_for(*, platform: str, connection_uuid: Any) -> Connection | None:
-    """The connection a delivery URL names, or None (unknown, removed, or a different platform)."""
-    return (
-        Connection.objects.filter(uuid=connection_uuid, platform=platform)
-        .exclude(state=ConnectionState.REMOVED)
-        .first()
+#: what the intake reads of a connection: the adapter's constructor (platform, store URL, credentials),
+#: the signature secret, and the ids an event row needs; all from the model, none from the request
+_INTAKE_COLUMNS = "id, uuid, site_id, platform, state, store_url, platform_credentials, webhook_secret"
+
+
+def webhook_connection_for(*, platform: str, connection_uuid: Any, fresh: bool = False) -> Connection | None:
+    """The connection a delivery URL names, or None (unknown, removed, or a different platform).
+
+    A raw query on the unique ``uuid`` for the columns the intake needs (every other field is
+    deferred, so the other secrets are not even decrypted): the ORM's query compiler costs more
+    than the query itself on this path, which every delivery takes. A found connection is kept
+    for ``WEBHOOK_CONNECTION_CACHE_SECONDS`` in this process (``fresh`` skips that); what can go
+    stale is re-checked where it matters: the event's INSERT only happens while the connection
+    exists and is not removed, and a signature that fails is checked again against a fresh secret."""
+    key = (platform, str(connection_uuid))
+    ttl = settings.WEBHOOK_CONNECTION_CACHE_SECONDS
+    if not fresh and ttl > 0:
+        cached = _receivers.get(key)
+        if cached is not None and time.monotonic() - cached[0] < ttl:
+            return cached[1]
+    table = Connection._meta.db_table
+    uuid_param = Connection._meta.get_field("uuid").get_db_prep_value(connection_uuid, db_connection)
+    rows = Connection.objects.raw(
+        f"SELECT {_INTAKE_COLUMNS} FROM {table} WHERE uuid = %s AND platform = %s AND state <> %s",  # noqa: S608
+        [uuid_param, platform, ConnectionState.REMOVED.value],
     )
+    connection = next(iter(rows), None)
+    if connection is None:
+        _receivers.pop(key, None)
+    elif ttl > 0:
+        if len(_receivers) >= _RECEIVERS_MAX:
+            _receivers.pop(next(iter(_receivers), key), None)
+        _receivers[key] = (time.monotonic(), connection)
+    return connection
+
+
+#: (platform, uuid) -> (fetched at, connection) for this process; read-only objects, so threads share them
+_receivers: dict[tuple[str, str], tuple[float, Connection]] = {}
+_RECEIVERS_MAX = 4096
+
+
+class _EventInsert:
+    """``INSERT ... ON CONFLICT (connection_id, dedupe_key) DO NOTHING RETURNING id`` for WebhookEvent.
+
+    One statement, committed on its own in autocommit mode: no BEGIN/COMMIT round trips, and a
+    repeat delivery is told apart by the missing ``RETURNING`` row rather than by an IntegrityError
+    and a rolled-back transaction. It inserts only while the connection exists and is not removed
+    (the intake's connection may come from its cache). Both PostgreSQL and SQLite (3.35+) speak this form. The column
+    list comes from the model, so a new field with a default cannot be forgotten here."""
+
+    def __init__(self) -> None:
+        self.fields = [f for f in WebhookEvent._meta.concrete_fields if not f.primary_key]
+        columns = ", ".join(db_connection.ops.quote_name(f.column) for f in self.fields)
+        placeholders = ", ".join(["%s"] * len(self.fields))
+        connections = db_connection.ops.quote_name(Connection._meta.db_table)
+        self.sql = (
+            f"INSERT INTO {db_connection.ops.quote_name(WebhookEvent._meta.db_table)} ({columns}) "  # noqa: S608
+            f"SELECT {placeholders} WHERE EXISTS "
+            f"(SELECT 1 FROM {connections} WHERE id = %s AND state <> %s) "
+            "ON CONFLICT (connection_id, dedupe_key) DO NOTHING RETURNING id"
+        )
+
+    def __call__(self, event: WebhookEvent) -> int | None:
+        for f in self.fields:  # what Model.save() would do: defaults, auto_now(_add)
+            f.pre_save(event, add=True)
+        params = [f.get_db_prep_save(f.value_from_object(event), db_connection) for f in self.fields]
+        params += [event.connection_id, ConnectionState.REMOVED.value]
+        with db_connection.cursor() as cursor:
+            cursor.execute(self.sql, params)
+            row = cursor.fetchone()
+        return None if row is None else int(row[0])
+
+
+_event_insert: _EventInsert | None = None
 
 
 def webhook_event_store(
     *, connection: Connection, delivery: WebhookDelivery, body: bytes, headers: Mapping[str, str]
-) -> tuple[WebhookEvent, bool]:
-    """Store a verified delivery; returns ``(event, created)``. A repeat of a stored delivery (same
-    ``(connection, dedupe_key)``, a database constraint) is not stored again and not enqueued again.
+) -> tuple[WebhookEvent, bool] | None:
+    """Store a verified delivery; returns ``(event, created)``, or None when the connection is
+    gone or removed (nothing stored). A repeat of a stored delivery (same ``(connection,
+    dedupe_key)``, a database constraint) is not stored again and not enqueued again.
 
     The processing task is sent after the commit; if that send never happens (crash, broker down)
     the sweeper sends it."""
+    global _event_insert
+    if _event_insert is None:
+        _event_insert = _EventInsert()
     now = timezone.now()
-    try:
-        with transaction.atomic():
-            event = WebhookEvent.objects.create(
-                connection=connection,
-                platform=connection.platform,
-                topic=delivery.topic[:64],
-                data_type=str(delivery.data_type),
-                record_id=delivery.record_id[:255],
-                action=str(delivery.action),
-                dedupe_key=delivery.dedupe_key[:64],
-                delivery_id=delivery.delivery_id[:128],
-                headers=headers_to_store(headers),
-                body=body,
-                occurred_at=delivery.occurred_at,
-                received_at=now,
-                # Queued in the same INSERT (one commit per delivery, not two): the send follows the
-                # commit, and if it never happens the row's queued_at goes stale and the sweeper sends it.
-                state=EventState.QUEUED,
-                queued_at=now,
-            )
-            transaction.on_commit(lambda: webhook_event_send_after_commit(event_id=event.pk))
-    except IntegrityError:
+    event = WebhookEvent(
+        connection=connection,
+        platform=connection.platform,
+        topic=delivery.topic[:64],
+        data_type=str(delivery.data_type),
+        record_id=delivery.record_id[:255],
+        action=str(delivery.action),
+        dedupe_key=delivery.dedupe_key[:64],
+        delivery_id=delivery.delivery_id[:128],
+        headers=headers_to_store(headers),
+        body=body,
+        occurred_at=delivery.occurred_at,
+        received_at=now,
+        # Queued in the same INSERT (one commit per delivery, not two): the send follows the
+        # commit, and if it never happens the row's queued_at goes stale and the sweeper sends it.
+        state=EventState.QUEUED,
+        queued_at=now,
+    )
+    event_id = _event_insert(event)
+    if event_id is None:
+        if webhook_connection_for(platform=connection.platform, connection_uuid=connection.uuid, fresh=True) is None:
+            return None
         existing = WebhookEvent.objects.get(connection=connection, dedupe_key=delivery.dedupe_key[:64])
         return existing, False
+    event.pk = event_id
+    event._state.adding = False
+    # Runs at once in autocommit mode (the INSERT is committed), or after the caller's transaction.
+    connection_id = connection.pk
+    transaction.on_commit(lambda: webhook_event_send_after_commit(event_id=event_id, connection_id=connection_id))
     return event, True
+
+
+def _verify(connection: Connection, body: bytes, request: HttpRequest) -> WebhookDelivery | None:
+    """The adapter's signature check; a failure is checked once more against the stored secret,
+    which may have changed since this process cached the connection. Raises
+    ``Connection.DoesNotExist`` when the connection is gone by then."""
+    try:
+        adapter = connection_platform_adapter(connection)
+        return adapter.verify_webhook(body, request.headers, connection.webhook_secret or "")
+    except WebhookVerificationError:
+        current = webhook_connection_for(platform=connection.platform, connection_uuid=connection.uuid, fresh=True)
+        if current is None:
+            raise Connection.DoesNotExist from None
+        if current.webhook_secret == connection.webhook_secret:
+            raise
+        return connection_platform_adapter(current).verify_webhook(body, request.headers, current.webhook_secret or "")
 
 
 def _declared_length(request: HttpRequest) -> int:
@@ -116,18 +210,22 @@ def webhook_receive_view(request: HttpRequest, platform: str, connection_uuid: A
     if connection is None:
         return problem_response(404, detail="No connection receives webhooks at this address.")
 
-    adapter = connection_platform_adapter(connection)
     try:
-        delivery = adapter.verify_webhook(body, request.headers, connection.webhook_secret or "")
+        delivery = _verify(connection, body, request)
     except WebhookVerificationError as exc:
         logger.warning(
             "webhook signature rejected", extra={"connection": connection.pk, "platform": platform, "reason": str(exc)}
         )
         return problem_response(401, detail="The webhook signature is missing or does not match the body.")
+    except Connection.DoesNotExist:
+        return problem_response(404, detail="No connection receives webhooks at this address.")
     if delivery is None:  # a ping/handshake, or a verified topic that carries nothing to sync
         return JsonResponse({"received": True, "stored": False})
 
-    event, created = webhook_event_store(connection=connection, delivery=delivery, body=body, headers=request.headers)
+    stored = webhook_event_store(connection=connection, delivery=delivery, body=body, headers=request.headers)
+    if stored is None:  # removed (or deleted) since this process cached it
+        return problem_response(404, detail="No connection receives webhooks at this address.")
+    event, created = stored
     logger.info(
         "webhook stored" if created else "webhook duplicate",
         extra={"connection": connection.pk, "event": event.pk, "topic": delivery.topic, "record": delivery.record_id},

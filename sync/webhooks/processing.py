@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import logging
 import random
+import time
 import traceback
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -37,7 +38,9 @@ from sync.models import EventOutcome, EventState, WebhookEvent, WebhookEventAtte
 from sync.models.webhooks import PENDING_EVENT_STATES
 from sync.services.issues import issues_record
 from sync.webhooks.apply import webhook_event_apply
+from sync.webhooks.enqueue import webhook_event_send
 from sync.webhooks.locks import record_lock
+from sync.webhooks.nudge import webhook_nudge_release
 
 logger = logging.getLogger(__name__)
 
@@ -120,6 +123,57 @@ def webhook_event_process(*, event_id: int, worker: str = "") -> ProcessResult |
         logger.exception("webhook event crashed", extra={"event": event.pk})
         return _finish(event, attempt, EventState.FAILED, EventOutcome.ERROR, superseded, error=exc)
     return _finish(event, attempt, EventState.SUCCEEDED, applied.outcome, superseded)
+
+
+def webhook_events_follow_on(*, after_event_id: int, worker: str = "", budget_seconds: float | None = None) -> int:
+    """Process the waiting events of ``after_event_id``'s connection, oldest first; returns how many.
+
+    What a processing task does after its own event, so that one message per connection and
+    nudge window is enough (``sync.webhooks.nudge``). When none is left it opens the window again
+    and looks once more (an event committed before that look is seen; one committed after it
+    finds the window open and sends its own task). After ``WEBHOOK_FOLLOW_ON_SECONDS`` it hands
+    the next waiting event on to a new task instead of holding the worker. Events another worker
+    holds are left to it; retries go to the broker as countdowns, as the task's own would."""
+    connection_id = WebhookEvent.objects.filter(pk=after_event_id).values_list("connection_id", flat=True).first()
+    if connection_id is None:
+        return 0
+    budget = settings.WEBHOOK_FOLLOW_ON_SECONDS if budget_seconds is None else budget_seconds
+    deadline = time.monotonic() + budget
+    skipped: set[int] = set()
+    processed = 0
+    released = False
+    while True:
+        next_id = _next_waiting_event(connection_id=connection_id, exclude=skipped)
+        if next_id is None:
+            if released:
+                return processed
+            webhook_nudge_release(connection_id=connection_id)
+            released = True
+            continue
+        if time.monotonic() >= deadline:
+            webhook_event_send(event_id=next_id)
+            return processed
+        result = webhook_event_process(event_id=next_id, worker=worker)
+        if result is None:  # claimed by another worker meanwhile, or not due
+            skipped.add(next_id)
+            continue
+        processed += 1
+        if result.retry_in is not None:
+            webhook_event_send(event_id=result.event_id, countdown=result.retry_in)
+
+
+def _next_waiting_event(*, connection_id: int, exclude: set[int]) -> int | None:
+    """The connection's oldest event that is queued, sent (or suppressed) already and not waiting
+    for a retry: not a broker countdown (``queued_at`` in the future), not a long wait."""
+    waiting = WebhookEvent.objects.filter(
+        connection_id=connection_id,
+        state=EventState.QUEUED,
+        next_attempt_at__isnull=True,
+        queued_at__lte=timezone.now(),
+    )
+    if exclude:
+        waiting = waiting.exclude(pk__in=exclude)
+    return waiting.order_by("pk").values_list("pk", flat=True).first()
 
 
 def retry_delay(*, attempt: int, retry_after: float | None = None) -> float:

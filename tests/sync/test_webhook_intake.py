@@ -158,3 +158,50 @@ def test_variation_delivery_names_its_parent_product(client: Client, connection:
     body = b'{"id":501,"type":"variation","parent_id":500,"date_modified_gmt":"2025-01-02T03:04:05"}'
     assert post_delivery(client, connection, body, woo_headers(body, SECRET, "product.updated")).status_code == 200
     assert WebhookEvent.objects.get().record_id == "500"
+
+
+# The intake keeps a URL's connection for WEBHOOK_CONNECTION_CACHE_SECONDS; what may go stale is
+# re-checked against the database where it matters.
+
+
+@pytest.mark.parametrize("how", ["removed", "deleted"])
+def test_connection_removed_after_it_was_cached_gets_404_and_stores_nothing(
+    client: Client, connection: Any, how: str
+) -> None:
+    first = simple_body(101, "2025-01-02T03:04:05")
+    assert post_delivery(client, connection, first, woo_headers(first, SECRET, "product.updated")).status_code == 200
+    if how == "removed":
+        type(connection).objects.filter(pk=connection.pk).update(state=ConnectionState.REMOVED)
+    else:
+        WebhookEvent.objects.all().delete()
+        type(connection).objects.filter(pk=connection.pk).delete()
+    stored = WebhookEvent.objects.count()
+    for body in (simple_body(102, "2025-01-02T03:04:06"), first):  # a new delivery, and a repeat of the first
+        response = post_delivery(client, connection, body, woo_headers(body, SECRET, "product.updated"))
+        assert response.status_code == 404
+        assert response["Content-Type"] == "application/problem+json"
+    assert WebhookEvent.objects.count() == stored
+
+
+def test_rotated_secret_is_read_again_and_the_old_one_is_refused(client: Client, connection: Any) -> None:
+    body = simple_body(101, "2025-01-02T03:04:05")
+    assert post_delivery(client, connection, body, woo_headers(body, SECRET, "product.updated")).status_code == 200
+    rotated = "rotatedsecretrotatedsecretrotatedsecret"
+    connection.webhook_secret = rotated
+    connection.save(update_fields=["webhook_secret"])
+
+    fresh = simple_body(102, "2025-01-02T03:04:06")
+    assert post_delivery(client, connection, fresh, woo_headers(fresh, rotated, "product.updated")).status_code == 200
+    stale = simple_body(103, "2025-01-02T03:04:07")
+    assert post_delivery(client, connection, stale, woo_headers(stale, SECRET, "product.updated")).status_code == 401
+    assert sorted(WebhookEvent.objects.values_list("record_id", flat=True)) == ["101", "102"]
+
+
+def test_removed_connection_with_a_bad_signature_is_still_404(client: Client, connection: Any) -> None:
+    body = simple_body(101, "2025-01-02T03:04:05")
+    assert post_delivery(client, connection, body, woo_headers(body, SECRET, "product.updated")).status_code == 200
+    type(connection).objects.filter(pk=connection.pk).update(state=ConnectionState.REMOVED)
+    other = simple_body(102, "2025-01-02T03:04:06")
+    headers = woo_headers(other, "not-the-secret-not-the-secret-not-the", "product.updated")
+    assert post_delivery(client, connection, other, headers).status_code == 404
+    assert WebhookEvent.objects.count() == 1
