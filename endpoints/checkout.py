@@ -10,7 +10,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from endpoints.platform_errors import platform_error_response
-from endpoints.storefront_base import StorefrontApiView
+from endpoints.storefront_base import StorefrontApiView, rendered
 from endpoints.storefront_checkout import CheckoutInProgress, checkout_complete_once
 from endpoints.storefront_schema import (
     ADDRESS_EXAMPLE,
@@ -160,7 +160,7 @@ class CheckoutCalculateApi(StorefrontApiView):
     def post(self, request: Request, site_env: str, site_id: str) -> Response:
         data = self.validated(self.InputSerializer)
         result = self.platform().checkout_calculate(data)
-        return Response(self.OutputSerializer(result).data, status=status.HTTP_200_OK)
+        return Response(rendered(self.OutputSerializer, result), status=status.HTTP_200_OK)
 
 
 class CheckoutCompleteApi(StorefrontApiView):
@@ -221,7 +221,7 @@ class CheckoutCompleteApi(StorefrontApiView):
     def post(self, request: Request, site_env: str, site_id: str) -> Response:
         data = self.validated(self.InputSerializer)
         answer = checkout_complete_once(connection=self.get_connection(), data=data, platform=self.platform)
-        return Response(self.OutputSerializer(answer).data, status=status.HTTP_201_CREATED)
+        return Response(rendered(self.OutputSerializer, answer), status=status.HTTP_201_CREATED)
 
     def handle_exception(self, exc: Exception) -> Response:
         if isinstance(exc, CheckoutInProgress):

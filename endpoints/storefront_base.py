@@ -7,8 +7,10 @@ attempt; ``PLATFORM_INLINE_*`` settings) and every platform failure is answered 
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
+from django.db import connection as db_connection
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -18,15 +20,24 @@ from connections.models import Connection, ConnectionState
 from endpoints.platform_errors import platform_error_response
 from platforms.base import PlatformAdapter
 
+#: what a customer request does not need of its connection: not loading the SparkLayer and webhook
+#: secrets skips their decryption (they load on access, should a view ever need them)
+_UNUSED_COLUMNS = frozenset({"spark_client_id", "spark_client_secret", "webhook_secret"})
+
 
 def connection_get_active(*, site_env: str, site_id: str) -> Connection:
-    """The active connection of a SparkLayer site; ``NotFound`` (404 problem) for unknown or inactive ones."""
-    # The SparkLayer and webhook secrets are not needed here: not loading them skips their decryption.
-    connection = (
-        Connection.objects.defer("spark_client_id", "spark_client_secret", "webhook_secret")
-        .filter(site_env=site_env, site_id=site_id)
-        .first()
+    """The active connection of a SparkLayer site; ``NotFound`` (404 problem) for unknown or inactive ones.
+
+    One raw query on the unique (site_env, site_id): every customer request takes this path
+    while a shopper waits, and the ORM's query compiler costs more than the query itself."""
+    wanted = [f.column for f in Connection._meta.concrete_fields if f.name not in _UNUSED_COLUMNS]
+    columns = ", ".join(db_connection.ops.quote_name(column) for column in wanted)
+    table = db_connection.ops.quote_name(Connection._meta.db_table)
+    rows = Connection.objects.raw(
+        f"SELECT {columns} FROM {table} WHERE site_env = %s AND site_id = %s",  # noqa: S608 - names from _meta
+        [site_env, site_id],
     )
+    connection = next(iter(rows), None)
     if connection is None or connection.state != ConnectionState.ACTIVE:
         raise NotFound(f"No active connection for {site_env}/{site_id}.")
     return connection
@@ -54,9 +65,54 @@ class StorefrontApiView(APIView):
     def validated(self, serializer_class: type[Any], data: Any = None) -> Any:
         """Validate the body (400 problem with one error per field) after the connection is known."""
         self.get_connection()
-        serializer = serializer_class(data=self.request.data if data is None else data)
+        serializer = reusable_serializer(serializer_class, self.request.data if data is None else data)
         serializer.is_valid(raise_exception=True)
         return plain(serializer.validated_data)
+
+
+def rendered(serializer_class: type[Any], instance: Any) -> Any:
+    """``serializer_class(instance).data`` with the serializer reused within this thread (see
+    ``reusable_serializer``); the answer is copied out as plain dicts and lists."""
+    pool = _pool()
+    serializer = pool.get(("out", serializer_class))
+    if serializer is None:
+        serializer = pool[("out", serializer_class)] = serializer_class(instance)
+    else:
+        serializer.instance = instance
+        serializer.__dict__.pop("_data", None)
+    return plain(serializer.data)
+
+
+def _pool() -> dict[Any, Any]:
+    pool: dict[Any, Any] | None = getattr(_reusable, "pool", None)
+    if pool is None:
+        pool = _reusable.pool = {}
+    return pool
+
+
+_reusable = threading.local()
+#: what ``is_valid`` leaves on a serializer; cleared before it validates the next body
+_VALIDATION_STATE = ("_validated_data", "_errors", "_data")
+
+
+def reusable_serializer(serializer_class: type[Any], data: Any) -> Any:
+    """An input serializer of ``serializer_class`` bound to ``data``, reused within this thread.
+
+    DRF builds every nested field anew (a deep copy of the declared fields) each time a
+    serializer is instantiated: ~3 ms of the shopper's wait for a checkout body, against ~0.6 ms
+    to validate with fields already built. The input serializers hold no per-request state
+    besides ``initial_data`` and what ``is_valid`` sets, both reset here; they take no context
+    and no instance. One thread handles one request at a time, and ``validated`` copies the
+    result out (``plain``) before the same class can be used again."""
+    pool = _pool()
+    serializer = pool.get(serializer_class)
+    if serializer is None:
+        serializer = pool[serializer_class] = serializer_class(data=data)
+        return serializer
+    serializer.initial_data = data
+    for name in _VALIDATION_STATE:
+        serializer.__dict__.pop(name, None)
+    return serializer
 
 
 def plain(value: Any) -> Any:

@@ -18,6 +18,17 @@ from rest_framework.test import APIClient
 ROOT = Path(__file__).resolve().parent.parent
 
 
+@pytest.fixture(autouse=True)
+def _process_caches_cleared() -> Iterator[None]:
+    """Per-process caches keyed by store URL must not carry one test's store into the next."""
+    from platforms.woocommerce.checkout import shipping_cache_clear
+    from sync.webhooks import intake
+
+    shipping_cache_clear()
+    intake._receivers.clear()
+    return
+
+
 @pytest.fixture
 def ignite_token() -> str:
     return settings.IGNITE_API_TOKENS[0]

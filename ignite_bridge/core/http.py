@@ -21,9 +21,12 @@ conflict on a customer upsert).
 from __future__ import annotations
 
 import email.utils
+import http.cookiejar
 import json
 import logging
+import os
 import random
+import threading
 import time
 from collections.abc import Callable, Collection, Mapping
 from datetime import UTC, datetime
@@ -31,6 +34,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import requests
+from requests.adapters import HTTPAdapter
 
 from ignite_bridge.core.errors import PermanentError, ProblemDetail, TransientError
 
@@ -82,6 +86,45 @@ def parse_json_problem(response: requests.Response) -> ProblemDetail:
     return problem
 
 
+_sessions: dict[str, requests.Session] = {}
+_sessions_lock = threading.Lock()
+#: keep-alive connections kept per origin and process (web threads, push concurrency)
+SESSION_POOL_SIZE = 32
+
+
+def shared_session(base_url: str) -> requests.Session:
+    """The process's keep-alive session for ``base_url``'s origin (scheme, host and port).
+
+    A client is built per request or task, but its connections are not: a storefront request
+    reuses the TCP (and TLS) connection the previous one opened to the same store. The session
+    carries nothing of a tenant's: credentials go on each request, and it keeps no cookies.
+    The environment (``HTTPS_PROXY``/``NO_PROXY``, ``REQUESTS_CA_BUNDLE``) is read once here:
+    with ``trust_env`` on, requests re-reads all of ``os.environ`` twice per call."""
+    parts = urlsplit(base_url)
+    origin = f"{parts.scheme}://{parts.netloc}"
+    session = _sessions.get(origin)
+    if session is None:
+        with _sessions_lock:
+            session = _sessions.get(origin)
+            if session is None:
+                session = _sessions[origin] = _new_session(origin)
+    return session
+
+
+def _new_session(origin: str) -> requests.Session:
+    session = requests.Session()
+    session.trust_env = False
+    session.proxies = dict(requests.utils.get_environ_proxies(origin))
+    bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
+    if bundle:
+        session.verify = bundle
+    session.cookies.set_policy(http.cookiejar.DefaultCookiePolicy(allowed_domains=[]))
+    adapter = HTTPAdapter(pool_connections=1, pool_maxsize=SESSION_POOL_SIZE)
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
+    return session
+
+
 class HttpClientBase:
     """Timeouts, retries, error mapping and logging for one remote API."""
 
@@ -108,7 +151,7 @@ class HttpClientBase:
         self.backoff_base = backoff_base
         self.backoff_cap = backoff_cap
         self.retry_after_ceiling = retry_after_ceiling
-        self.session = session or requests.Session()
+        self.session = session or shared_session(self.base_url)
         self.sleep = sleep
         self.user_agent = user_agent
 

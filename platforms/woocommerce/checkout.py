@@ -20,6 +20,8 @@ making a second one (the bridge's own database is the first guard, see ``endpoin
 from __future__ import annotations
 
 import logging
+import threading
+import time
 from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -76,6 +78,35 @@ def cart_subtotal(data: Mapping[str, Any]) -> tuple[Decimal, int]:
     return subtotal, quantity
 
 
+#: how long a process reuses a store's shipping zones, zone locations and zone methods (seconds).
+#: They change when the merchant edits shipping settings, for which WooCommerce sends no webhook;
+#: reading them on every calculation cost three of its five store calls.
+SHIPPING_CACHE_SECONDS = 60.0
+
+_shipping_cache: dict[tuple[str, str, str], tuple[float, Any]] = {}
+_shipping_cache_lock = threading.Lock()
+
+
+def shipping_config(client: WooCommerceClient, path: str) -> Any:
+    """GET a shipping-configuration resource, kept ``SHIPPING_CACHE_SECONDS`` per store and key."""
+    key = (client.base_url, client.consumer_key, path)
+    now = time.monotonic()
+    hit = _shipping_cache.get(key)
+    if hit is not None and now - hit[0] < SHIPPING_CACHE_SECONDS:
+        return hit[1]
+    value = client.get_json(path)
+    with _shipping_cache_lock:
+        if len(_shipping_cache) > 10_000:  # many stores in one process: start over rather than grow
+            _shipping_cache.clear()
+        _shipping_cache[key] = (now, value)
+    return value
+
+
+def shipping_cache_clear() -> None:
+    with _shipping_cache_lock:
+        _shipping_cache.clear()
+
+
 def shipping_rates(client: WooCommerceClient, data: Mapping[str, Any]) -> list[ShippingRate]:
     address = data.get("shipping_address") or data.get("billing_address") or {}
     destination = Destination(
@@ -83,9 +114,9 @@ def shipping_rates(client: WooCommerceClient, data: Mapping[str, Any]) -> list[S
         state=str(address.get("region_code") or "").upper(),
         postcode=str(address.get("postal_code") or ""),
     )
-    zones = client.get_json("shipping/zones")
-    zone_id = match_zone(zones, destination, lambda zid: client.get_json(f"shipping/zones/{zid}/locations"))
-    methods = client.get_json(f"shipping/zones/{zone_id}/methods")
+    zones = shipping_config(client, "shipping/zones")
+    zone_id = match_zone(zones, destination, lambda zid: shipping_config(client, f"shipping/zones/{zid}/locations"))
+    methods = shipping_config(client, f"shipping/zones/{zone_id}/methods")
     subtotal, quantity = cart_subtotal(data)
     return rates_for(methods, subtotal=subtotal, quantity=quantity)
 

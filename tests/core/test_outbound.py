@@ -105,3 +105,30 @@ def test_address_classification() -> None:
     assert address_is_public(ipaddress.ip_address("2606:2800:220:1::1"))
     assert not address_is_public(ipaddress.ip_address("169.254.169.254"))
     assert not address_is_public(ipaddress.ip_address("::ffff:10.0.0.1"))
+
+
+# -- the process-wide keep-alive sessions --------------------------------------------------------
+
+
+def test_one_session_per_origin_reads_the_environment_once_and_keeps_no_cookies(monkeypatch) -> None:
+    import responses
+
+    from ignite_bridge.core import http
+
+    monkeypatch.setattr(http, "_sessions", {})
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.internal:3128")
+    monkeypatch.setenv("NO_PROXY", "direct.example.com")
+    a = http.shared_session("https://shop.example.com/wp-json/wc/v3")
+    assert http.shared_session("https://shop.example.com/other") is a
+    assert http.shared_session("https://shop.example.com:8443/wp-json") is not a
+    assert a.trust_env is False
+    assert a.proxies.get("https") == "http://proxy.internal:3128"
+    assert not http.shared_session("https://direct.example.com/").proxies  # NO_PROXY honoured
+
+    with responses.RequestsMock() as mocked:
+        mocked.get("https://shop.example.com/set", headers={"Set-Cookie": "wp_session=abc; Path=/"})
+        mocked.get("https://shop.example.com/next")
+        a.get("https://shop.example.com/set")
+        a.get("https://shop.example.com/next")
+        assert "Cookie" not in mocked.calls[1].request.headers  # one tenant's cookie never reaches another
+    assert len(a.cookies) == 0

@@ -345,3 +345,56 @@ def test_a_duplicate_that_waits_too_long_gets_409_and_no_second_order(connection
     assert answers["second"][0] == 409
     assert answers["second"][1]["detail"] == "This cart is being completed by another call; retry."
     assert len(orders_for_cart(store, body["cart_id"])) == 1
+
+
+# -- the shipping-configuration cache ------------------------------------------------------------
+
+
+def _shipping_reads(store) -> int:
+    return sum(1 for c in store_calls(store) if c["method"] == "GET" and "/shipping/zones" in c["path"])
+
+
+@pytest.mark.django_db
+def test_repeat_calculation_reuses_the_stores_shipping_zones_until_they_expire(
+    api_client, connection, store, monkeypatch
+):
+    from platforms.woocommerce import checkout
+
+    sku = standard_rated_sku(store)
+    first = api_client.post(path(connection, "/checkout/calculate"), cart(sku), format="json")
+    assert first.status_code == 200, first.content
+    reads = _shipping_reads(store)
+    assert reads >= 3  # zones, the matching zone's locations, its methods
+
+    again = api_client.post(path(connection, "/checkout/calculate"), cart(sku), format="json")
+    assert again.json()["available_shipping_methods"] == first.json()["available_shipping_methods"]
+    assert _shipping_reads(store) == reads  # nothing read again
+    assert [c["method"] for c in store_calls(store)][-2:] == ["POST", "DELETE"]  # the order is not cached
+
+    monkeypatch.setattr(checkout, "SHIPPING_CACHE_SECONDS", 0.0)  # expired
+    api_client.post(path(connection, "/checkout/calculate"), cart(sku), format="json")
+    assert _shipping_reads(store) == 2 * reads
+
+
+# -- input serializers reused within a thread ----------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_reused_input_serializer_carries_nothing_from_one_body_to_the_next(api_client, connection, store):
+    sku = standard_rated_sku(store)
+    bad = cart(sku)
+    bad["line_items"][0]["quantity"] = 0
+    del bad["currency_code"]
+    first = api_client.post(path(connection, "/checkout/calculate"), bad, format="json")
+    assert first.status_code == 400
+    assert {e["property"] for e in first.json()["errors"]} >= {"currency_code"}
+
+    good = api_client.post(path(connection, "/checkout/calculate"), cart(sku, quantity=3), format="json")
+    assert good.status_code == 200, good.content
+    assert good.json()["totals"]["subtotal"] == money("47.97")
+
+    other = cart(sku)
+    other["line_items"][0]["unit_price"]["currency"] = "eur"
+    third = api_client.post(path(connection, "/checkout/calculate"), other, format="json")
+    assert third.status_code == 400
+    assert [e["property"] for e in third.json()["errors"]] == ["line_items[0].unit_price.currency"]
