@@ -1,7 +1,8 @@
 """The bridge's own overhead on customer requests (checkout/calculate, PUT /customers), open loop.
 
 Three processes on loopback: the WooCommerce sandbox (0 ms added latency), the bridge under
-gunicorn (1 worker, gthread, so one process holds every timing), and this load generator, which
+gunicorn on the production settings (2 workers x 8 threads, gthread; each worker pushes its
+timings to a Redis list), and this load generator (``bench/loadgen.py``, one asyncio loop), which
 fires requests at fixed times t0 + i/rate whatever the answers (no coordinated omission).
 
 How the overhead is measured (no product code changes): the gunicorn worker loads
@@ -32,18 +33,19 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import redis
 import requests
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 SITE_ID = "bench-customer-requests"
-STATS_PATH = "/_bench/stats"
+RECORDS_KEY = "bench:customer-requests:records"
+BENCH_TOKEN = "bench-token-0123456789"
 
 
 # -- the instrumented app the gunicorn worker serves ---------------------------------------------
@@ -51,6 +53,7 @@ STATS_PATH = "/_bench/stats"
 
 def _instrumented_app() -> Callable[..., Iterable[bytes]]:
     import django
+    import redis
 
     django.setup()
     from django.core.wsgi import get_wsgi_application
@@ -58,8 +61,8 @@ def _instrumented_app() -> Callable[..., Iterable[bytes]]:
     from platforms.woocommerce.client import WooCommerceClient
 
     local = threading.local()
-    records: list[tuple[str, float, float, int]] = []
-    lock = threading.Lock()
+    # Every gunicorn worker appends its records to one Redis list, read and emptied by the driver.
+    records = redis.Redis.from_url(os.environ["BENCH_RECORDS_URL"])
     original = WooCommerceClient.request
 
     def timed_request(self: Any, *args: Any, **kwargs: Any) -> Any:
@@ -74,18 +77,12 @@ def _instrumented_app() -> Callable[..., Iterable[bytes]]:
     django_app = get_wsgi_application()
 
     def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
-        if environ.get("PATH_INFO") == STATS_PATH:
-            with lock:
-                body = json.dumps(records).encode()
-                records.clear()
-            start_response("200 OK", [("Content-Type", "application/json")])
-            return [body]
         local.platform, local.calls = 0.0, 0
         started = time.perf_counter()
         chunks = list(django_app(environ, start_response))
         elapsed = time.perf_counter() - started
-        with lock:
-            records.append((environ.get("PATH_INFO", ""), elapsed, local.platform, local.calls))
+        # recorded after the clock stopped: the bookkeeping is not charged to the bridge
+        records.rpush(RECORDS_KEY, json.dumps([environ.get("PATH_INFO", ""), elapsed, local.platform, local.calls]))
         return chunks
 
     return app
@@ -103,7 +100,8 @@ def main() -> None:
     parser.add_argument("--rate", type=float, nargs="+", default=[100.0], help="one run per rate")
     parser.add_argument("--seconds", type=float, default=30)
     parser.add_argument("--warmup", type=float, default=3)
-    parser.add_argument("--threads", type=int, default=16)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=8)
     parser.add_argument(
         "--database", default=os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/h8bench")
     )
@@ -114,6 +112,7 @@ def main() -> None:
 
     env = dict(os.environ)
     env.update({
+        "BENCH_RECORDS_URL": env.get("BENCH_CACHE_URL", "redis://127.0.0.1:6379/14"),
         "DJANGO_SETTINGS_MODULE": "ignite_bridge.settings.test",
         "DATABASE_URL": args.database,
         "CACHE_URL": env.get("BENCH_CACHE_URL", "redis://127.0.0.1:6379/14"),
@@ -150,9 +149,10 @@ def main() -> None:
         ),
         subprocess.Popen(
             [str(ROOT / ".venv/bin/gunicorn"), "bench.customer_requests:application", "-b", f"127.0.0.1:{args.port}",
-             "-w", "1", "--threads", str(args.threads), "--worker-class", "gthread", "--log-level", "warning",
-             "--keep-alive", "30"],
-            cwd=ROOT, env={**env, "BENCH_CUSTOMER_REQUESTS_SERVE": "1"}, start_new_session=True,
+             "-w", str(args.workers), "--threads", str(args.threads), "--worker-class", "gthread",
+             "--log-level", "warning", "--keep-alive", "30"],
+            cwd=ROOT, env=_server_env(env, args.port), start_new_session=True,
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         ),
     ]  # fmt: skip
     try:
@@ -160,15 +160,17 @@ def main() -> None:
         _wait_up(f"{store_url}/wp-json/wc/v3/products?per_page=1", auth=("ck_sandbox", "cs_sandbox"))
         _wait_up(f"http://127.0.0.1:{args.port}/healthz")
         sku = _sku(store_url)
-        token = (env.get("IGNITE_API_TOKENS") or "test-token-a").split(",")[0]
+        token = BENCH_TOKEN
+        records = redis.Redis.from_url(env["BENCH_RECORDS_URL"])
         results = {}
         for rate in args.rate:
             for name, make in (("checkout/calculate", _calculate(base, sku)), ("customers", _customers(base))):
-                _run(make, token, rate, args.warmup, args.threads)  # warm connections and caches
+                _run(make, token, rate, args.warmup, args.port)  # warm connections and caches
                 time.sleep(1)  # let the warm-up's queue drain before measuring
-                requests.get(f"http://127.0.0.1:{args.port}{STATS_PATH}", timeout=10)
-                client = _run(make, token, rate, args.seconds, args.threads)
-                server = requests.get(f"http://127.0.0.1:{args.port}{STATS_PATH}", timeout=10).json()
+                records.delete(RECORDS_KEY)
+                client = _run(make, token, rate, args.seconds, args.port)
+                server = [json.loads(row) for row in records.lrange(RECORDS_KEY, 0, -1)]
+                records.delete(RECORDS_KEY)
                 results[f"{name} @ {rate:g}/s"] = _summary(client, server)
     finally:
         for process in processes:
@@ -213,34 +215,35 @@ def _customers(base: str) -> Callable[[int], tuple[str, str, dict[str, Any]]]:
 
 
 def _run(make: Callable[[int], tuple[str, str, dict[str, Any]]], token: str, rate: float, seconds: float,
-         threads: int) -> list[tuple[float, int]]:  # fmt: skip
-    """Open loop: request i is sent at t0 + i/rate by whichever pool thread is free."""
-    total = int(rate * seconds)
-    local = threading.local()
-    out: list[tuple[float, int]] = []
-    lock = threading.Lock()
+         port: int) -> list[tuple[float, int]]:  # fmt: skip
+    """Open loop (``bench/loadgen.py``): request i is sent at t0 + i/rate whatever the answers."""
+    from urllib.parse import urlsplit
 
-    def fire(i: int, scheduled: float) -> None:
-        if not hasattr(local, "session"):
-            local.session = requests.Session()
-            local.session.headers["Authorization"] = f"Bearer {token}"
+    from bench.loadgen import build_request, open_loop
+
+    def raw(i: int) -> bytes:
         method, url, body = make(i)
-        delay = scheduled - time.perf_counter()
-        if delay > 0:
-            time.sleep(delay)
-        try:
-            status = local.session.request(method, url, json=body, timeout=30).status_code
-        except requests.RequestException:
-            status = 0
-        latency = time.perf_counter() - scheduled  # from the scheduled time: queueing counts
-        with lock:
-            out.append((latency, status))
+        headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json",
+                   "X-Forwarded-Proto": "https"}  # fmt: skip
+        return build_request(method, urlsplit(url).path, f"127.0.0.1:{port}", json.dumps(body).encode(), headers)
 
-    start = time.perf_counter() + 0.2
-    with ThreadPoolExecutor(max_workers=threads * 4) as pool:
-        for i in range(total):
-            pool.submit(fire, i, start + i / rate)
-    return out
+    result = open_loop("127.0.0.1", port, raw, rate=rate, seconds=seconds, timeout=60)
+    return [(sample.latency, sample.status) for sample in result.samples]
+
+
+def _server_env(env: dict[str, str], port: int) -> dict[str, str]:
+    """The production settings, as deployed behind a TLS proxy (X-Forwarded-Proto), INFO logs
+    discarded; the connection row was written with the test settings' encryption key."""
+    from django.conf import settings
+
+    return {**env, "BENCH_CUSTOMER_REQUESTS_SERVE": "1",
+            "DJANGO_SETTINGS_MODULE": "ignite_bridge.settings.production",
+            "SECRET_KEY": "bench-only-secret-key-bench-only-secret-key",
+            "IGNITE_API_TOKENS": BENCH_TOKEN,
+            "FIELD_ENCRYPTION_KEYS": ",".join(settings.FIELD_ENCRYPTION_KEYS),
+            "IGNITE_PUBLIC_URL": f"https://127.0.0.1:{port}",
+            "IGNITE_ALLOWED_PLATFORM_HOSTS": "127.0.0.1",
+            "LOG_LEVEL": "INFO", "WHITENOISE_USE_FINDERS": "true"}  # fmt: skip
 
 
 def _pct(values: list[float], pct: float) -> float:
@@ -288,7 +291,7 @@ def _ensure_database(url: str) -> None:
 def _wait_up(url: str, auth: tuple[str, str] | None = None) -> None:
     for _ in range(150):
         try:
-            if requests.get(url, auth=auth, timeout=1).status_code < 500:
+            if requests.get(url, auth=auth, timeout=1, headers={"X-Forwarded-Proto": "https"}).status_code < 500:
                 return
         except requests.RequestException:
             pass
@@ -309,9 +312,10 @@ def _append_results(report: dict[str, Any], args: argparse.Namespace) -> None:
         f"Machine: {report['machine']}, PostgreSQL and Redis on loopback. Date: {report['date']}. Open loop at "
         f"{', '.join(f'{r:g}' for r in args.rate)} req/s for {args.seconds:g} s per endpoint and rate "
         f"(after a {args.warmup:g} s warm-up); the "
-        "WooCommerce sandbox in its own process at 0 ms added latency; the bridge under gunicorn (1 worker, "
-        f"gthread, {args.threads} threads). Overhead = time inside the bridge's WSGI app minus time inside "
-        "WooCommerce API calls (timed around `WooCommerceClient.request` in the benchmark's worker only); "
+        "WooCommerce sandbox in its own process at 0 ms added latency; the bridge under gunicorn on the "
+        f"production settings ({args.workers} workers, gthread, {args.threads} threads). "
+        "Overhead = time inside the bridge's WSGI app minus time inside "
+        "WooCommerce API calls (timed around `WooCommerceClient.request` in the benchmark's gunicorn workers only); "
         "client = latency seen by the load generator from each request's scheduled send time.",
         "",
         "| endpoint @ rate | requests | 2xx | platform calls/request | overhead p50 | overhead p99 | platform p50 | "
