@@ -31,6 +31,7 @@ def main() -> None:
                           "--orders", "5", ready="/_sandbox/stats")  # fmt: skip
     spark_proc, spark = start("sandbox.sparklayer", ready="/_sandbox/stats")
     session = requests.Session()
+    session.trust_env = False  # as the bridge's sessions: no per-call scan of the environment
     try:
         started = time.monotonic()
         token = session.post(f"{spark}/api/auth/token", json={"grant_type": "client_credentials", "client_id": "id",

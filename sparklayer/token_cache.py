@@ -129,6 +129,10 @@ class TokenCache:
         self.poll_interval = poll_interval
         self._sleep = sleep
         self._clock = clock
+        self._memo: tuple[str, float] | None = None
+
+    #: how long one client reuses the token it last read or fetched without asking the store
+    MEMO_SECONDS = 30.0
 
     def get(self, *, rejected: str | None = None) -> str:
         """The current token, fetching one (once, across all workers) if there is none usable."""
@@ -158,16 +162,27 @@ class TokenCache:
         return max(1.0, expires_in - margin)
 
     def _cached(self, rejected: str | None) -> str | None:
+        # This client's own copy first: a full sync makes thousands of calls a minute, and a trip to
+        # the shared store for each cost ~8% of the sync's CPU. The copy lives MEMO_SECONDS, well
+        # inside the safety margin the store's copy expires by, and a refused token skips it.
+        memo = self._memo
+        if memo is not None and memo[0] != rejected and self._clock() < memo[1]:
+            return memo[0]
         token = self.store.get(self.key)
         if isinstance(token, bytes):
             token = token.decode()
         if not token or token == rejected:
             return None
+        self._remember(str(token))
         return str(token)
+
+    def _remember(self, token: str) -> None:
+        self._memo = (token, self._clock() + min(self.MEMO_SECONDS, self.safety_margin / 2))
 
     def _fetch_and_store(self) -> str:
         token = self._fetch()
         self.store.set(self.key, token.value, timeout=self.ttl_for(token.expires_in))
+        self._remember(token.value)
         return token.value
 
     def _release(self, owner: str) -> None:

@@ -20,6 +20,7 @@ import requests
 
 from ignite_bridge.core.errors import AuthenticationError, PermanentError
 from platforms.base import PlatformAdapter, register_platform
+from platforms.prefetch import prefetched
 from platforms.types import AuthorizationResult, DataType, Page, RegisteredWebhook, SyncRecord, WebhookDelivery
 from platforms.woocommerce import install, webhooks
 from platforms.woocommerce.client import WooCommerceClient, ensure_store_url, gmt_param
@@ -64,6 +65,7 @@ class WooCommerceAdapter(WooCommerceCustomerRequestsMixin, PlatformAdapter):
         read_timeout: float = 30.0,
         max_attempts: int = 5,
         variation_workers: int = 4,
+        prefetch_pages: int = 1,
         session: requests.Session | None = None,
         sleep: Callable[[float], None] | None = None,
         app_name: str = install.APP_NAME,
@@ -77,6 +79,7 @@ class WooCommerceAdapter(WooCommerceCustomerRequestsMixin, PlatformAdapter):
             max_attempts=max_attempts,
         )
         self.variation_workers = max(1, variation_workers)
+        self.prefetch_pages = max(0, prefetch_pages)
         self.app_name = app_name
         self._session = session
         self._sleep = sleep
@@ -162,6 +165,9 @@ class WooCommerceAdapter(WooCommerceCustomerRequestsMixin, PlatformAdapter):
             if cursor
             else ListingCursor.start(data_type, gmt_param(modified_after) if modified_after else None)
         )
+        yield from prefetched(self._pages(data_type, state), depth=self.prefetch_pages)
+
+    def _pages(self, data_type: DataType, state: ListingCursor | None) -> Iterator[Page]:
         seen_skus: dict[str, str] = {}
         while state is not None:
             page, state = self._read_page(data_type, state, seen_skus)

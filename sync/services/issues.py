@@ -11,7 +11,7 @@ import logging
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
 from django.utils import timezone
 
 from connections.models import Connection
@@ -46,13 +46,18 @@ def issues_record(
     )
     existing = {(row.external_id, row.code): row for row in live}
     refreshed: list[SyncIssue] = []
+    seen_again: list[int] = []  # same message and links: only last seen and occurrences move
     created: list[SyncIssue] = []
     for key, issue in by_key.items():
         row = existing.get(key)
         if row is not None:
+            platform_url = issue.platform_url[:500] or row.platform_url
+            visible_id = issue.visible_id[:255] or row.visible_id
+            if (row.message, row.platform_url, row.visible_id) == (issue.message, platform_url, visible_id):
+                seen_again.append(row.pk)
+                continue
             row.message, row.last_seen_at = issue.message, now
-            row.platform_url = issue.platform_url[:500] or row.platform_url
-            row.visible_id = issue.visible_id[:255] or row.visible_id
+            row.platform_url, row.visible_id = platform_url, visible_id
             row.occurrences += 1
             refreshed.append(row)
             continue
@@ -69,6 +74,10 @@ def issues_record(
                 first_seen_at=now,
                 last_seen_at=now,
             )
+        )
+    if seen_again:  # the common case on a re-sync: one plain UPDATE, not a CASE per row
+        SyncIssue.objects.filter(pk__in=seen_again).update(
+            last_seen_at=now, occurrences=F("occurrences") + 1, updated_at=now
         )
     if refreshed:
         SyncIssue.objects.bulk_update(

@@ -66,13 +66,41 @@ def test_expired_cache_entry_fetches_again() -> None:
     now = [0.0]
     store = InMemoryTokenStore(clock=lambda: now[0])
     fetch = CountingFetch()
-    cache = TokenCache(store, "k", fetch)
+    cache = TokenCache(store, "k", fetch, clock=lambda: now[0])
 
     assert cache.get() == "tok-1"
     now[0] = 3299.0
     assert cache.get() == "tok-1"
-    now[0] = 3300.0
+    # The shared copy expired at 3300 (expires_in 3600 minus the 300 s margin); this client's own
+    # copy may serve it MEMO_SECONDS longer, still well before SparkLayer stops accepting it.
+    now[0] = 3299.0 + TokenCache.MEMO_SECONDS - 0.1
+    assert cache.get() == "tok-1"
+    assert now[0] < 3600 - 200
+    now[0] = 3300.0 + TokenCache.MEMO_SECONDS
     assert cache.get() == "tok-2"
+
+
+def test_one_client_reads_the_shared_store_once_per_memo_period() -> None:
+    now = [0.0]
+    store = InMemoryTokenStore(clock=lambda: now[0])
+    reads = []
+    original_get = store.get
+
+    def counting_get(key: str, default: object = None) -> object:
+        reads.append(key)
+        return original_get(key, default)
+
+    store.get = counting_get  # type: ignore[method-assign]
+    TokenCache(store, "k", CountingFetch(), clock=lambda: now[0]).get()  # another worker fills the store
+    cache = TokenCache(store, "k", CountingFetch(), clock=lambda: now[0])
+    reads.clear()
+    for step in range(100):
+        now[0] = step * 0.1
+        assert cache.get() == "tok-1"
+    assert len(reads) == 1
+    now[0] = 10.0 + TokenCache.MEMO_SECONDS
+    cache.get()
+    assert len(reads) == 2
 
 
 def test_rejected_token_is_replaced_once_across_callers() -> None:
