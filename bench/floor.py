@@ -1,5 +1,6 @@
 """The floor: the same platform reads and SparkLayer writes as a full product sync, with the same
-concurrency, and nothing else (no Django, no database, no hashing, no mapping beyond the minimum).
+concurrency (4 variation reads, 4 writes, the next page read while this one is written), and
+nothing else (no Django, no database, no hashing, no mapping beyond the minimum).
 
     .venv/bin/python bench/floor.py --products 5000
 
@@ -12,12 +13,14 @@ from __future__ import annotations
 import argparse
 import json
 import time
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import requests
 
 from bench.full_sync import start
+from platforms.prefetch import prefetched
 
 AUTH = ("ck_sandbox", "cs_sandbox")
 
@@ -40,18 +43,28 @@ def main() -> None:
         session.post(f"{spark}/api/v1/price-lists", json={"slug": "woocommerce-gbp", "name": "GBP",
                      "currency_code": "GBP", "source": "platform"}, headers=headers, timeout=30)  # fmt: skip
         writes = 0
-        page = 1
+
+        def pages() -> Iterator[tuple[list[dict[str, Any]], dict[Any, Any]]]:
+            """The store's pages with their variations, read one page ahead as the bridge does."""
+            page = 1
+            with ThreadPoolExecutor(args.concurrency) as reads:
+                while True:
+                    params = {"per_page": 100, "page": page, "orderby": "id", "order": "asc", "status": "any"}
+                    listing = session.get(f"{woo}/wp-json/wc/v3/products", params=params, auth=AUTH, timeout=60)
+                    products: list[dict[str, Any]] = listing.json()
+                    if not products:
+                        return
+                    variable = [p["id"] for p in products if p.get("type") == "variable"]
+                    variations = dict(zip(variable, reads.map(lambda pid: session.get(
+                        f"{woo}/wp-json/wc/v3/products/{pid}/variations", params={"per_page": 100}, auth=AUTH,
+                        timeout=60).json(), variable), strict=True))  # fmt: skip
+                    yield products, variations
+                    if len(products) < 100:
+                        return
+                    page += 1
+
         with ThreadPoolExecutor(args.concurrency) as pool:
-            while True:
-                params = {"per_page": 100, "page": page, "orderby": "id", "order": "asc", "status": "any"}
-                listing = session.get(f"{woo}/wp-json/wc/v3/products", params=params, auth=AUTH, timeout=60)
-                products: list[dict[str, Any]] = listing.json()
-                if not products:
-                    break
-                variable = [p["id"] for p in products if p.get("type") == "variable"]
-                variations = dict(zip(variable, pool.map(lambda pid: session.get(
-                    f"{woo}/wp-json/wc/v3/products/{pid}/variations", params={"per_page": 100}, auth=AUTH,
-                    timeout=60).json(), variable), strict=True))  # fmt: skip
+            for products, variations in prefetched(pages(), depth=1):
                 bodies, stock, pricing = [], [], []
                 for product in products:
                     sources = variations.get(product["id"]) or [product]
@@ -73,9 +86,6 @@ def main() -> None:
                 list(pool.map(lambda b: session.request(b[0], f"{spark}{b[1]}", json=b[2], headers=headers,
                                                         timeout=60), batches))  # fmt: skip
                 writes += len(bodies) + len(batches)
-                if len(products) < 100:
-                    break
-                page += 1
         wall = time.monotonic() - started
         print(json.dumps({"floor_wall": wall, "products": args.products, "spark_writes": writes}))
     finally:

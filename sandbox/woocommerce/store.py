@@ -17,7 +17,7 @@ from sandbox.woocommerce.store_config import StoreConfig
 
 EventListener = Callable[[str, int], None]
 
-LIST_CACHE_SIZE = 64
+LIST_CACHE_SIZE = 256
 
 
 class WooStore:
@@ -122,12 +122,17 @@ class WooStore:
         return self.next_item_id
 
     def cached_list(self, key: tuple[Any, ...], build: Callable[[], list[int]]) -> list[int]:
-        """Filtered, sorted id lists are cached until the next write, so paging through 50,000 is cheap."""
-        cached = self.list_cache.get(key)
+        """Filtered, sorted id lists are cached until the next write, so paging through 50,000 is cheap.
+
+        Least recently used first out: a full sync interleaves the catalogue listing with one
+        variations listing per variable product, and dropping everything when the cache filled up
+        re-sorted the 50,000-id listing every page or two."""
+        cached = self.list_cache.pop(key, None)
         if cached is None:
             if len(self.list_cache) >= LIST_CACHE_SIZE:
-                self.list_cache.clear()
-            cached = self.list_cache[key] = build()
+                del self.list_cache[next(iter(self.list_cache))]
+            cached = build()
+        self.list_cache[key] = cached  # (re)inserted last: the most recently used
         return cached
 
     def effective_base_url(self, request_host_url: str) -> str:
