@@ -15,6 +15,7 @@ stored and processed once. The answer never waits on SparkLayer or the platform.
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Mapping
 from typing import Any
@@ -73,18 +74,20 @@ def webhook_connection_for(*, platform: str, connection_uuid: Any, fresh: bool =
         [uuid_param, platform, ConnectionState.REMOVED.value],
     )
     connection = next(iter(rows), None)
-    if connection is None:
-        _receivers.pop(key, None)
-    elif ttl > 0:
-        if len(_receivers) >= _RECEIVERS_MAX:
-            _receivers.pop(next(iter(_receivers), key), None)
-        _receivers[key] = (time.monotonic(), connection)
+    with _receivers_lock:  # a miss only: hits read the dict without it
+        if connection is None:
+            _receivers.pop(key, None)
+        elif ttl > 0:
+            if len(_receivers) >= _RECEIVERS_MAX:
+                _receivers.pop(next(iter(_receivers)), None)
+            _receivers[key] = (time.monotonic(), connection)
     return connection
 
 
 #: (platform, uuid) -> (fetched at, connection) for this process; read-only objects, so threads share them
 _receivers: dict[tuple[str, str], tuple[float, Connection]] = {}
 _RECEIVERS_MAX = 4096
+_receivers_lock = threading.Lock()
 
 
 class _EventInsert:
