@@ -10,13 +10,13 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-from django.db import connection as db_connection
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from connections.clients import connection_platform_adapter
 from connections.models import Connection, ConnectionState
+from connections.selectors import connection_get_raw
 from endpoints.platform_errors import platform_error_response
 from platforms.base import PlatformAdapter
 
@@ -28,16 +28,9 @@ _UNUSED_COLUMNS = frozenset({"spark_client_id", "spark_client_secret", "webhook_
 def connection_get_active(*, site_env: str, site_id: str) -> Connection:
     """The active connection of a SparkLayer site; ``NotFound`` (404 problem) for unknown or inactive ones.
 
-    One raw query on the unique (site_env, site_id): every customer request takes this path
-    while a shopper waits, and the ORM's query compiler costs more than the query itself."""
-    wanted = [f.column for f in Connection._meta.concrete_fields if f.name not in _UNUSED_COLUMNS]
-    columns = ", ".join(db_connection.ops.quote_name(column) for column in wanted)
-    table = db_connection.ops.quote_name(Connection._meta.db_table)
-    rows = Connection.objects.raw(
-        f"SELECT {columns} FROM {table} WHERE site_env = %s AND site_id = %s",  # noqa: S608 - names from _meta
-        [site_env, site_id],
-    )
-    connection = next(iter(rows), None)
+    Every customer request takes this path while a shopper waits: one raw query on the unique
+    (site_env, site_id)."""
+    connection = connection_get_raw(where={"site_env": site_env, "site_id": site_id}, defer=_UNUSED_COLUMNS)
     if connection is None or connection.state != ConnectionState.ACTIVE:
         raise NotFound(f"No active connection for {site_env}/{site_id}.")
     return connection

@@ -30,6 +30,7 @@ from django.views.decorators.http import require_POST
 
 from connections.clients import connection_platform_adapter
 from connections.models import Connection, ConnectionState
+from connections.selectors import connection_get_raw
 from ignite_bridge.core.problems import problem_response
 from platforms.base import WebhookVerificationError
 from platforms.types import WebhookDelivery
@@ -47,17 +48,16 @@ def headers_to_store(headers: Mapping[str, str]) -> dict[str, str]:
     return {name: str(value) for name, value in headers.items() if name.lower() not in SECRET_HEADERS}
 
 
-#: what the intake reads of a connection: the adapter's constructor (platform, store URL, credentials),
-#: the signature secret, and the ids an event row needs; all from the model, none from the request
-_INTAKE_COLUMNS = "id, uuid, site_id, platform, state, store_url, platform_credentials, webhook_secret"
+#: what the intake does not need of a connection: it reads the adapter's constructor arguments,
+#: the signature secret and the ids an event row needs; the other secrets are not even decrypted
+_UNUSED_FIELDS = frozenset({"spark_client_id", "spark_client_secret", "storefront_secret"})
 
 
 def webhook_connection_for(*, platform: str, connection_uuid: Any, fresh: bool = False) -> Connection | None:
     """The connection a delivery URL names, or None (unknown, removed, or a different platform).
 
-    A raw query on the unique ``uuid`` for the columns the intake needs (every other field is
-    deferred, so the other secrets are not even decrypted): the ORM's query compiler costs more
-    than the query itself on this path, which every delivery takes. A found connection is kept
+    One raw query on the unique ``uuid`` (``connection_get_raw``), as every delivery takes this
+    path, without the secrets the intake does not use. A found connection is kept
     for ``WEBHOOK_CONNECTION_CACHE_SECONDS`` in this process (``fresh`` skips that); what can go
     stale is re-checked where it matters: the event's INSERT only happens while the connection
     exists and is not removed, and a signature that fails is checked again against a fresh secret."""
@@ -67,13 +67,11 @@ def webhook_connection_for(*, platform: str, connection_uuid: Any, fresh: bool =
         cached = _receivers.get(key)
         if cached is not None and time.monotonic() - cached[0] < ttl:
             return cached[1]
-    table = Connection._meta.db_table
-    uuid_param = Connection._meta.get_field("uuid").get_db_prep_value(connection_uuid, db_connection)
-    rows = Connection.objects.raw(
-        f"SELECT {_INTAKE_COLUMNS} FROM {table} WHERE uuid = %s AND platform = %s AND state <> %s",  # noqa: S608
-        [uuid_param, platform, ConnectionState.REMOVED.value],
+    connection = connection_get_raw(
+        where={"uuid": connection_uuid, "platform": platform},
+        exclude_state=ConnectionState.REMOVED.value,
+        defer=_UNUSED_FIELDS,
     )
-    connection = next(iter(rows), None)
     with _receivers_lock:  # a miss only: hits read the dict without it
         if connection is None:
             _receivers.pop(key, None)
