@@ -43,6 +43,8 @@ import requests
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.common import ensure_database, production_server_env, wait_up  # noqa: E402
+
 SITE_ID = "bench-customer-requests"
 RECORDS_KEY = "bench:customer-requests:records"
 BENCH_TOKEN = "bench-token-0123456789"
@@ -121,7 +123,7 @@ def main() -> None:
         "DATABASE_CONN_MAX_AGE": "600",
     })  # fmt: skip
     os.environ.update(env)
-    _ensure_database(args.database)
+    ensure_database(args.database)
     import django
 
     django.setup()
@@ -141,6 +143,8 @@ def main() -> None:
     )  # fmt: skip
     db.close()
 
+    server_env = {**production_server_env(env, port=args.port, api_token=BENCH_TOKEN),
+                  "BENCH_CUSTOMER_REQUESTS_SERVE": "1"}  # fmt: skip
     processes = [
         subprocess.Popen(
             [sys.executable, "-m", "sandbox.woocommerce", "--port", str(args.store_port), "--products", "200",
@@ -151,14 +155,14 @@ def main() -> None:
             [str(ROOT / ".venv/bin/gunicorn"), "bench.customer_requests:application", "-b", f"127.0.0.1:{args.port}",
              "-w", str(args.workers), "--threads", str(args.threads), "--worker-class", "gthread",
              "--log-level", "warning", "--keep-alive", "30"],
-            cwd=ROOT, env=_server_env(env, args.port), start_new_session=True,
+            cwd=ROOT, env=server_env, start_new_session=True,
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         ),
     ]  # fmt: skip
     try:
         base = f"http://127.0.0.1:{args.port}/v1/test/{SITE_ID}"
-        _wait_up(f"{store_url}/wp-json/wc/v3/products?per_page=1", auth=("ck_sandbox", "cs_sandbox"))
-        _wait_up(f"http://127.0.0.1:{args.port}/healthz")
+        wait_up(f"{store_url}/wp-json/wc/v3/products?per_page=1", auth=("ck_sandbox", "cs_sandbox"))
+        wait_up(f"http://127.0.0.1:{args.port}/healthz")
         sku = _sku(store_url)
         token = BENCH_TOKEN
         records = redis.Redis.from_url(env["BENCH_RECORDS_URL"])
@@ -231,21 +235,6 @@ def _run(make: Callable[[int], tuple[str, str, dict[str, Any]]], token: str, rat
     return [(sample.latency, sample.status) for sample in result.samples]
 
 
-def _server_env(env: dict[str, str], port: int) -> dict[str, str]:
-    """The production settings, as deployed behind a TLS proxy (X-Forwarded-Proto), INFO logs
-    discarded; the connection row was written with the test settings' encryption key."""
-    from django.conf import settings
-
-    return {**env, "BENCH_CUSTOMER_REQUESTS_SERVE": "1",
-            "DJANGO_SETTINGS_MODULE": "ignite_bridge.settings.production",
-            "SECRET_KEY": "bench-only-secret-key-bench-only-secret-key",
-            "IGNITE_API_TOKENS": BENCH_TOKEN,
-            "FIELD_ENCRYPTION_KEYS": ",".join(settings.FIELD_ENCRYPTION_KEYS),
-            "IGNITE_PUBLIC_URL": f"https://127.0.0.1:{port}",
-            "IGNITE_ALLOWED_PLATFORM_HOSTS": "127.0.0.1",
-            "LOG_LEVEL": "INFO", "WHITENOISE_USE_FINDERS": "true"}  # fmt: skip
-
-
 def _pct(values: list[float], pct: float) -> float:
     if not values:
         return float("nan")
@@ -275,28 +264,6 @@ def _sku(store_url: str) -> str:
     products = requests.get(f"{store_url}/wp-json/wc/v3/products", params={"per_page": 100, "type": "simple"},
                             auth=("ck_sandbox", "cs_sandbox"), timeout=10).json()  # fmt: skip
     return next(p["sku"] for p in products if p["sku"] and p["status"] == "publish")
-
-
-def _ensure_database(url: str) -> None:
-    if not url.startswith("postgres"):
-        return
-    import psycopg
-
-    name = url.rsplit("/", 1)[1]
-    with psycopg.connect(url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as pg:
-        if not pg.execute("SELECT 1 FROM pg_database WHERE datname=%s", [name]).fetchone():
-            pg.execute(f'CREATE DATABASE "{name}"')
-
-
-def _wait_up(url: str, auth: tuple[str, str] | None = None) -> None:
-    for _ in range(150):
-        try:
-            if requests.get(url, auth=auth, timeout=1, headers={"X-Forwarded-Proto": "https"}).status_code < 500:
-                return
-        except requests.RequestException:
-            pass
-        time.sleep(0.2)
-    raise SystemExit(f"{url} did not come up")
 
 
 def _machine() -> str:

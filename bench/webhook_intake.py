@@ -22,10 +22,10 @@ import sys
 import time
 from pathlib import Path
 
-import requests
-
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from bench.common import ensure_database, production_server_env, wait_up  # noqa: E402
 
 
 def main() -> None:
@@ -48,26 +48,17 @@ def main() -> None:
         "DATABASE_CONN_MAX_AGE": "600",
     })  # fmt: skip
     os.environ.update(env)
-    # The server runs the production settings (health-checked persistent connections, HTTPS
-    # behind a proxy that sets X-Forwarded-Proto, INFO logs as JSON, discarded here); the
-    # benchmark process uses the test settings only to create its connection row.
-    server_env = dict(env)
-    server_env.update({
-        "DJANGO_SETTINGS_MODULE": "ignite_bridge.settings.production",
-        "SECRET_KEY": "bench-only-secret-key-bench-only-secret-key",
-        "IGNITE_API_TOKENS": "bench-token",
-        "FIELD_ENCRYPTION_KEYS": ",".join(_test_settings().FIELD_ENCRYPTION_KEYS),
-        "IGNITE_PUBLIC_URL": f"https://127.0.0.1:{args.port}",
-        "LOG_LEVEL": "INFO",
-        "WHITENOISE_USE_FINDERS": "true",
-    })  # fmt: skip
     import django
 
     django.setup()
+    # The server runs the production settings (health-checked persistent connections, HTTPS
+    # behind a proxy, INFO logs discarded here); the benchmark process uses the test settings
+    # only to create its connection row.
+    server_env = production_server_env(env, port=args.port, api_token="bench-token")
     from django.core.management import call_command
     from django.db import connection as db
 
-    _ensure_database(args.database)
+    ensure_database(args.database)
     call_command("migrate", verbosity=0, run_syncdb=True)
     from sync.models import WebhookEvent
     from tests.factories import ConnectionFactory
@@ -84,7 +75,7 @@ def main() -> None:
     )  # fmt: skip
     try:
         url = f"http://127.0.0.1:{args.port}/webhooks/woocommerce/{conn.uuid}/"
-        _wait_up(f"http://127.0.0.1:{args.port}/healthz")
+        wait_up(f"http://127.0.0.1:{args.port}/healthz")
         warmup = _run(url, conn.webhook_secret, args.rate, args.warmup, offset=10**6) if args.warmup else None
         stored_before = WebhookEvent.objects.filter(connection=conn).count()
         db.close()
@@ -103,37 +94,11 @@ def main() -> None:
     print(json.dumps(result, indent=2))
 
 
-def _test_settings() -> object:
-    from django.conf import settings
-
-    return settings
-
-
-def _ensure_database(url: str) -> None:
-    import psycopg
-
-    name = url.rsplit("/", 1)[1]
-    with psycopg.connect(url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as pg:
-        if not pg.execute("SELECT 1 FROM pg_database WHERE datname=%s", [name]).fetchone():
-            pg.execute(f'CREATE DATABASE "{name}"')
-
-
 def _purge_queue(broker_url: str) -> None:
     """No worker runs during the benchmark: drop the processing messages it queued."""
     import redis
 
     redis.Redis.from_url(broker_url).delete("webhooks")
-
-
-def _wait_up(url: str) -> None:
-    for _ in range(100):
-        try:
-            if requests.get(url, timeout=1, headers={"X-Forwarded-Proto": "https"}).status_code < 500:
-                return
-        except requests.RequestException:
-            pass
-        time.sleep(0.2)
-    raise SystemExit("gunicorn did not start")
 
 
 def _run(url: str, secret: str, rate: float, seconds: float, offset: int = 0) -> dict[str, object]:

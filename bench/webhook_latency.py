@@ -39,6 +39,9 @@ import requests
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from bench.common import ensure_database  # noqa: E402
+
 SITE_ID = "bench-latency"
 WOO_AUTH = ("ck_sandbox", "cs_sandbox")
 WEBHOOK_SECRET = "bench-latency-webhook-secret"  # a loopback benchmark's own value
@@ -170,7 +173,7 @@ def run(args: argparse.Namespace, procs: Processes, logs: Path) -> dict[str, Any
     from django.core.management import call_command
     from django.db import connection as db
 
-    _ensure_database(args.database)
+    ensure_database(args.database)
     call_command("migrate", verbosity=0)
     _purge_broker(env["CELERY_BROKER_URL"])
     caches["default"].clear()  # tokens of an earlier sandbox run are worthless now
@@ -382,15 +385,6 @@ def _pct(values: list[float], q: float) -> float | None:
         return None
     rank = max(1, min(len(values), int(-(-q * len(values) // 1))))
     return round(values[rank - 1] * 1000, 1)
-
-
-def _ensure_database(url: str) -> None:
-    import psycopg
-
-    name = url.rsplit("/", 1)[1]
-    with psycopg.connect(url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as pg:
-        if not pg.execute("SELECT 1 FROM pg_database WHERE datname=%s", [name]).fetchone():
-            pg.execute(f'CREATE DATABASE "{name}"')
 
 
 def _purge_broker(broker_url: str) -> None:

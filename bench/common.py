@@ -1,0 +1,51 @@
+"""What several benchmark scripts need: their scratch database, a server that is up, and the
+environment of a bridge running on the production settings."""
+
+from __future__ import annotations
+
+import time
+
+import requests
+
+
+def ensure_database(url: str) -> None:
+    """Create the PostgreSQL database ``url`` names if it does not exist (other URLs: nothing)."""
+    if not url.startswith("postgres"):
+        return
+    import psycopg
+
+    name = url.rsplit("/", 1)[1]
+    with psycopg.connect(url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as pg:
+        if not pg.execute("SELECT 1 FROM pg_database WHERE datname=%s", [name]).fetchone():
+            pg.execute(f'CREATE DATABASE "{name}"')
+
+
+def wait_up(url: str, *, auth: tuple[str, str] | None = None, tries: int = 150) -> None:
+    """Poll ``url`` (as through a TLS proxy) until it answers below 500; exit the script if it never does."""
+    for _ in range(tries):
+        try:
+            if requests.get(url, auth=auth, timeout=1, headers={"X-Forwarded-Proto": "https"}).status_code < 500:
+                return
+        except requests.RequestException:
+            pass
+        time.sleep(0.2)
+    raise SystemExit(f"{url} did not come up")
+
+
+def production_server_env(env: dict[str, str], *, port: int, api_token: str) -> dict[str, str]:
+    """``env`` for a bridge on the production settings, as deployed behind a TLS proxy (requests
+    carry X-Forwarded-Proto), INFO logs as JSON. The encryption keys are the test settings' own,
+    because the benchmark wrote its connection row with them (call after ``django.setup()``)."""
+    from django.conf import settings
+
+    return {
+        **env,
+        "DJANGO_SETTINGS_MODULE": "ignite_bridge.settings.production",
+        "SECRET_KEY": "bench-only-secret-key-bench-only-secret-key",
+        "IGNITE_API_TOKENS": api_token,
+        "FIELD_ENCRYPTION_KEYS": ",".join(settings.FIELD_ENCRYPTION_KEYS),
+        "IGNITE_PUBLIC_URL": f"https://127.0.0.1:{port}",
+        "IGNITE_ALLOWED_PLATFORM_HOSTS": "127.0.0.1",
+        "LOG_LEVEL": "INFO",
+        "WHITENOISE_USE_FINDERS": "true",
+    }
