@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections import deque
 from collections.abc import Callable, MutableMapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
@@ -128,6 +129,11 @@ class _Pusher:
         self.stock_ready: list[str] = []
         self.pricing_ready: list[str] = []
         self.futures: set[Future[writes.WriteResult]] = set()
+        # Writes wait here until one of ``concurrency`` slots is free: an accepted write is saved
+        # (flush) before its slot is reused, so with SYNC_STATE_FLUSH_SECONDS=0 no more than
+        # ``concurrency`` writes can be accepted and unsaved when the process dies.
+        self.backlog: deque[tuple[Callable[..., writes.WriteResult], tuple[Any, ...], dict[str, Any]]] = deque()
+        self.concurrency = max(1, connection.push_concurrency)  # the executor's size (push_concurrency)
         self.flush_interval = settings.SYNC_STATE_FLUSH_SECONDS
         self.last_flush = time.monotonic()
 
@@ -160,18 +166,27 @@ class _Pusher:
                 )
             else:
                 self._ready_parts(external_id, plan)
-        self._submit_batches(final=not self.futures)
+        self._submit_batches(final=not self.futures and not self.backlog)
+        self._fill()
         while self.futures:
             done, self.futures = wait(self.futures, timeout=max(self.flush_interval, 0.05), return_when=FIRST_COMPLETED)
             for future in done:
                 self._handle(future.result())
             if self.fatal is None:
-                self._submit_batches(final=not self.futures)
+                self._submit_batches(final=not self.futures and not self.backlog)
+            else:
+                self.backlog.clear()  # the run fails: send nothing more
             if time.monotonic() - self.last_flush >= self.flush_interval:
                 self.flush()
+            self._fill()
 
     def _submit(self, fn: Callable[..., writes.WriteResult], *args: Any, **kwargs: Any) -> None:
-        self.futures.add(self.executor.submit(fn, *args, **kwargs))
+        self.backlog.append((fn, args, kwargs))
+
+    def _fill(self) -> None:
+        while self.backlog and len(self.futures) < self.concurrency:
+            fn, args, kwargs = self.backlog.popleft()
+            self.futures.add(self.executor.submit(fn, *args, **kwargs))
 
     def _ready_parts(self, external_id: str, plan: _Plan) -> None:
         if plan.stock:
