@@ -25,6 +25,9 @@ from typing import Any
 import requests
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.common import ensure_database  # noqa: E402
 
 
 def free_port() -> int:
@@ -59,8 +62,10 @@ def run_child(data_type: str, woo: str, spark: str, mode: str) -> dict[str, Any]
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "ignite_bridge.settings.test", "SPARKLAYER_URL_TEST": spark}
     out = subprocess.run(
         [sys.executable, __file__, "--child", data_type, woo, spark, mode],
-        cwd=ROOT, env=env, capture_output=True, text=True, check=True,
+        cwd=ROOT, env=env, capture_output=True, text=True, check=False,
     )  # fmt: skip
+    if out.returncode:
+        raise SystemExit(f"the {mode} sync of {data_type} failed:\n{out.stderr[-4000:]}")
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
@@ -152,6 +157,7 @@ def main() -> None:
     parser.add_argument("--customers", type=int, nargs="*", default=[])
     parser.add_argument("--changed", type=float, default=0.01)
     args = parser.parse_args()
+    ensure_database(os.environ.get("DATABASE_URL", ""))
     for count in args.products:
         bench_size("products", count, args.changed)
     for count in args.customers:
