@@ -17,7 +17,7 @@ from decimal import Decimal
 from typing import Any
 
 from sandbox.woocommerce import catalogue_words as words
-from sandbox.woocommerce.common import date_fields, money
+from sandbox.woocommerce.common import date_fields, lru_get, money
 from sandbox.woocommerce.skeletons import product_skeleton, variation_skeleton
 
 START_TS = 1640995200  # 2022-01-01T00:00:00Z: generated records were created after this
@@ -27,6 +27,7 @@ FIRST_ORDER_ID = 100
 PLACEHOLDER_SRC = "/wp-content/uploads/woocommerce-placeholder.png"
 
 KIND_PRODUCT, KIND_VARIATION, KIND_CUSTOMER, KIND_ORDER = 1, 2, 3, 4
+ATTRIBUTES_CACHE_SIZE = 1024
 
 
 @dataclass(slots=True)
@@ -90,6 +91,7 @@ class Catalogue:
 
     def __init__(self, *, seed: int, products: int, customers: int, orders: int) -> None:
         self.seed = seed
+        self._attributes: dict[int, list[tuple[str, list[str]]]] = {}
         rng = random.Random(seed)
         self.products: dict[int, ProductHeader] = {}
         self.variation_parent: dict[int, int] = {}
@@ -149,9 +151,12 @@ class Catalogue:
             return ""
         return self.product_sku_of.get(product_id) or self.base_sku(product_id)
 
-    def variation_sku(self, variation_id: int) -> str:
+    def variation_sku(self, variation_id: int, first_draw: float | None = None) -> str:
+        """``first_draw``: the variation RNG's first ``random()``, when the caller already has it."""
         parent = self.variation_parent[variation_id]
-        if record_rng(self.seed, KIND_VARIATION, variation_id).random() < 0.03:
+        if first_draw is None:
+            first_draw = record_rng(self.seed, KIND_VARIATION, variation_id).random()
+        if first_draw < 0.03:
             return ""
         return f"{self.base_sku(parent)}-{variation_id - parent}"
 
@@ -170,6 +175,11 @@ class Catalogue:
     # ---- product attributes shared by a variable product and its variations ----
 
     def product_attributes(self, product_id: int) -> list[tuple[str, list[str]]]:
+        """Kept for the last few products asked about: every variation of a product needs them."""
+        build = lambda: self._product_attributes(product_id)  # noqa: E731
+        return lru_get(self._attributes, product_id, build, ATTRIBUTES_CACHE_SIZE)
+
+    def _product_attributes(self, product_id: int) -> list[tuple[str, list[str]]]:
         rng = record_rng(self.seed, KIND_PRODUCT, product_id * 7 + 3)
         count = self.products[product_id].variation_count
         colours = rng.sample(words.COLOURS, k=min(len(words.COLOURS), max(1, min(count, 3))))
@@ -269,7 +279,7 @@ class Catalogue:
         parent_id = self.variation_parent[variation_id]
         parent = self.products[parent_id]
         rng = record_rng(self.seed, KIND_VARIATION, variation_id)
-        rng.random()  # the draw variation_sku() uses
+        sku = self.variation_sku(variation_id, rng.random())
         regular = self.base_price(rng)
         on_sale = rng.random() < 0.1
         sale = (regular * Decimal("0.85")).quantize(Decimal("0.01")) if on_sale else None
@@ -287,7 +297,7 @@ class Catalogue:
                 **date_fields("date_created", created),
                 **date_fields("date_modified", max(created, parent.modified - rng.randrange(0, 3600))),
                 "permalink": f"{base_url}/?p={variation_id}",
-                "sku": self.variation_sku(variation_id),
+                "sku": sku,
                 "price": money(sale if sale is not None else regular),
                 "regular_price": money(regular),
                 "sale_price": money(sale) if sale is not None else "",

@@ -8,12 +8,13 @@ on trash, never on a permanent delete).
 from __future__ import annotations
 
 import copy
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
 from sandbox.woocommerce import variations
-from sandbox.woocommerce.catalogue import ProductHeader, placeholder_image
-from sandbox.woocommerce.common import WooError, gmt_to_ts, invalid_id, money, to_decimal
+from sandbox.woocommerce.catalogue import KIND_PRODUCT, ProductHeader, placeholder_image
+from sandbox.woocommerce.common import WooError, gmt_to_ts, invalid_id, json_copy, money, to_decimal
 from sandbox.woocommerce.listing import ListQuery
 from sandbox.woocommerce.records import merge_meta, require_enum, require_string, stamp_created, touch
 from sandbox.woocommerce.skeletons import product_skeleton
@@ -32,13 +33,25 @@ WRITABLE = (
 
 
 def stored(store: WooStore, product_id: int) -> dict[str, Any]:
-    """The product as stored (generated if never written). Raises 404 for an unknown id."""
+    """The product as stored (generated if never written), as a fresh dict the caller may change.
+
+    Raises 404 for an unknown id."""
     if product_id not in store.products:
         raise invalid_id("product")
     record = store.product_records.get(product_id)
     if record is not None:
         return copy.deepcopy(record)
     return store.catalogue.product(product_id, store.base_url)
+
+
+def peek(store: WooStore, product_id: int) -> Mapping[str, Any]:
+    """The product as stored, shared with the store: read it, never change it."""
+    if product_id not in store.products:
+        raise invalid_id("product")
+    record = store.product_records.get(product_id)
+    if record is not None:
+        return record
+    return store.generated(KIND_PRODUCT, product_id, lambda: store.catalogue.product(product_id, store.base_url))
 
 
 def children(store: WooStore, product_id: int) -> list[int]:
@@ -51,12 +64,12 @@ def children(store: WooStore, product_id: int) -> list[int]:
 
 def render(store: WooStore, product_id: int) -> dict[str, Any]:
     """The product exactly as ``GET /products/<id>`` returns it."""
-    record = stored(store, product_id)
+    record = json_copy(peek(store, product_id))
     if record["type"] == "variable":
         record["variations"] = children(store, product_id)
         prices = []
         for variation_id in record["variations"]:
-            variation = variations.stored(store, variation_id)
+            variation = variations.peek(store, variation_id)
             price = to_decimal(variation["price"])
             if price is not None and variation["status"] == "publish":
                 prices.append(price)

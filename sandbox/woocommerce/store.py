@@ -12,12 +12,13 @@ from collections.abc import Callable
 from typing import Any
 
 from sandbox.woocommerce.catalogue import START_TS, Catalogue, OrderHeader, PersonHeader, ProductHeader
-from sandbox.woocommerce.common import date_fields
+from sandbox.woocommerce.common import date_fields, lru_get
 from sandbox.woocommerce.store_config import StoreConfig
 
 EventListener = Callable[[str, int], None]
 
 LIST_CACHE_SIZE = 256
+GENERATED_CACHE_SIZE = 8192  # generated records kept for re-reads: a listing page's products and variations
 
 
 class WooStore:
@@ -76,6 +77,7 @@ class WooStore:
             self.next_item_id = 800_000_000
             self.version = 0
             self.list_cache: dict[tuple[Any, ...], list[int]] = {}
+            self.generated_cache: dict[tuple[int, int], dict[str, Any]] = {}
             self.sku_index: dict[str, set[int]] | None = None
             self.email_index: dict[str, int] | None = None
             self.add_api_key(*self.initial_key, permissions="read_write", description="sandbox")
@@ -127,13 +129,15 @@ class WooStore:
         Least recently used first out: a full sync interleaves the catalogue listing with one
         variations listing per variable product, and dropping everything when the cache filled up
         re-sorted the 50,000-id listing every page or two."""
-        cached = self.list_cache.pop(key, None)
-        if cached is None:
-            if len(self.list_cache) >= LIST_CACHE_SIZE:
-                del self.list_cache[next(iter(self.list_cache))]
-            cached = build()
-        self.list_cache[key] = cached  # (re)inserted last: the most recently used
-        return cached
+        return lru_get(self.list_cache, key, build, LIST_CACHE_SIZE)
+
+    def generated(self, kind: int, record_id: int, build: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+        """A never-written record as the catalogue generates it, shared: callers must not mutate it.
+
+        Generation is deterministic (seed, kind and id), so keeping the result changes nothing a
+        client sees; it saves regenerating a variation three times per full-sync page (its product's
+        price, the variations listing's filter, the listing itself). Least recently used first out."""
+        return lru_get(self.generated_cache, (kind, record_id), build, GENERATED_CACHE_SIZE)
 
     def effective_base_url(self, request_host_url: str) -> str:
         if not self.base_url:

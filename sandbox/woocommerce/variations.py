@@ -8,11 +8,12 @@ product shape (``type: "variation"``, ``parent_id``) that ``GET /products/<varia
 from __future__ import annotations
 
 import copy
+from collections.abc import Mapping
 from typing import Any
 
 from sandbox.woocommerce import products
-from sandbox.woocommerce.catalogue import ProductHeader
-from sandbox.woocommerce.common import WooError, gmt_to_ts, invalid_id
+from sandbox.woocommerce.catalogue import KIND_VARIATION, ProductHeader
+from sandbox.woocommerce.common import WooError, gmt_to_ts, invalid_id, json_copy
 from sandbox.woocommerce.listing import ListQuery
 from sandbox.woocommerce.records import merge_meta, require_enum, require_string, stamp_created, touch
 from sandbox.woocommerce.skeletons import product_skeleton, variation_skeleton
@@ -26,12 +27,20 @@ WRITABLE = (
 
 
 def stored(store: WooStore, variation_id: int) -> dict[str, Any]:
+    """The variation as stored, as a fresh dict the caller may change."""
+    record: dict[str, Any] = json_copy(peek(store, variation_id))
+    return record
+
+
+def peek(store: WooStore, variation_id: int) -> Mapping[str, Any]:
+    """The variation as stored, shared with the store: read it, never change it."""
     if variation_id not in store.variation_parent:
         raise invalid_id("product_variation")
     record = store.variation_records.get(variation_id)
     if record is not None:
-        return copy.deepcopy(record)
-    return store.catalogue.variation(variation_id, store.base_url)
+        return record
+    build = lambda: store.catalogue.variation(variation_id, store.base_url)  # noqa: E731
+    return store.generated(KIND_VARIATION, variation_id, build)
 
 
 def lookup(store: WooStore, product_id: int, variation_id: int) -> dict[str, Any]:
@@ -43,17 +52,17 @@ def lookup(store: WooStore, product_id: int, variation_id: int) -> dict[str, Any
 
 
 def header(store: WooStore, variation_id: int) -> ProductHeader:
-    record = stored(store, variation_id)
+    record = peek(store, variation_id)
     created, modified = gmt_to_ts(record["date_created_gmt"]), gmt_to_ts(record["date_modified_gmt"])
     return ProductHeader("variation", record["status"], created, modified, 0, 0)
 
 
 def render(store: WooStore, variation_id: int) -> dict[str, Any]:
     """The variation as ``GET /products/<parent>/variations/<id>`` returns it."""
-    record = stored(store, variation_id)
+    record = json_copy(peek(store, variation_id))
     parent_id = record["parent_id"]
     if record["manage_stock"] == "parent":
-        record["stock_quantity"] = products.stored(store, parent_id)["stock_quantity"]
+        record["stock_quantity"] = products.peek(store, parent_id)["stock_quantity"]
     base = f"{store.base_url}/wp-json/wc/v3/products/{parent_id}"
     record["_links"] = {
         "self": [{"href": f"{base}/variations/{variation_id}"}],
@@ -66,7 +75,7 @@ def render(store: WooStore, variation_id: int) -> dict[str, Any]:
 def render_as_product(store: WooStore, variation_id: int) -> dict[str, Any]:
     """The variation in product shape, as ``GET /products/<variation id>`` and webhook bodies show it."""
     variation = render(store, variation_id)
-    parent = products.stored(store, variation["parent_id"])
+    parent = products.peek(store, variation["parent_id"])
     record = product_skeleton(variation_id, store.base_url)
     for key in record:
         if key in variation:
@@ -111,7 +120,7 @@ def list_ids(store: WooStore, product_id: int, query: ListQuery, *, status: str,
             "id": lambda i: i,
             "date": lambda i: header(store, i).created,
             "modified": lambda i: header(store, i).modified,
-            "menu_order": lambda i: stored(store, i)["menu_order"],
+            "menu_order": lambda i: peek(store, i)["menu_order"],
         }
         return query.sort(ids, keys)
 

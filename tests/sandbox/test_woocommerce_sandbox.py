@@ -197,6 +197,33 @@ def test_sku_filter_also_finds_variations(woo: SandboxServer, api: requests.Sess
     assert [(p["id"], p["type"], p["parent_id"]) for p in found] == [(variation["id"], "variation", parent["id"])]
 
 
+def test_kept_generated_records_are_not_changed_by_readers_and_writes_replace_them() -> None:
+    """Generated products and variations are kept for re-reads; what a reader does with its copy
+    never reaches the next reader, and a write is what every later read sees."""
+    from sandbox.woocommerce import products, variations
+    from sandbox.woocommerce.catalogue import Catalogue
+
+    app = WooCommerceSandbox(products=60, customers=1, orders=0, seed=5, base_url="http://store.test")
+    store = app.store
+    parent_id = next(i for i, head in store.products.items() if head.type == "variable")
+    variation_id = products.children(store, parent_id)[0]
+    fresh = Catalogue(seed=5, products=60, customers=1, orders=0).variation(variation_id, "http://store.test")
+
+    first = variations.render(store, variation_id)
+    first["attributes"][0]["option"] = "changed by a reader"
+    first["sku"] = "changed too"
+    variations.stored(store, variation_id)["attributes"].clear()
+    products.render(store, parent_id)["attributes"].clear()
+    again = variations.render(store, variation_id)
+    assert again["attributes"] == fresh["attributes"]
+    assert again["sku"] == fresh["sku"]
+    assert products.render(store, parent_id)["attributes"][0]["options"]
+
+    variations.update(store, parent_id, variation_id, {"regular_price": "1.00", "sku": "KEPT-1"}, emit=False)
+    assert variations.render(store, variation_id)["sku"] == "KEPT-1"
+    assert products.render(store, parent_id)["price"] == "1.00"
+
+
 # ---- deletion semantics ----
 
 
