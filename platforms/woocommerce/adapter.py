@@ -3,7 +3,8 @@
 Reading is page by page (``per_page=100``, ordered by id ascending so new records land at the end
 and a resumed run does not miss earlier ones), with an opaque cursor the sync engine stores after
 each page. Variable products need one extra call each for their variations; those run on a small
-thread pool so a page of 100 variable products does not take 100 sequential round trips.
+thread pool so a page of 100 variable products does not take 100 sequential round trips, and the
+next listing page is read while they run (``LISTINGS_AHEAD``).
 
 WooCommerce has no customer groups of its own, so ``customer_groups`` is not among the data types.
 """
@@ -11,8 +12,9 @@ WooCommerce has no customer groups of its own, so ``customer_groups`` is not amo
 from __future__ import annotations
 
 import threading
+from collections import deque
 from collections.abc import Callable, Iterator, Mapping, MutableMapping
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime
 from typing import Any, ClassVar
 
@@ -23,7 +25,7 @@ from platforms.base import PlatformAdapter, register_platform
 from platforms.prefetch import prefetched
 from platforms.types import AuthorizationResult, DataType, Page, RegisteredWebhook, SyncRecord, WebhookDelivery
 from platforms.woocommerce import install, webhooks
-from platforms.woocommerce.client import WooCommerceClient, ensure_store_url, gmt_param
+from platforms.woocommerce.client import ListPage, WooCommerceClient, ensure_store_url, gmt_param
 from platforms.woocommerce.cursor import ListingCursor
 from platforms.woocommerce.customer_requests import WooCommerceCustomerRequestsMixin
 from platforms.woocommerce.mapping import (
@@ -42,6 +44,8 @@ from platforms.woocommerce.mapping import (
 #: the settings groups holding the options the mapping needs
 SETTINGS_GROUPS = ("general", "products", "tax")
 ORDERED_BY_ID = {"orderby": "id", "order": "asc"}
+#: listing pages read ahead of the page being handed on, their variation calls running meanwhile
+LISTINGS_AHEAD = 2
 
 
 @register_platform
@@ -168,18 +172,60 @@ class WooCommerceAdapter(WooCommerceCustomerRequestsMixin, PlatformAdapter):
         yield from prefetched(self._pages(data_type, state), depth=self.prefetch_pages)
 
     def _pages(self, data_type: DataType, state: ListingCursor | None) -> Iterator[Page]:
-        seen_skus: dict[str, str] = {}
-        while state is not None:
-            page, state = self._read_page(data_type, state, seen_skus)
-            yield page
+        """Listing pages in order, each with its variable products' variations.
 
-    def _read_page(
-        self, data_type: DataType, state: ListingCursor, seen_skus: MutableMapping[str, str]
-    ) -> tuple[Page, ListingCursor | None]:
+        The variations of a page are fetched on a pool while the next listing page is read, so the
+        store always has work queued: at most ``LISTINGS_AHEAD`` listings (and their variation
+        calls) are in flight. A listing that fails is raised only after the pages before it were
+        yielded, so they are checkpointed as they would be without the read-ahead."""
+        seen_skus: dict[str, str] = {}
+        pending: deque[tuple[ListingCursor, ListPage, dict[Any, Future[list[dict[str, Any]]]]]] = deque()
+        failure: BaseException | None = None
+        pool = ThreadPoolExecutor(max_workers=self.variation_workers, thread_name_prefix="variations")
+        try:
+            while pending or (state is not None and failure is None):
+                if state is not None and failure is None and len(pending) < LISTINGS_AHEAD:
+                    try:
+                        listing = self._read_listing(data_type, state)
+                    except Exception as exc:  # noqa: BLE001 - raised below, after the pages before it
+                        failure = exc
+                        continue
+                    futures = {}
+                    if data_type in (DataType.PRODUCTS, DataType.STOCK):
+                        futures = {
+                            p["id"]: pool.submit(self._variations, p["id"])
+                            for p in listing.items
+                            if p.get("type") == "variable"
+                        }
+                    pending.append((state, listing, futures))
+                    state = self._following(data_type, state, listing)
+                    continue
+                at, listing, futures = pending.popleft()
+                variations = {product_id: future.result() for product_id, future in futures.items()}
+                yield self._page(data_type, at, listing, variations, seen_skus)
+            if failure is not None:
+                raise failure
+        finally:
+            pool.shutdown(wait=False, cancel_futures=True)
+
+    def _read_listing(self, data_type: DataType, state: ListingCursor) -> ListPage:
         path, params = self._listing(data_type, state)
-        listing = self.client.list_page(path, page=state.page, params=params)
+        return self.client.list_page(path, page=state.page, params=params)
+
+    @staticmethod
+    def _following(data_type: DataType, state: ListingCursor, listing: ListPage) -> ListingCursor | None:
+        return state.next_page() if listing.has_next and listing.items else state.next_phase(data_type)
+
+    def _page(
+        self,
+        data_type: DataType,
+        state: ListingCursor,
+        listing: ListPage,
+        variations: Mapping[Any, list[dict[str, Any]]],
+        seen_skus: MutableMapping[str, str],
+    ) -> Page:
         if data_type in (DataType.PRODUCTS, DataType.STOCK):
-            records = self._map_products(listing.items, seen_skus)
+            records = self._map_products(listing.items, variations, seen_skus)
             if data_type == DataType.STOCK:
                 records = [stock for record in records for stock in stock_records(record)]
         elif data_type == DataType.CUSTOMERS:
@@ -189,14 +235,13 @@ class WooCommerceAdapter(WooCommerceCustomerRequestsMixin, PlatformAdapter):
                 records = [r for r in records if r.updated_at is None or r.updated_at > after]
         else:
             records = [map_order(o, store_url=self.store_url) for o in listing.items if is_syncable_order(o)]
-        following = state.next_page() if listing.has_next and listing.items else state.next_phase(data_type)
-        page = Page(
+        following = self._following(data_type, state, listing)
+        return Page(
             records=records,
             next_cursor=following.serialize() if following else None,
             total_pages=listing.total_pages,
             total_records=listing.total_records,
         )
-        return page, following
 
     def _listing(self, data_type: DataType, state: ListingCursor) -> tuple[str, dict[str, Any]]:
         params: dict[str, Any] = dict(ORDERED_BY_ID)
@@ -209,14 +254,12 @@ class WooCommerceAdapter(WooCommerceCustomerRequestsMixin, PlatformAdapter):
         params["status"] = state.status or "any"
         return "products", params
 
-    def _map_products(self, products: list[dict[str, Any]], seen_skus: MutableMapping[str, str]) -> list[SyncRecord]:
-        """Fetch the variations of the page's variable products concurrently, then map in id order."""
-        variable_ids = [p["id"] for p in products if p.get("type") == "variable"]
-        variations: dict[Any, list[dict[str, Any]]] = {}
-        if variable_ids:
-            with ThreadPoolExecutor(max_workers=min(self.variation_workers, len(variable_ids))) as pool:
-                for product_id, found in zip(variable_ids, pool.map(self._variations, variable_ids), strict=True):
-                    variations[product_id] = found
+    def _map_products(
+        self,
+        products: list[dict[str, Any]],
+        variations: Mapping[Any, list[dict[str, Any]]],
+        seen_skus: MutableMapping[str, str],
+    ) -> list[SyncRecord]:
         settings = self.store_settings()
         return [
             map_product(

@@ -282,3 +282,84 @@ def test_pages_are_bounded_to_100_records(big_store: SandboxServer) -> None:
     page: Page = next(adapter_for(big_store).iter_pages(DataType.PRODUCTS))
     assert len(page.records) == 100
     assert time.monotonic() - started < 30
+
+
+class FailingStore:
+    """The sandbox, except that requests ``fails`` picks answer 500 (and are counted)."""
+
+    def __init__(self, app: WooCommerceSandbox, fails: Any) -> None:
+        self.app, self.fails, self.failed = app, fails, 0
+        self.listings: list[int] = []
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        path, query = environ["PATH_INFO"], parse_qs(environ.get("QUERY_STRING", ""))
+        if path.endswith("/wc/v3/products"):
+            self.listings.append(int(query.get("page", ["1"])[0]))
+        if self.fails(path, query):
+            self.failed += 1
+            start_response("500 Internal Server Error", [("Content-Type", "application/json")])
+            return [b'{"code":"internal_server_error","message":"Boom.","data":{"status":500}}']
+        return self.app(environ, start_response)
+
+
+def failing_adapter(server: SandboxServer) -> WooCommerceAdapter:
+    return WooCommerceAdapter(
+        store_url=server.url,
+        credentials={"consumer_key": "ck_sandbox", "consumer_secret": "cs_sandbox"},
+        allow_insecure_http=True,
+        max_attempts=2,
+        sleep=lambda _seconds: None,
+    )
+
+
+def test_a_listing_page_that_fails_is_raised_after_the_pages_before_it() -> None:
+    """The next listing is read while a page's variations are fetched; its failure must still
+    reach the sync only after the pages before it, so those are checkpointed first."""
+    app = WooCommerceSandbox(products=500, customers=1, orders=0, seed=7)
+    failing = FailingStore(app, lambda path, query: path.endswith("/wc/v3/products") and query.get("page") == ["3"])
+    server = serve_in_thread(failing)
+    try:
+        clean = [str(pid) for pid in sorted(app.store.products)[:200]]
+        pages = failing_adapter(server).iter_pages(DataType.PRODUCTS)
+        got = [next(pages), next(pages)]
+        with pytest.raises(Exception, match="500|Boom|server"):
+            next(pages)
+        assert [r.external_id for page in got for r in page.records] == clean
+        assert all(page.next_cursor for page in got)
+        assert failing.failed == 2  # both attempts of listing page 3
+        assert failing.listings[-2:] == [3, 3]
+    finally:
+        server.stop()
+
+
+def test_a_failing_variations_call_is_raised_at_its_own_page() -> None:
+    app = WooCommerceSandbox(products=500, customers=1, orders=0, seed=7)
+    page_two = [pid for pid in sorted(app.store.products)][100:200]
+    victim = next(pid for pid in page_two if app.store.products[pid].type == "variable")
+    failing = FailingStore(app, lambda path, _query: path.endswith(f"/products/{victim}/variations"))
+    server = serve_in_thread(failing)
+    try:
+        pages = failing_adapter(server).iter_pages(DataType.PRODUCTS)
+        first = next(pages)
+        assert [int(r.external_id) for r in first.records] == sorted(app.store.products)[:100]
+        with pytest.raises(Exception, match="500|Boom|server"):
+            next(pages)
+    finally:
+        server.stop()
+
+
+def test_variations_land_with_their_own_product_when_pages_overlap(big_store: SandboxServer) -> None:
+    """Variations of several pages are in flight at once: each product must get its own."""
+    pages = adapter_for(big_store).iter_pages(DataType.PRODUCTS)
+    store_products = {int(r.external_id): r for page in pages for r in page.records}
+    auth = ("ck_sandbox", "cs_sandbox")
+    variable = [pid for pid, r in store_products.items() if r.payload and len(r.payload.get("variants") or []) > 1]
+    for product_id in variable[:: max(1, len(variable) // 25)]:
+        listed = requests.get(
+            f"{big_store.url}/wp-json/wc/v3/products/{product_id}/variations",
+            params={"per_page": 100},
+            auth=auth,
+            timeout=30,
+        ).json()
+        variants = store_products[product_id].payload["variants"]
+        assert {v["external_id"] for v in variants} <= {str(v["id"]) for v in listed}
