@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from sandbox.woocommerce import products, variations
 from sandbox.woocommerce.common import WooError
-from sandbox.woocommerce.listing import enum_param, parse_list_query, str_list
+from sandbox.woocommerce.listing import enum_param, id_list, parse_list_query, str_list
 from sandbox.woocommerce.records import json_body
 from sandbox.woocommerce.rest import Ctx, Reply, batch, paginate
 from sandbox.woocommerce.routing import Route
 
 PRODUCT_ORDERBY = ("date", "id", "include", "title", "slug", "modified", "menu_order", "price", "popularity", "rating")
 PRODUCT_STATUS = ("any", "future", "trash", "draft", "pending", "private", "publish")
+VARIATION_ORDERBY = ("date", "id", "include", "title", "slug", "modified", "menu_order")
 
 
 def product_list(ctx: Ctx) -> Reply:
@@ -72,10 +73,20 @@ def product_batch(ctx: Ctx) -> Reply:
 
 def variation_list(ctx: Ctx, product_id: int) -> Reply:
     args = ctx.args
-    query = parse_list_query(args, orderby=("date", "id", "include", "title", "slug", "modified", "menu_order"),
-                             default_orderby="date")  # fmt: skip
+    query = parse_list_query(args, orderby=VARIATION_ORDERBY, default_orderby="date")
     status = enum_param(args, "status", "any", PRODUCT_STATUS)
     ids = variations.list_ids(ctx.store, product_id, query, status=status, skus=str_list(args, "sku"))
+    return paginate(ctx, query, ids, lambda i: variations.render(ctx.store, i))
+
+
+def all_variations_list(ctx: Ctx) -> Reply:
+    """``GET /variations`` (WooCommerce 10.3+): every variation, each with its ``parent_id``."""
+    args = ctx.args
+    query = parse_list_query(args, orderby=VARIATION_ORDERBY, default_orderby="date")
+    status = enum_param(args, "status", "any", PRODUCT_STATUS)
+    ids = variations.list_all_ids(
+        ctx.store, query, status=status, skus=str_list(args, "sku"), parents=id_list(args, "parent")
+    )
     return paginate(ctx, query, ids, lambda i: variations.render(ctx.store, i))
 
 
@@ -121,4 +132,5 @@ ROUTES = [
         "/products/<int:product_id>/variations/<int:variation_id>", ("POST", "PUT", "PATCH"), "edit", variation_update
     ),
     Route("/products/<int:product_id>/variations/<int:variation_id>", ("DELETE",), "delete", variation_delete),
+    Route("/variations", ("GET",), "list", all_variations_list),
 ]

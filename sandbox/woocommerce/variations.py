@@ -100,31 +100,50 @@ def render_as_product(store: WooStore, variation_id: int) -> dict[str, Any]:
 
 
 def list_ids(store: WooStore, product_id: int, query: ListQuery, *, status: str, skus: list[str]) -> list[int]:
+    """``GET /products/<id>/variations``."""
     if product_id not in store.products:
         raise invalid_id("product")
+    return store.cached_list(
+        ("variations", product_id, status, tuple(skus), *query.cache_key()),
+        lambda: _filtered(store, products.children(store, product_id), query, status, skus),
+    )
 
-    def build() -> list[int]:
-        include, exclude = set(query.include), set(query.exclude)
-        ids = []
-        for variation_id in products.children(store, product_id):
-            head = header(store, variation_id)
-            if (status != "any" and head.status != status) or (
-                skus and products.current_sku(store, variation_id) not in skus
-            ):
-                continue
-            if (include and variation_id not in include) or variation_id in exclude:
-                continue
-            if query.date_filter(head.created, head.modified):
-                ids.append(variation_id)
-        keys = {
-            "id": lambda i: i,
-            "date": lambda i: header(store, i).created,
-            "modified": lambda i: header(store, i).modified,
-            "menu_order": lambda i: peek(store, i)["menu_order"],
-        }
-        return query.sort(ids, keys)
 
-    return store.cached_list(("variations", product_id, status, tuple(skus), *query.cache_key()), build)
+def list_all_ids(store: WooStore, query: ListQuery, *, status: str, skus: list[str], parents: list[int]) -> list[int]:
+    """``GET /variations`` (WooCommerce 10.3+): variations across products; ``parent`` keeps those
+    of the named products (unknown ids match nothing, as ``post_parent__in`` does)."""
+
+    def candidates() -> list[int]:
+        if parents:
+            return [v for p in sorted(set(parents)) if p in store.products for v in products.children(store, p)]
+        return sorted(store.variation_parent)
+
+    return store.cached_list(
+        ("all-variations", tuple(sorted(set(parents))), status, tuple(skus), *query.cache_key()),
+        lambda: _filtered(store, candidates(), query, status, skus),
+    )
+
+
+def _filtered(store: WooStore, candidates: list[int], query: ListQuery, status: str, skus: list[str]) -> list[int]:
+    include, exclude = set(query.include), set(query.exclude)
+    ids = []
+    for variation_id in candidates:
+        head = header(store, variation_id)
+        if (status != "any" and head.status != status) or (
+            skus and products.current_sku(store, variation_id) not in skus
+        ):
+            continue
+        if (include and variation_id not in include) or variation_id in exclude:
+            continue
+        if query.date_filter(head.created, head.modified):
+            ids.append(variation_id)
+    keys = {
+        "id": lambda i: i,
+        "date": lambda i: header(store, i).created,
+        "modified": lambda i: header(store, i).modified,
+        "menu_order": lambda i: peek(store, i)["menu_order"],
+    }
+    return query.sort(ids, keys)
 
 
 def _apply(store: WooStore, record: dict[str, Any], data: dict[str, Any]) -> None:

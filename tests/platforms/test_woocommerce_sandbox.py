@@ -16,7 +16,7 @@ import requests
 
 from ignite_bridge.core.errors import AuthenticationError
 from platforms.types import DataType, Page
-from platforms.woocommerce.adapter import WooCommerceAdapter
+from platforms.woocommerce.adapter import WooCommerceAdapter, variation_chunks
 from platforms.woocommerce.webhooks import WEBHOOK_TOPICS
 from sandbox.server import SandboxServer, serve_in_thread
 from sandbox.woocommerce.app import WooCommerceSandbox
@@ -285,20 +285,25 @@ def test_pages_are_bounded_to_100_records(big_store: SandboxServer) -> None:
 
 
 class FailingStore:
-    """The sandbox, except that requests ``fails`` picks answer 500 (and are counted)."""
+    """The sandbox, except that requests ``fails`` picks get ``answer`` (500 unless told; counted)."""
 
-    def __init__(self, app: WooCommerceSandbox, fails: Any) -> None:
-        self.app, self.fails, self.failed = app, fails, 0
+    BOOM = ("500 Internal Server Error", b'{"code":"internal_server_error","message":"Boom.","data":{"status":500}}')
+    NO_ROUTE = ("404 Not Found", b'{"code":"rest_no_route","message":"No route was found.","data":{"status":404}}')
+
+    def __init__(self, app: WooCommerceSandbox, fails: Any, answer: tuple[str, bytes] = BOOM) -> None:
+        self.app, self.fails, self.answer, self.failed = app, fails, answer, 0
         self.listings: list[int] = []
+        self.paths: list[str] = []
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
         path, query = environ["PATH_INFO"], parse_qs(environ.get("QUERY_STRING", ""))
+        self.paths.append(path)
         if path.endswith("/wc/v3/products"):
             self.listings.append(int(query.get("page", ["1"])[0]))
         if self.fails(path, query):
             self.failed += 1
-            start_response("500 Internal Server Error", [("Content-Type", "application/json")])
-            return [b'{"code":"internal_server_error","message":"Boom.","data":{"status":500}}']
+            start_response(self.answer[0], [("Content-Type", "application/json")])
+            return [self.answer[1]]
         return self.app(environ, start_response)
 
 
@@ -336,7 +341,11 @@ def test_a_failing_variations_call_is_raised_at_its_own_page() -> None:
     app = WooCommerceSandbox(products=500, customers=1, orders=0, seed=7)
     page_two = [pid for pid in sorted(app.store.products)][100:200]
     victim = next(pid for pid in page_two if app.store.products[pid].type == "variable")
-    failing = FailingStore(app, lambda path, _query: path.endswith(f"/products/{victim}/variations"))
+    failing = FailingStore(
+        app,
+        lambda path, query: path.endswith(f"/products/{victim}/variations")
+        or (path.endswith("/wc/v3/variations") and str(victim) in query.get("parent", [""])[0].split(",")),
+    )
     server = serve_in_thread(failing)
     try:
         pages = failing_adapter(server).iter_pages(DataType.PRODUCTS)
@@ -363,3 +372,48 @@ def test_variations_land_with_their_own_product_when_pages_overlap(big_store: Sa
         ).json()
         variants = store_products[product_id].payload["variants"]
         assert {v["external_id"] for v in variants} <= {str(v["id"]) for v in listed}
+
+
+def test_variations_come_from_the_cross_product_listing_and_match_the_per_product_reads() -> None:
+    """WooCommerce 10.3+ lists variations across products: a page's variations then take a call per
+    ~100 instead of one per variable product. A store without that route (404 rest_no_route, asked
+    once) is read per product, with the same pages as the result."""
+    app = WooCommerceSandbox(products=300, customers=1, orders=0, seed=11)
+    server = serve_in_thread(app)
+    older = FailingStore(
+        WooCommerceSandbox(products=300, customers=1, orders=0, seed=11),
+        lambda path, _query: path.endswith("/wc/v3/variations"),
+        answer=FailingStore.NO_ROUTE,
+    )
+    old_server = serve_in_thread(older)
+    try:
+        control(server, "POST", "reset")
+        new_pages = list(adapter_for(server).iter_pages(DataType.PRODUCTS))
+        new_calls = control(server, "GET", "calls")
+        old_pages = list(adapter_for(old_server).iter_pages(DataType.PRODUCTS))
+
+        def records(pages: list[Page], url: str) -> Any:
+            found = [(r.external_id, r.payload, sorted(i.code for i in r.issues)) for p in pages for r in p.records]
+            return json.loads(json.dumps(found).replace(url, "STORE"))
+
+        assert records(new_pages, server.url) == records(old_pages, old_server.url)
+        variable = sum(1 for head in app.store.products.values() if head.type == "variable")
+        per_product = [c for c in new_calls if "/variations" in c["path"] and "/products/" in c["path"]]
+        across = [c for c in new_calls if c["path"].startswith("/wp-json/wc/v3/variations")]
+        assert per_product == []
+        assert len(across) <= len(app.store.variation_parent) // 100 + 3 * len(new_pages) + 1
+        assert len(across) < variable / 5
+        assert older.failed == 1  # asked once, then read per product
+        assert sum(1 for p in older.paths if "/variations" in p and "/products/" in p) == variable
+    finally:
+        server.stop()
+        old_server.stop()
+
+
+def test_variation_chunks_fill_a_listing_page_and_keep_big_products_alone() -> None:
+    def product(pid: int, count: int) -> dict[str, Any]:
+        return {"id": pid, "variations": list(range(count))}
+
+    chunks = list(variation_chunks([product(1, 40), product(2, 50), product(3, 20), product(4, 150), product(5, 1)]))
+    assert [[p["id"] for p in chunk] for chunk in chunks] == [[1, 2], [3], [4], [5]]
+    assert list(variation_chunks([])) == []

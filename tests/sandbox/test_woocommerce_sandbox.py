@@ -224,6 +224,33 @@ def test_kept_generated_records_are_not_changed_by_readers_and_writes_replace_th
     assert products.render(store, parent_id)["price"] == "1.00"
 
 
+def test_variations_listing_across_products(woo: SandboxServer, api: requests.Session) -> None:
+    """``GET /variations`` (WooCommerce 10.3+): all variations, each with ``parent_id``; ``parent``
+    keeps those of the named products, in the order asked for, as their own listings show them."""
+    variable = api.get(url(woo, "/products"), params={"type": "variable", "per_page": 3, "orderby": "id"}).json()
+    ids = [p["id"] for p in variable]
+    found = api.get(
+        url(woo, "/variations"),
+        params={"parent": ",".join(map(str, ids)), "orderby": "id", "order": "asc", "per_page": 100},
+    )
+    assert found.status_code == 200
+    for product_id in ids:
+        own = api.get(
+            url(woo, f"/products/{product_id}/variations"), params={"orderby": "id", "order": "asc", "per_page": 100}
+        ).json()
+        assert own
+        assert [v for v in found.json() if v["parent_id"] == product_id] == own
+    assert {v["parent_id"] for v in found.json()} == set(ids)
+    everything = api.get(url(woo, "/variations"), params={"per_page": 1})
+    assert (
+        int(everything.headers["X-WP-Total"])
+        == requests.get(f"{woo.url}/_sandbox/state").json()["summary"]["variations"]
+    )
+    assert api.get(url(woo, "/variations"), params={"parent": "999999"}).json() == []
+    refused = api.get(url(woo, "/variations"), params={"parent": "abc"})
+    assert (refused.status_code, refused.json()["code"]) == (400, "rest_invalid_param")
+
+
 # ---- deletion semantics ----
 
 
