@@ -13,14 +13,16 @@ from __future__ import annotations
 import argparse
 import json
 import time
+from collections import deque
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 import requests
 
 from bench.full_sync import start
 from platforms.prefetch import prefetched
+from platforms.woocommerce.adapter import LISTINGS_AHEAD, variation_chunks
 
 AUTH = ("ck_sandbox", "cs_sandbox")
 
@@ -45,23 +47,37 @@ def main() -> None:
         writes = 0
 
         def pages() -> Iterator[tuple[list[dict[str, Any]], dict[Any, Any]]]:
-            """The store's pages with their variations, read one page ahead as the bridge does."""
-            page = 1
+            """The store's pages with their variations, read as the bridge does: the next listing
+            while this page's variations are read (``GET /variations?parent=...``, ~100 per call),
+            and one page ahead of the writes."""
+
+            def variations_of(chunk: list[dict[str, Any]]) -> list[dict[str, Any]]:
+                params = {"parent": ",".join(str(p["id"]) for p in chunk), "per_page": 100, "orderby": "id",
+                          "order": "asc"}  # fmt: skip
+                found: list[dict[str, Any]] = session.get(
+                    f"{woo}/wp-json/wc/v3/variations", params=params, auth=AUTH, timeout=60
+                ).json()
+                return found
+
+            page, more = 1, True
+            pending: deque[tuple[list[dict[str, Any]], list[Future[list[dict[str, Any]]]]]] = deque()
             with ThreadPoolExecutor(args.concurrency) as reads:
-                while True:
-                    params = {"per_page": 100, "page": page, "orderby": "id", "order": "asc", "status": "any"}
-                    listing = session.get(f"{woo}/wp-json/wc/v3/products", params=params, auth=AUTH, timeout=60)
-                    products: list[dict[str, Any]] = listing.json()
-                    if not products:
-                        return
-                    variable = [p["id"] for p in products if p.get("type") == "variable"]
-                    variations = dict(zip(variable, reads.map(lambda pid: session.get(
-                        f"{woo}/wp-json/wc/v3/products/{pid}/variations", params={"per_page": 100}, auth=AUTH,
-                        timeout=60).json(), variable), strict=True))  # fmt: skip
-                    yield products, variations
-                    if len(products) < 100:
-                        return
-                    page += 1
+                while more or pending:
+                    if more and len(pending) < LISTINGS_AHEAD:
+                        params = {"per_page": 100, "page": page, "orderby": "id", "order": "asc", "status": "any"}
+                        listing = session.get(f"{woo}/wp-json/wc/v3/products", params=params, auth=AUTH, timeout=60)
+                        products: list[dict[str, Any]] = listing.json()
+                        variable = [p for p in products if p.get("type") == "variable"]
+                        pending.append((products, [reads.submit(variations_of, c) for c in variation_chunks(variable)]))
+                        more, page = len(products) == 100, page + 1
+                        continue
+                    products, futures = pending.popleft()
+                    variations: dict[Any, list[dict[str, Any]]] = {}
+                    for future in futures:
+                        for variation in future.result():
+                            variations.setdefault(variation["parent_id"], []).append(variation)
+                    if products:
+                        yield products, variations
 
         with ThreadPoolExecutor(args.concurrency) as pool:
             for products, variations in prefetched(pages(), depth=1):
