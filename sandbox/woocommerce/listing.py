@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from sandbox.woocommerce.common import invalid_param, parse_date, truthy
@@ -70,6 +71,20 @@ class ListQuery:
     def window(self, ids: list[int]) -> list[int]:
         start = self.offset if self.offset is not None else (self.page - 1) * self.per_page
         return ids[start : start + self.per_page]
+
+    def admits(self, record_id: int, created: int, modified: int) -> bool:
+        """``include``/``exclude`` and the date bounds, the filters every listing shares."""
+        if (self.include and record_id not in self._included) or record_id in self._excluded:
+            return False
+        return self.date_filter(created, modified)
+
+    @cached_property
+    def _included(self) -> frozenset[int]:
+        return frozenset(self.include)
+
+    @cached_property
+    def _excluded(self) -> frozenset[int]:
+        return frozenset(self.exclude)
 
     def date_filter(self, created: int, modified: int) -> bool:
         """WP ``date_query`` bounds are exclusive, one-second resolution."""

@@ -237,7 +237,6 @@ def render(store: WooStore, order_id: int) -> dict[str, Any]:
 
 def list_ids(store: WooStore, query: ListQuery, *, statuses: list[str], customer: int | None) -> list[int]:
     def build() -> list[int]:
-        include, exclude = set(query.include), set(query.exclude)
         ids = []
         for order_id, header in store.orders.items():
             if ("any" in statuses and header.status == "trash") or (
@@ -246,9 +245,7 @@ def list_ids(store: WooStore, query: ListQuery, *, statuses: list[str], customer
                 continue
             if customer is not None and header.customer_id != customer:
                 continue
-            if (include and order_id not in include) or order_id in exclude:
-                continue
-            if query.date_filter(header.created, header.modified):
+            if query.admits(order_id, header.created, header.modified):
                 ids.append(order_id)
         keys = {
             "id": lambda i: i,

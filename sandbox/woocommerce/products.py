@@ -140,15 +140,12 @@ def list_ids(store: WooStore, query: ListQuery, *, status: str, types: list[str]
             candidates = [i for i in query.include if i in store.products]
         else:
             candidates = list(store.products)
-        include, exclude = set(query.include), set(query.exclude)
         ids = []
         for record_id in candidates:
             header = _header(store, record_id)
             if (status == "any" and header.status == "trash") or (status != "any" and header.status != status):
                 continue
-            if (types and header.type not in types) or (include and record_id not in include) or record_id in exclude:
-                continue
-            if query.date_filter(header.created, header.modified):
+            if (not types or header.type in types) and query.admits(record_id, header.created, header.modified):
                 ids.append(record_id)
         keys = {
             "id": lambda i: i,

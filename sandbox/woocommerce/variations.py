@@ -125,7 +125,6 @@ def list_all_ids(store: WooStore, query: ListQuery, *, status: str, skus: list[s
 
 
 def _filtered(store: WooStore, candidates: list[int], query: ListQuery, status: str, skus: list[str]) -> list[int]:
-    include, exclude = set(query.include), set(query.exclude)
     ids = []
     for variation_id in candidates:
         head = header(store, variation_id)
@@ -133,9 +132,7 @@ def _filtered(store: WooStore, candidates: list[int], query: ListQuery, status: 
             skus and products.current_sku(store, variation_id) not in skus
         ):
             continue
-        if (include and variation_id not in include) or variation_id in exclude:
-            continue
-        if query.date_filter(head.created, head.modified):
+        if query.admits(variation_id, head.created, head.modified):
             ids.append(variation_id)
     keys = {
         "id": lambda i: i,
