@@ -307,15 +307,16 @@ class WooCommerceAdapter(WooCommerceCustomerRequestsMixin, PlatformAdapter):
     def _variations_listing_available(self) -> bool:
         """Whether the store has the cross-product ``GET /variations`` listing: asked once per adapter.
 
-        Older stores answer ``404 rest_no_route``; any other failure is raised as usual."""
+        Older stores answer ``404 rest_no_route``; any other failure is raised as usual. The probe
+        asks for ``parent=0``, which no variation has (so the store reads none): a store that
+        answers with variations ignores ``parent`` and is read per product too."""
         with self._lock:
             if self._has_variations_listing is None:
                 try:
-                    # parent 0: no variation has it, so the store answers without reading any
-                    self.client.list_page(
+                    probe = self.client.list_page(
                         "variations", per_page=1, params={**ORDERED_BY_ID, "parent": 0, "_fields": "id"}
                     )
-                    self._has_variations_listing = True
+                    self._has_variations_listing = not probe.items
                 except PermanentError as exc:
                     if exc.status != 404:
                         raise
@@ -328,8 +329,9 @@ class WooCommerceAdapter(WooCommerceCustomerRequestsMixin, PlatformAdapter):
         params = {**ORDERED_BY_ID, "parent": ",".join(str(p["id"]) for p in products)}
         for variation in self.client.iter_list("variations", params=params):
             siblings = found.get(variation.get("parent_id"))
-            if siblings is not None:
-                siblings.append(variation)
+            if siblings is None:  # not one of ours: the filter was not applied, so read these per product
+                return {p["id"]: self._variations(p["id"]) for p in products}
+            siblings.append(variation)
         return found
 
     def _variations_by_product(self, product_id: Any) -> VariationsByProduct:

@@ -417,3 +417,53 @@ def test_variation_chunks_fill_a_listing_page_and_keep_big_products_alone() -> N
     chunks = list(variation_chunks([product(1, 40), product(2, 50), product(3, 20), product(4, 150), product(5, 1)]))
     assert [[p["id"] for p in chunk] for chunk in chunks] == [[1, 2], [3], [4], [5]]
     assert list(variation_chunks([])) == []
+
+
+class IgnoresParent:
+    """A store whose ``GET /variations`` ignores ``parent`` (answers every variation)."""
+
+    def __init__(self, app: WooCommerceSandbox) -> None:
+        self.app = app
+        self.listing_calls = 0
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        if environ["PATH_INFO"].endswith("/wc/v3/variations"):
+            self.listing_calls += 1
+            query = [p for p in environ.get("QUERY_STRING", "").split("&") if not p.startswith("parent=")]
+            environ = {**environ, "QUERY_STRING": "&".join(query)}
+        return self.app(environ, start_response)
+
+
+def test_a_store_that_ignores_the_parent_filter_is_read_per_product() -> None:
+    store = IgnoresParent(WooCommerceSandbox(products=150, customers=1, orders=0, seed=11))
+    server = serve_in_thread(store)
+    plain = serve_in_thread(WooCommerceSandbox(products=150, customers=1, orders=0, seed=11))
+    try:
+        adapter = adapter_for(server)
+        ignored = [(r.external_id, r.payload) for p in adapter.iter_pages(DataType.PRODUCTS) for r in p.records]
+        pages = adapter_for(plain).iter_pages(DataType.PRODUCTS)
+        honoured = [(r.external_id, r.payload) for p in pages for r in p.records]
+        assert json.dumps(ignored).replace(server.url, "S") == json.dumps(honoured).replace(plain.url, "S")
+        assert adapter._has_variations_listing is False  # the probe (parent=0) answered variations
+
+        # A store that passed the probe but answers another product's variations: read per product.
+        late = adapter_for(server)
+        late._has_variations_listing = True
+        params = {"type": "variable", "per_page": 3, "orderby": "id", "order": "asc"}
+        variable = requests.get(url_of(server, "/products"), params=params, auth=AUTH, timeout=30).json()
+        before = store.listing_calls
+        found = late._variations_of(variable[1:])
+        assert store.listing_calls == before + 1  # not paged through the whole store
+        assert {pid: [v["id"] for v in vs] for pid, vs in found.items()} == {
+            p["id"]: sorted(p["variations"]) for p in variable[1:]
+        }
+    finally:
+        server.stop()
+        plain.stop()
+
+
+AUTH = ("ck_sandbox", "cs_sandbox")
+
+
+def url_of(server: SandboxServer, path: str) -> str:
+    return f"{server.url}/wp-json/wc/v3{path}"
