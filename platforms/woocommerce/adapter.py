@@ -209,12 +209,12 @@ class WooCommerceAdapter(WooCommerceCustomerRequestsMixin, PlatformAdapter):
                 if state is not None and failure is None and len(pending) < LISTINGS_AHEAD:
                     try:
                         listing = self._read_listing(data_type, state)
+                        futures = []
+                        if data_type in (DataType.PRODUCTS, DataType.STOCK):
+                            futures = self._submit_variations(pool, listing.items)  # may ask the store once
                     except Exception as exc:  # noqa: BLE001 - raised below, after the pages before it
                         failure = exc
                         continue
-                    futures = []
-                    if data_type in (DataType.PRODUCTS, DataType.STOCK):
-                        futures = self._submit_variations(pool, listing.items)
                     pending.append((state, listing, futures))
                     state = self._following(data_type, state, listing)
                     continue
