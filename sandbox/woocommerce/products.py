@@ -36,12 +36,8 @@ def stored(store: WooStore, product_id: int) -> dict[str, Any]:
     """The product as stored (generated if never written), as a fresh dict the caller may change.
 
     Raises 404 for an unknown id."""
-    if product_id not in store.products:
-        raise invalid_id("product")
-    record = store.product_records.get(product_id)
-    if record is not None:
-        return copy.deepcopy(record)
-    return store.catalogue.product(product_id, store.base_url)
+    record: dict[str, Any] = json_copy(peek(store, product_id))
+    return record
 
 
 def peek(store: WooStore, product_id: int) -> Mapping[str, Any]:
@@ -64,7 +60,7 @@ def children(store: WooStore, product_id: int) -> list[int]:
 
 def render(store: WooStore, product_id: int) -> dict[str, Any]:
     """The product exactly as ``GET /products/<id>`` returns it."""
-    record = json_copy(peek(store, product_id))
+    record = stored(store, product_id)
     if record["type"] == "variable":
         record["variations"] = children(store, product_id)
         prices = []

@@ -59,7 +59,7 @@ def header(store: WooStore, variation_id: int) -> ProductHeader:
 
 def render(store: WooStore, variation_id: int) -> dict[str, Any]:
     """The variation as ``GET /products/<parent>/variations/<id>`` returns it."""
-    record = json_copy(peek(store, variation_id))
+    record = stored(store, variation_id)
     parent_id = record["parent_id"]
     if record["manage_stock"] == "parent":
         record["stock_quantity"] = products.peek(store, parent_id)["stock_quantity"]
