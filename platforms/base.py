@@ -12,7 +12,7 @@ See ``platforms/README.md`` for a walk-through with the WooCommerce adapter.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from datetime import datetime
 from typing import Any, ClassVar
 
@@ -20,6 +20,7 @@ from platforms.types import (
     AuthorizationResult,
     DataType,
     Page,
+    ReadClock,
     RegisteredWebhook,
     SyncRecord,
     WebhookDelivery,
@@ -113,12 +114,21 @@ class PlatformAdapter(ABC):
 
     @abstractmethod
     def iter_pages(
-        self, data_type: DataType, *, cursor: str | None = None, modified_after: datetime | None = None
+        self,
+        data_type: DataType,
+        *,
+        cursor: str | None = None,
+        modified_after: datetime | None = None,
+        clock: ReadClock | None = None,
     ) -> Iterator[Page]:
         """Yield pages of validated, mapped records from ``cursor`` (None: the start).
 
         Each page carries the cursor of the page after it, so a caller that stores it after
-        handling the page can resume exactly there. Memory use must not grow with store size."""
+        handling the page can resume exactly there. Memory use must not grow with store size.
+        When ``clock`` is given, call it just before a page's first platform request and put the
+        answer in ``Page.read_at`` (it may be called from another thread). Records that leave an
+        earlier page while the listing runs must not make a later record be skipped (the engine
+        also checks completeness with ``iter_record_ids``, but a listing that skips is slow to repair)."""
 
     @abstractmethod
     def fetch_record(self, data_type: DataType, record_id: str) -> SyncRecord | None:
@@ -126,7 +136,10 @@ class PlatformAdapter(ABC):
 
     @abstractmethod
     def iter_record_ids(self, data_type: DataType) -> Iterator[str]:
-        """Every live record id of a type (cheap listing), for deletion reconciles."""
+        """Every live record id of a type (cheap listing, ids only): what a full sync must have seen.
+
+        Used for completeness (ids the page listing missed are read one by one) and deletions (a
+        record SparkLayer has that this listing lacks is confirmed gone with ``fetch_record``)."""
 
     @abstractmethod
     def price_lists(self) -> list[dict[str, Any]]:
@@ -141,16 +154,21 @@ class PlatformAdapter(ABC):
         Raises ``WebhookVerificationError`` when the signature is missing or wrong."""
 
     @abstractmethod
-    def register_webhooks(self, *, delivery_url: str, secret: str) -> list[RegisteredWebhook]:
-        """Create (or reuse) this bridge's webhooks on the store. Idempotent."""
+    def register_webhooks(
+        self, *, delivery_url: str, secret: str, data_types: Collection[DataType] | None = None
+    ) -> list[RegisteredWebhook]:
+        """Create (or reuse) this bridge's webhooks on the store for ``data_types`` (None: every type
+        the platform notifies), and remove the bridge's webhooks of other types. Idempotent."""
 
     @abstractmethod
     def unregister_webhooks(self, *, delivery_url: str) -> int:
         """Delete the webhooks pointing at ``delivery_url``; returns how many were removed."""
 
     @abstractmethod
-    def repair_webhooks(self, *, delivery_url: str, secret: str) -> list[str]:
-        """Re-enable or re-create disabled/missing webhooks; returns the topics it had to fix."""
+    def repair_webhooks(
+        self, *, delivery_url: str, secret: str, data_types: Collection[DataType] | None = None
+    ) -> list[str]:
+        """Re-enable or re-create disabled/missing webhooks of ``data_types``; returns the topics it fixed."""
 
     # -- customer requests (inline, short timeouts) -------------------------------------------
 

@@ -5,7 +5,7 @@ Plain dataclasses: no Django models live in ``platforms/``.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -67,6 +67,11 @@ class SyncRecord:
     Products also carry the stock rows and pricing items of their SKUs, which SparkLayer takes
     through batch endpoints. ``deleted`` marks a record the platform no longer has (trashed or
     gone).
+
+    ``read_at`` is when the platform read this record came from *started*, on the clock the sync
+    engine handed the adapter (``ReadClock``): the write path never writes data read earlier than
+    what SparkLayer already holds. The engine fills it in from the page when an adapter leaves it
+    None.
     """
 
     data_type: DataType
@@ -79,6 +84,11 @@ class SyncRecord:
     pricing: list[dict[str, Any]] = field(default_factory=list)
     issues: list[RecordIssue] = field(default_factory=list)
     deleted: bool = False
+    read_at: datetime | None = None
+
+
+#: the engine's clock: "now", on one time line shared by every worker (see ``sync.services.clock``)
+ReadClock = Callable[[], datetime]
 
 
 @dataclass
@@ -89,6 +99,9 @@ class Page:
     next_cursor: str | None
     total_pages: int | None = None
     total_records: int | None = None
+    #: when the read of this page started (the ``clock`` given to ``iter_pages``); records without
+    #: their own ``read_at`` take this one
+    read_at: datetime | None = None
 
 
 @dataclass(frozen=True)

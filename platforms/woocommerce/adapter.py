@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import threading
 from collections import deque
-from collections.abc import Callable, Iterator, Mapping, MutableMapping
+from collections.abc import Callable, Collection, Iterator, Mapping, MutableMapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime
 from typing import Any, ClassVar
@@ -24,7 +24,15 @@ import requests
 from ignite_bridge.core.errors import AuthenticationError, PermanentError
 from platforms.base import PlatformAdapter, register_platform
 from platforms.prefetch import prefetched
-from platforms.types import AuthorizationResult, DataType, Page, RegisteredWebhook, SyncRecord, WebhookDelivery
+from platforms.types import (
+    AuthorizationResult,
+    DataType,
+    Page,
+    ReadClock,
+    RegisteredWebhook,
+    SyncRecord,
+    WebhookDelivery,
+)
 from platforms.woocommerce import install, webhooks
 from platforms.woocommerce.client import ListPage, WooCommerceClient, ensure_store_url, gmt_param
 from platforms.woocommerce.cursor import ListingCursor
@@ -137,6 +145,11 @@ class WooCommerceAdapter(WooCommerceCustomerRequestsMixin, PlatformAdapter):
             )
         return self._client
 
+    def forget_store_settings(self) -> None:
+        """The next ``store_settings`` reads the store again (a settings change must be seen)."""
+        with self._lock:
+            self._settings = None
+
     def store_settings(self) -> StoreSettings:
         """Currency, weight unit and tax mode, read once per adapter instance (3 cheap calls)."""
         with self._lock:
@@ -170,7 +183,12 @@ class WooCommerceAdapter(WooCommerceCustomerRequestsMixin, PlatformAdapter):
     # -- reading records ---------------------------------------------------------------------------
 
     def iter_pages(
-        self, data_type: DataType, *, cursor: str | None = None, modified_after: datetime | None = None
+        self,
+        data_type: DataType,
+        *,
+        cursor: str | None = None,
+        modified_after: datetime | None = None,
+        clock: ReadClock | None = None,
     ) -> Iterator[Page]:
         """Pages from ``cursor``; a cursor carries its own filter, so ``modified_after`` only starts a run.
 
@@ -179,11 +197,14 @@ class WooCommerceAdapter(WooCommerceCustomerRequestsMixin, PlatformAdapter):
         """
         self._require(data_type)
         if data_type == DataType.MERCHANT:
+            read_at = clock() if clock is not None else None
+            self.forget_store_settings()  # a full read of the settings is a fresh read
             yield Page(
                 records=[map_merchant(self.store_settings(), store_url=self.store_url)],
                 next_cursor=None,
                 total_pages=1,
                 total_records=1,
+                read_at=read_at,
             )
             return
         state: ListingCursor | None = (
@@ -191,9 +212,9 @@ class WooCommerceAdapter(WooCommerceCustomerRequestsMixin, PlatformAdapter):
             if cursor
             else ListingCursor.start(data_type, gmt_param(modified_after) if modified_after else None)
         )
-        yield from prefetched(self._pages(data_type, state), depth=self.prefetch_pages)
+        yield from prefetched(self._pages(data_type, state, clock), depth=self.prefetch_pages)
 
-    def _pages(self, data_type: DataType, state: ListingCursor | None) -> Iterator[Page]:
+    def _pages(self, data_type: DataType, state: ListingCursor | None, clock: ReadClock | None) -> Iterator[Page]:
         """Listing pages in order, each with its variable products' variations.
 
         The variations of a page are fetched on a pool while the next listing page is read, so the
@@ -201,13 +222,14 @@ class WooCommerceAdapter(WooCommerceCustomerRequestsMixin, PlatformAdapter):
         calls) are in flight. A listing that fails is raised only after the pages before it were
         yielded, so they are checkpointed as they would be without the read-ahead."""
         seen_skus: dict[str, str] = {}
-        pending: deque[tuple[ListingCursor, ListPage, list[Future[VariationsByProduct]]]] = deque()
+        pending: deque[tuple[ListingCursor, ListPage, list[Future[VariationsByProduct]], datetime | None]] = deque()
         failure: BaseException | None = None
         pool = ThreadPoolExecutor(max_workers=self.variation_workers, thread_name_prefix="variations")
         try:
             while pending or (state is not None and failure is None):
                 if state is not None and failure is None and len(pending) < LISTINGS_AHEAD:
                     try:
+                        read_at = clock() if clock is not None else None
                         listing = self._read_listing(data_type, state)
                         futures = []
                         if data_type in (DataType.PRODUCTS, DataType.STOCK):
@@ -215,14 +237,16 @@ class WooCommerceAdapter(WooCommerceCustomerRequestsMixin, PlatformAdapter):
                     except Exception as exc:  # noqa: BLE001 - raised below, after the pages before it
                         failure = exc
                         continue
-                    pending.append((state, listing, futures))
+                    pending.append((state, listing, futures, read_at))
                     state = self._following(data_type, state, listing)
                     continue
-                at, listing, futures = pending.popleft()
+                at, listing, futures, read_at = pending.popleft()
                 variations: VariationsByProduct = {}
                 for future in futures:
                     variations.update(future.result())
-                yield self._page(data_type, at, listing, variations, seen_skus)
+                page = self._page(data_type, at, listing, variations, seen_skus)
+                page.read_at = read_at
+                yield page
             if failure is not None:
                 raise failure
         finally:
@@ -230,11 +254,13 @@ class WooCommerceAdapter(WooCommerceCustomerRequestsMixin, PlatformAdapter):
 
     def _read_listing(self, data_type: DataType, state: ListingCursor) -> ListPage:
         path, params = self._listing(data_type, state)
-        return self.client.list_page(path, page=state.page, params=params)
+        return self.client.list_page(path, params=params, offset=state.offset)
 
     @staticmethod
     def _following(data_type: DataType, state: ListingCursor, listing: ListPage) -> ListingCursor | None:
-        return state.next_page() if listing.has_next and listing.items else state.next_phase(data_type)
+        if listing.has_next and listing.items:
+            return state.after(read=len(listing.items), total=listing.total_records)
+        return state.next_phase(data_type)
 
     def _page(
         self,
@@ -332,6 +358,12 @@ class WooCommerceAdapter(WooCommerceCustomerRequestsMixin, PlatformAdapter):
             if siblings is None:  # not one of ours: the filter was not applied, so read these per product
                 return {p["id"]: self._variations(p["id"]) for p in products}
             siblings.append(variation)
+        for product in products:
+            # A variation deleted while this listing was paged moves the later ones forward; one
+            # that the product lists but the page lacks is read again with its product.
+            listed = {str(v) for v in product.get("variations") or []}
+            if not listed <= {str(v.get("id")) for v in found[product["id"]]}:
+                found[product["id"]] = self._variations(product["id"])
         return found
 
     def _variations_by_product(self, product_id: Any) -> VariationsByProduct:
@@ -371,11 +403,13 @@ class WooCommerceAdapter(WooCommerceCustomerRequestsMixin, PlatformAdapter):
         """Live ids via ``_fields``; trashed products and draft orders are not live."""
         self._require(data_type)
         if data_type == DataType.PRODUCTS:
-            items = self.client.iter_list("products", params={**ORDERED_BY_ID, "_fields": "id"})
+            items = self.client.iter_list_by_offset("products", params={**ORDERED_BY_ID, "_fields": "id"})
         elif data_type == DataType.CUSTOMERS:
-            items = self.client.iter_list("customers", params={**ORDERED_BY_ID, "role": "all", "_fields": "id"})
+            items = self.client.iter_list_by_offset(
+                "customers", params={**ORDERED_BY_ID, "role": "all", "_fields": "id"}
+            )
         elif data_type == DataType.PURCHASES:
-            orders = self.client.iter_list("orders", params={**ORDERED_BY_ID, "_fields": "id,status"})
+            orders = self.client.iter_list_by_offset("orders", params={**ORDERED_BY_ID, "_fields": "id,status"})
             items = (order for order in orders if is_syncable_order(order))
         else:
             raise ValueError(f"{data_type} has no record ids on WooCommerce")
@@ -394,14 +428,18 @@ class WooCommerceAdapter(WooCommerceCustomerRequestsMixin, PlatformAdapter):
     def verify_webhook(self, body: bytes, headers: Mapping[str, str], secret: str) -> WebhookDelivery | None:
         return webhooks.verify_webhook(body, headers, secret)
 
-    def register_webhooks(self, *, delivery_url: str, secret: str) -> list[RegisteredWebhook]:
-        return webhooks.register_webhooks(self.client, delivery_url=delivery_url, secret=secret)
+    def register_webhooks(
+        self, *, delivery_url: str, secret: str, data_types: Collection[DataType] | None = None
+    ) -> list[RegisteredWebhook]:
+        return webhooks.register_webhooks(self.client, delivery_url=delivery_url, secret=secret, data_types=data_types)
 
     def unregister_webhooks(self, *, delivery_url: str) -> int:
         return webhooks.unregister_webhooks(self.client, delivery_url=delivery_url)
 
-    def repair_webhooks(self, *, delivery_url: str, secret: str) -> list[str]:
-        return webhooks.repair_webhooks(self.client, delivery_url=delivery_url, secret=secret)
+    def repair_webhooks(
+        self, *, delivery_url: str, secret: str, data_types: Collection[DataType] | None = None
+    ) -> list[str]:
+        return webhooks.repair_webhooks(self.client, delivery_url=delivery_url, secret=secret, data_types=data_types)
 
 
 def stock_records(record: SyncRecord) -> list[SyncRecord]:

@@ -61,10 +61,17 @@ class ListPage:
     page: int
     total_pages: int
     total_records: int | None
+    #: set when the page was read by position (``offset``) rather than by page number
+    offset: int | None = None
+    per_page: int = MAX_PER_PAGE
 
     @property
     def has_next(self) -> bool:
-        return self.page < self.total_pages
+        if self.offset is None:
+            return self.page < self.total_pages
+        if self.total_records is not None:
+            return self.offset + len(self.items) < self.total_records
+        return len(self.items) >= self.per_page
 
 
 class WooCommerceClient(HttpClientBase):
@@ -162,10 +169,22 @@ class WooCommerceClient(HttpClientBase):
             raise
 
     def list_page(
-        self, path: str, *, page: int = 1, per_page: int = MAX_PER_PAGE, params: Mapping[str, Any] | None = None
+        self,
+        path: str,
+        *,
+        page: int = 1,
+        per_page: int = MAX_PER_PAGE,
+        params: Mapping[str, Any] | None = None,
+        offset: int | None = None,
     ) -> ListPage:
-        """One page of a listing; totals come from ``X-WP-Total`` / ``X-WP-TotalPages``."""
-        query = {**(params or {}), "page": page, "per_page": min(per_page, MAX_PER_PAGE)}
+        """One page of a listing; totals come from ``X-WP-Total`` / ``X-WP-TotalPages``.
+
+        With ``offset`` the page starts after that many records (WordPress then ignores ``page``)."""
+        query = {**(params or {}), "per_page": min(per_page, MAX_PER_PAGE)}
+        if offset is None:
+            query["page"] = page
+        else:
+            query["offset"] = offset
         response = self.request("GET", path, params=query)
         items = response.json()
         if not isinstance(items, list):
@@ -175,8 +194,27 @@ class WooCommerceClient(HttpClientBase):
             # No header (some caches strip it): keep going while pages come back full.
             total_pages = page + 1 if len(items) >= query["per_page"] else page
         return ListPage(
-            items=items, page=page, total_pages=total_pages, total_records=_int_header(response, "X-WP-Total")
+            items=items,
+            page=page,
+            total_pages=total_pages,
+            total_records=_int_header(response, "X-WP-Total"),
+            offset=offset,
+            per_page=query["per_page"],
         )
+
+    def iter_list_by_offset(self, path: str, *, params: Mapping[str, Any] | None = None) -> Iterator[dict[str, Any]]:
+        """Every item of a listing ordered by id, robust to records leaving it while it is read.
+
+        Reads by position and steps back by as many records as the listing lost since the previous
+        page (``X-WP-Total``), so a deletion earlier in the listing never makes a later record be
+        skipped; an item may come twice."""
+        offset, total = 0, None
+        while True:
+            result = self.list_page(path, params=params, offset=offset)
+            yield from result.items
+            if not result.has_next or not result.items:
+                return
+            offset, total = next_offset(offset, len(result.items), total, result.total_records), result.total_records
 
     def iter_list(
         self, path: str, *, params: Mapping[str, Any] | None = None, start_page: int = 1
@@ -204,3 +242,13 @@ def _int_header(response: requests.Response, name: str) -> int | None:
         return int(value) if value is not None else None
     except ValueError:
         return None
+
+
+def next_offset(offset: int, read: int, previous_total: int | None, total: int | None) -> int:
+    """Where the page after one read at ``offset`` starts.
+
+    WooCommerce pages by position: when records leave the listing before this point between two
+    page reads, every later record moves forward. The listing's total tells how many left, so the
+    next read starts that many records earlier (some records are read twice, none is skipped)."""
+    shrunk = max(0, previous_total - total) if previous_total is not None and total is not None else 0
+    return max(0, offset + read - shrunk)

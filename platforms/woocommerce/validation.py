@@ -19,6 +19,7 @@ from platforms.types import RecordIssue
 PRODUCT_MISSING_SKU = "product_missing_sku"
 VARIANT_MISSING_SKU = "variant_missing_sku"
 DUPLICATE_SKU = "duplicate_sku"
+PRODUCT_NO_VARIANTS = "product_no_variants"
 UNSUPPORTED_PRODUCT_TYPE = "unsupported_product_type"
 ADDRESS_INCOMPLETE = "address_incomplete"
 CUSTOMER_MISSING_EMAIL = "customer_missing_email"
@@ -29,6 +30,7 @@ ISSUE_CODES = (
     VARIANT_MISSING_SKU,
     DUPLICATE_SKU,
     UNSUPPORTED_PRODUCT_TYPE,
+    PRODUCT_NO_VARIANTS,
     ADDRESS_INCOMPLETE,
     CUSTOMER_MISSING_EMAIL,
     PRICE_NOT_A_NUMBER,
@@ -57,6 +59,20 @@ def product_type_issue(product: Mapping[str, Any], *, platform_url: str) -> Reco
         message=(
             f"{product_label(product)} is a '{product_type or 'unknown'}' product; only simple and variable "
             "products can be synced to SparkLayer."
+        ),
+        platform_url=platform_url,
+        visible_id=str(product.get("sku") or product.get("name") or ""),
+    )
+
+
+def no_variants_issue(product: Mapping[str, Any], *, platform_url: str) -> RecordIssue:
+    """A variable product with no variation left to sync (none at all, or none that maps)."""
+    return RecordIssue(
+        external_id=str(product.get("id")),
+        code=PRODUCT_NO_VARIANTS,
+        message=(
+            f"{product_label(product)} has no variation that can be synced; it is discontinued in SparkLayer "
+            "until it has one."
         ),
         platform_url=platform_url,
         visible_id=str(product.get("sku") or product.get("name") or ""),

@@ -2,8 +2,13 @@
 
 Verification works on the raw body only: WooCommerce signs exactly the bytes of
 ``wp_json_encode(payload)`` (``/`` escaped, non-ASCII as ``\\uXXXX``), so re-serialising the JSON
-would change them. The delivery id header is not unique (``wp_hash(webhook id . unix time)``),
-so the dedupe key is a hash of the webhook id, topic and raw body instead.
+would change them.
+
+A delivery is identified by its delivery id header *together with* the body: the id alone is not
+unique (``wp_hash(webhook id . unix time)``: two deliveries of one webhook in the same second share
+it), and the body alone is not either (stock 5 → 4 → 5 with an unchanged ``date_modified`` sends
+the same bytes twice, and the second is a real change). Same id and same body means the same
+second and the same state: a repeat. The intake keeps keys for a bounded window only.
 """
 
 from __future__ import annotations
@@ -13,7 +18,7 @@ import hashlib
 import hmac
 import json
 import logging
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import Any
 
 from ignite_bridge.core.errors import PermanentError
@@ -107,14 +112,17 @@ def verify_webhook(body: bytes, headers: Mapping[str, str], secret: str) -> Webh
     if payload.get("type") == "variation" and payload.get("parent_id"):
         record_id = payload["parent_id"]  # a variation changed: its product is the record to sync
     webhook_id = header(headers, WEBHOOK_ID_HEADER)
-    dedupe = hashlib.sha256(webhook_id.encode() + b"\n" + topic.encode() + b"\n" + body).hexdigest()
+    delivery_id = header(headers, DELIVERY_ID_HEADER)
+    dedupe = hashlib.sha256(
+        b"\n".join([webhook_id.encode(), topic.encode(), delivery_id.encode(), hashlib.sha256(body).digest()])
+    ).hexdigest()
     return WebhookDelivery(
         data_type=data_type,
         record_id=str(record_id),
         action=action,
         topic=topic,
         dedupe_key=dedupe,
-        delivery_id=header(headers, DELIVERY_ID_HEADER),
+        delivery_id=delivery_id,
         occurred_at=parse_gmt(payload.get("date_modified_gmt")),
     )
 
@@ -157,8 +165,19 @@ def _delete(client: WooCommerceClient, hook_id: Any) -> bool:
     return True
 
 
-def register_webhooks(client: WooCommerceClient, *, delivery_url: str, secret: str) -> list[RegisteredWebhook]:
-    """Make sure exactly one active webhook per topic points at ``delivery_url``, signed with ``secret``.
+def topics_for(data_types: Collection[DataType] | None) -> tuple[str, ...]:
+    """The topics of the data types a connection syncs (None: all of them)."""
+    if data_types is None:
+        return WEBHOOK_TOPICS
+    wanted = {str(t) for t in data_types}
+    return tuple(t for t in WEBHOOK_TOPICS if str(RESOURCE_DATA_TYPES[t.partition(".")[0]]) in wanted)
+
+
+def register_webhooks(
+    client: WooCommerceClient, *, delivery_url: str, secret: str, data_types: Collection[DataType] | None = None
+) -> list[RegisteredWebhook]:
+    """Make sure exactly one active webhook per topic of ``data_types`` points at ``delivery_url``,
+    signed with ``secret``, and none of the other topics does.
 
     Idempotent: existing ones are reused (re-activated and re-keyed), extras for the same topic
     are deleted so no event is delivered twice.
@@ -166,8 +185,13 @@ def register_webhooks(client: WooCommerceClient, *, delivery_url: str, secret: s
     by_topic: dict[str, list[dict[str, Any]]] = {}
     for hook in list_webhooks(client, delivery_url=delivery_url):
         by_topic.setdefault(str(hook.get("topic")), []).append(hook)
+    topics = topics_for(data_types)
+    for topic, hooks in by_topic.items():
+        if topic not in topics:  # a data type the connection no longer syncs (customer_sync_scope)
+            for hook in hooks:
+                _delete(client, hook["id"])
     result = []
-    for topic in WEBHOOK_TOPICS:
+    for topic in topics:
         existing = by_topic.get(topic, [])
         for extra in existing[1:]:
             _delete(client, extra["id"])
@@ -181,7 +205,9 @@ def unregister_webhooks(client: WooCommerceClient, *, delivery_url: str) -> int:
     return sum(1 for hook in list_webhooks(client, delivery_url=delivery_url) if _delete(client, hook["id"]))
 
 
-def repair_webhooks(client: WooCommerceClient, *, delivery_url: str, secret: str) -> list[str]:
+def repair_webhooks(
+    client: WooCommerceClient, *, delivery_url: str, secret: str, data_types: Collection[DataType] | None = None
+) -> list[str]:
     """Re-enable disabled/paused webhooks and re-create missing ones; returns the topics fixed.
 
     WooCommerce disables a webhook after repeated failed deliveries and never retries, so this
@@ -193,7 +219,7 @@ def repair_webhooks(client: WooCommerceClient, *, delivery_url: str, secret: str
         if topic not in by_topic or (hook.get("status") == "active" and by_topic[topic].get("status") != "active"):
             by_topic[topic] = hook
     fixed = []
-    for topic in WEBHOOK_TOPICS:
+    for topic in topics_for(data_types):
         current = by_topic.get(topic)
         if current is None:
             _create(client, topic, delivery_url, secret)

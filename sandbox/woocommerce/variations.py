@@ -223,3 +223,13 @@ def forget(store: WooStore, variation_id: int) -> None:
     products.reindex_sku(store, variation_id, old_sku, None)
     del store.variation_parent[variation_id]
     store.variation_records.pop(variation_id, None)
+
+
+def set_stock_silently(store: WooStore, variation_id: int, quantity: int) -> None:
+    """Change a variation's stock the way an order's stock reduction does: no ``date_modified`` bump and
+    no webhook of its own (WooCommerce #40060)."""
+    record = stored(store, variation_id)
+    record["manage_stock"] = True
+    record["stock_quantity"] = quantity
+    products.settle_price_and_stock(record)
+    _save(store, record, record["sku"])

@@ -299,7 +299,7 @@ class FailingStore:
         path, query = environ["PATH_INFO"], parse_qs(environ.get("QUERY_STRING", ""))
         self.paths.append(path)
         if path.endswith("/wc/v3/products"):
-            self.listings.append(int(query.get("page", ["1"])[0]))
+            self.listings.append(int(query.get("offset", ["0"])[0]) // 100 + 1)
         if self.fails(path, query):
             self.failed += 1
             start_response(self.answer[0], [("Content-Type", "application/json")])
@@ -321,7 +321,7 @@ def test_a_listing_page_that_fails_is_raised_after_the_pages_before_it() -> None
     """The next listing is read while a page's variations are fetched; its failure must still
     reach the sync only after the pages before it, so those are checkpointed first."""
     app = WooCommerceSandbox(products=500, customers=1, orders=0, seed=7)
-    failing = FailingStore(app, lambda path, query: path.endswith("/wc/v3/products") and query.get("page") == ["3"])
+    failing = FailingStore(app, lambda path, query: path.endswith("/wc/v3/products") and query.get("offset") == ["200"])
     server = serve_in_thread(failing)
     try:
         clean = [str(pid) for pid in sorted(app.store.products)[:200]]

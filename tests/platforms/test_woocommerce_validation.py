@@ -174,7 +174,17 @@ def test_issue_codes_are_stable() -> None:
         "variant_missing_sku",
         "duplicate_sku",
         "unsupported_product_type",
+        "product_no_variants",
         "address_incomplete",
         "customer_missing_email",
         "price_not_a_number",
     )
+
+
+def test_a_variable_product_without_variations_gets_an_issue(settings: StoreSettings) -> None:
+    product = {"id": 880, "type": "variable", "name": "Empty shell", "status": "publish", "sku": "", "variations": []}
+    record = map_product(product, [], settings=settings, store_url=STORE)
+    assert record.payload is None
+    issue = only_issue(record)
+    assert issue.code == validation.PRODUCT_NO_VARIANTS
+    assert "Empty shell" in issue.message

@@ -47,7 +47,9 @@ def test_valid_delivery_is_accepted() -> None:
     assert delivery.topic == "product.updated"
     assert delivery.delivery_id == "a1b2c3d4e5f60718293a4b5c6d7e8f90"
     assert delivery.occurred_at == datetime(2024, 3, 20, 15, 30, tzinfo=UTC)
-    assert delivery.dedupe_key == hashlib.sha256(b"17\nproduct.updated\n" + BODY).hexdigest()
+    body_hash = hashlib.sha256(BODY).digest()
+    expected = b"\n".join([b"17", b"product.updated", b"a1b2c3d4e5f60718293a4b5c6d7e8f90", body_hash])
+    assert delivery.dedupe_key == hashlib.sha256(expected).hexdigest()
 
 
 def test_header_names_are_case_insensitive() -> None:
@@ -64,6 +66,17 @@ def test_same_body_twice_has_the_same_dedupe_key_and_a_new_body_another() -> Non
     assert again is not None
     assert changed is not None
     assert first.dedupe_key == again.dedupe_key != changed.dedupe_key
+
+
+def test_the_same_body_in_another_second_is_another_delivery() -> None:
+    """Stock 5 -> 4 -> 5 with an unchanged date_modified sends the same bytes twice: the second
+    delivery (another second, so another delivery id) must not be taken for a repeat."""
+    later = {**headers(BODY), "X-WC-Webhook-Delivery-ID": "ffffffffffffffffffffffffffffffff"}
+    first = verify_webhook(BODY, headers(BODY), SECRET)
+    again = verify_webhook(BODY, later, SECRET)
+    assert first is not None
+    assert again is not None
+    assert first.dedupe_key != again.dedupe_key
 
 
 def test_tampered_body_is_rejected() -> None:

@@ -32,6 +32,7 @@ from platforms.woocommerce.mapping.common import (
 from platforms.woocommerce.validation import (
     duplicate_sku_issue,
     missing_sku_issue,
+    no_variants_issue,
     price_issue,
     product_label,
     product_type_issue,
@@ -217,6 +218,8 @@ def map_product(
             "slug": product_slug(product),
             "variants": variants,
         }
+    elif not record.issues:
+        record.issues.append(no_variants_issue(product, platform_url=url))
     return record
 
 
