@@ -53,6 +53,8 @@ T = TypeVar("T")
 RETRY_STATUSES = frozenset({409, 429, *range(500, 600)})
 #: The customer upsert's 409 is a real conflict (email or external id taken), never retried.
 RETRY_STATUSES_NO_CONFLICT = RETRY_STATUSES - {409}
+#: What a create of an external id that already exists may get (SparkLayer's docs name neither).
+CREATE_EXISTS_STATUSES = frozenset({409, 422})
 #: Statuses of the token endpoint that mean "these credentials are refused".
 TOKEN_REFUSED_STATUSES = frozenset({400, 401, 403})
 MAX_PRICE_LIST_PAGE_SIZE = 250
@@ -221,7 +223,8 @@ class SparkLayerClient(HttpClientBase):
     # -- products and variants ---------------------------------------------------------------
 
     def create_product(self, payload: Product) -> dict[str, Any]:
-        return self._json(self.call("POST", "/api/v1/products", json_body=payload)) or {}
+        """``POST /api/v1/products``. A 409 is not retried here: on a create it may mean "exists"."""
+        return self._json(self.call("POST", "/api/v1/products", json_body=payload, retry_conflict=False)) or {}
 
     def update_product(self, external_id: str, payload: Product) -> dict[str, Any]:
         path = f"/api/v1/products/{_segment(external_id)}"
@@ -230,9 +233,9 @@ class SparkLayerClient(HttpClientBase):
     def upsert_product(self, payload: Product, *, known: bool) -> dict[str, Any]:
         """Create or update by external id, trusting ``known`` (from what the bridge last pushed) first.
 
-        Guessing wrong costs one extra call instead of a failure: a "known" product deleted in
-        SparkLayer answers 404 and is created; an "unknown" one that exists answers 422
-        ``already_exists`` on ``external_id`` and is updated.
+        Guessing wrong costs one or two extra calls instead of a failure: a "known" product deleted
+        in SparkLayer answers 404 and is created; a create refused because the product exists is
+        turned into an update (``create_or_update_product``).
         """
         external_id = payload["external_id"]
         if known:
@@ -241,13 +244,25 @@ class SparkLayerClient(HttpClientBase):
             except PermanentError as exc:
                 if exc.status != 404:
                     raise
-            return self.create_product(payload)
+        return self.create_or_update_product(payload)
+
+    def create_or_update_product(self, payload: Product) -> dict[str, Any]:
+        """Create; if SparkLayer refuses because the external id exists, update it instead, once.
+
+        SparkLayer's docs do not say which status a create of an existing external id gets, so any
+        409 or 422 (whatever its body) is checked with ``GET /api/v1/products/{external_id}``: when the
+        product is there, the refusal was "exists" and a ``PATCH`` follows; when it is not, the
+        refusal was about the payload and is raised as it came. Never a retry loop.
+        """
         try:
             return self.create_product(payload)
         except PermanentError as exc:
-            if not _is_already_exists(exc):
+            if exc.status not in CREATE_EXISTS_STATUSES:
                 raise
-        return self.update_product(external_id, payload)
+            refusal = exc
+        if self.get_product(payload["external_id"]) is None:
+            raise refusal
+        return self.update_product(payload["external_id"], payload)
 
     def get_product(self, external_id: str) -> dict[str, Any] | None:
         """The product by external (or ``pp_``) id, or None when SparkLayer does not have it."""
@@ -261,6 +276,17 @@ class SparkLayerClient(HttpClientBase):
     def update_variant(self, external_id: str, payload: Variant) -> dict[str, Any]:
         path = f"/api/v1/variants/{_segment(external_id)}"
         return self._json(self.call("PATCH", path, json_body=payload)) or {}
+
+    def discontinue_variant(self, external_id: str) -> bool:
+        """``PATCH /api/v1/variants/{external_id} {"status": "discontinued"}``: the call whose meaning
+        SparkLayer documents for a status change. False when SparkLayer has no such variant (404)."""
+        try:
+            self.update_variant(external_id, {"status": "discontinued"})  # type: ignore[typeddict-item]
+        except PermanentError as exc:
+            if exc.status == 404:
+                return False
+            raise
+        return True
 
     # -- stock and pricing -------------------------------------------------------------------
 
@@ -299,6 +325,15 @@ class SparkLayerClient(HttpClientBase):
         return self._each_batch(
             items, lambda batch: self.call("PATCH", "/api/v1/batch-update-pricing", json_body=batch)
         )
+
+    def remove_pricing(self, keys: Iterable[tuple[str, str]]) -> int:
+        """Remove every price of these (SKU, price list slug) pairs. Returns the pairs sent.
+
+        **[decision]** SparkLayer documents that each pair sent to ``batch-update-pricing`` has its
+        prices *replaced*; a pair sent with ``pricing: []`` is replaced by no prices. This is the one
+        place to change if SparkLayer names another call for it."""
+        items: list[PricingItem] = [{"sku": sku, "price_list_slug": slug, "pricing": []} for sku, slug in keys]
+        return self.batch_update_pricing(items)
 
     # -- customers and purchases -------------------------------------------------------------
 
@@ -375,14 +410,3 @@ class SparkLayerClient(HttpClientBase):
                 "sparklayer sync-log errors dropped",
                 extra={"site_id": self.site_id, "integration": integration, "data_type": data_type, "dropped": dropped},
             )
-
-
-def _is_already_exists(exc: PermanentError) -> bool:
-    """SparkLayer's "this external_id is taken" answer to a create: 422 with code ``already_exists``."""
-    if exc.status != 422:
-        return False
-    for error in exc.problem.errors:
-        prop = str(error.get("property") or error.get("field") or "").lstrip("/")
-        if error.get("code") == "already_exists" and prop == "external_id":
-            return True
-    return False

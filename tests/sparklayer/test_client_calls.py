@@ -116,32 +116,79 @@ def test_upsert_known_product_falls_back_to_post_on_404(
     assert [c.request.method for c in api_calls(token_endpoint)] == ["PATCH", "POST"]
 
 
-def test_upsert_unknown_product_falls_back_to_patch_on_already_exists(
-    client: SparkLayerClient, token_endpoint: responses.RequestsMock
+@pytest.mark.parametrize(
+    ("status", "body"),
+    [
+        (422, {"status": 422, "errors": [{"code": "already_exists", "message": "taken", "property": "external_id"}]}),
+        (409, {"title": "Conflict", "status": 409, "detail": "A product with this external_id exists."}),
+        (409, None),  # some SparkLayer errors have no body
+        (422, {"status": 422, "errors": [{"code": "unique", "message": "Duplicate entry", "property": ""}]}),
+    ],
+)
+def test_a_create_refused_because_the_product_exists_becomes_one_update(
+    client: SparkLayerClient, token_endpoint: responses.RequestsMock, status: int, body: Any
 ) -> None:
-    taken = {
-        "title": "Unprocessable Entity",
-        "status": 422,
-        "errors": [{"code": "already_exists", "message": "taken", "property": "external_id"}],
-    }
-    token_endpoint.post(f"{BASE}/api/v1/products", status=422, json=taken)
+    """SparkLayer's docs do not say which status a duplicate create gets: any 409/422 is checked with
+    a GET and turned into one PATCH, never retried (a 409 would otherwise loop as a "concurrent update")."""
+    token_endpoint.post(f"{BASE}/api/v1/products", status=status, json=body)
+    token_endpoint.get(f"{BASE}/api/v1/products/p-1", json={"id": "pp_1", **PRODUCT})
     token_endpoint.patch(f"{BASE}/api/v1/products/p-1", json=PRODUCT)
 
     client.upsert_product(PRODUCT, known=False)
 
-    assert [c.request.method for c in api_calls(token_endpoint)] == ["POST", "PATCH"]
+    assert [c.request.method for c in api_calls(token_endpoint)] == ["POST", "GET", "PATCH"]
 
 
-def test_upsert_unknown_product_other_422_is_raised(
+def test_a_create_refused_for_another_reason_is_raised_after_one_look(
     client: SparkLayerClient, token_endpoint: responses.RequestsMock
 ) -> None:
-    problem = {"status": 422, "errors": [{"code": "already_exists", "message": "taken", "property": "slug"}]}
+    problem = {"status": 422, "errors": [{"code": "duplicate_sku", "message": "taken", "property": "variants[0].sku"}]}
     token_endpoint.post(f"{BASE}/api/v1/products", status=422, json=problem)
+    token_endpoint.get(f"{BASE}/api/v1/products/p-1", status=404)
+
+    with pytest.raises(PermanentError) as raised:
+        client.upsert_product(PRODUCT, known=False)
+
+    assert raised.value.status == 422
+    assert [c.request.method for c in api_calls(token_endpoint)] == ["POST", "GET"]
+
+
+def test_a_create_refused_with_400_is_raised_at_once(
+    client: SparkLayerClient, token_endpoint: responses.RequestsMock
+) -> None:
+    token_endpoint.post(f"{BASE}/api/v1/products", status=400, json={"status": 400, "detail": "title is required"})
 
     with pytest.raises(PermanentError):
         client.upsert_product(PRODUCT, known=False)
 
     assert len(api_calls(token_endpoint)) == 1
+
+
+def test_discontinue_variant_uses_the_variant_endpoint(
+    client: SparkLayerClient, token_endpoint: responses.RequestsMock
+) -> None:
+    token_endpoint.patch(f"{BASE}/api/v1/variants/v-1", json={"status": "discontinued"})
+    token_endpoint.patch(f"{BASE}/api/v1/variants/v-gone", status=404)
+
+    assert client.discontinue_variant("v-1") is True
+    assert client.discontinue_variant("v-gone") is False
+
+    calls = api_calls(token_endpoint)
+    assert [json.loads(c.request.body) for c in calls] == [{"status": "discontinued"}] * 2
+
+
+def test_remove_pricing_replaces_each_pair_with_no_prices(
+    client: SparkLayerClient, token_endpoint: responses.RequestsMock
+) -> None:
+    token_endpoint.patch(f"{BASE}/api/v1/batch-update-pricing", status=204)
+
+    assert client.remove_pricing([("SKU-1", "list-a"), ("SKU-2", "list-a")]) == 2
+
+    body = json.loads(api_calls(token_endpoint)[0].request.body)
+    assert body == [
+        {"sku": "SKU-1", "price_list_slug": "list-a", "pricing": []},
+        {"sku": "SKU-2", "price_list_slug": "list-a", "pricing": []},
+    ]
 
 
 def test_external_ids_are_escaped_in_paths(client: SparkLayerClient, token_endpoint: responses.RequestsMock) -> None:
