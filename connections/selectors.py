@@ -10,7 +10,15 @@ from typing import Any
 from django.db import connection as db_connection
 from django.db.models import Q, QuerySet
 
-from connections.models import Connection, ConnectionState
+from connections.models import Connection, ConnectionState, CustomerSyncScope
+from platforms.types import DataType
+
+
+def connection_syncs(connection: Connection, data_type: DataType | str) -> bool:
+    """Whether the connection syncs this data type at all: ``customer_sync_scope=none`` leaves
+    customers out of every path (full sync, webhooks, catch-up, pull, fetch, webhook topics)."""
+    customers = str(data_type) == DataType.CUSTOMERS
+    return not (customers and connection.customer_sync_scope == CustomerSyncScope.NONE)
 
 
 def connections_visible_to(user: Any) -> QuerySet[Connection]:

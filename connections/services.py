@@ -39,9 +39,11 @@ from connections.install_state import (
     install_state_token,
 )
 from connections.models import Connection, ConnectionState
+from connections.selectors import connection_syncs
 from ignite_bridge.core.errors import IntegrationError, PermanentError, TransientError
 from ignite_bridge.core.outbound import OutboundUrlRefused, ensure_public_url
 from platforms.base import PlatformAdapter, platform_adapter_class
+from platforms.types import DataType
 
 logger = logging.getLogger(__name__)
 
@@ -282,13 +284,21 @@ def connection_after_activation(*, connection_id: int, on_activated: ActivationH
             logger.exception("activation follow-up failed", extra={"connection": connection.pk})
 
 
+def connection_webhook_data_types(connection: Connection) -> list[DataType]:
+    """The data types whose platform webhooks the connection subscribes to (its sync scope)."""
+    adapter_class = platform_adapter_class(connection.platform)
+    return [t for t in adapter_class.data_types if connection_syncs(connection, t)]
+
+
 def connection_webhooks_register(*, connection: Connection) -> list[str]:
     """Create (or reuse) the platform webhooks; store their ids. Failure → recorded, then raised."""
     try:
         checked_store_url(connection.store_url)
         adapter = connection_platform_adapter(connection)
         registered = adapter.register_webhooks(
-            delivery_url=connection_webhook_delivery_url(connection), secret=connection.webhook_secret
+            delivery_url=connection_webhook_delivery_url(connection),
+            secret=connection.webhook_secret,
+            data_types=connection_webhook_data_types(connection),
         )
     except (IntegrationError, ConnectInputInvalid, ValueError) as exc:
         status = getattr(exc, "status", None)

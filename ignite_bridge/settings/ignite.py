@@ -25,6 +25,8 @@ WEBHOOK_MAX_BODY_BYTES = env.int("WEBHOOK_MAX_BODY_BYTES", default=2 * 1024 * 10
 #: how long a web process keeps a webhook URL's connection (seconds; 0 = look it up per delivery). A
 #: removed connection is still refused at once, and a changed secret is re-read on the first mismatch.
 WEBHOOK_CONNECTION_CACHE_SECONDS = env.float("WEBHOOK_CONNECTION_CACHE_SECONDS", default=60.0)
+#: a delivery repeating a stored one (same dedupe key) is recognised for this long; later it is a new change
+WEBHOOK_DEDUPE_WINDOW_SECONDS = env.int("WEBHOOK_DEDUPE_WINDOW_SECONDS", default=24 * 3600)
 #: events left "received" longer than this are re-enqueued by the sweeper
 WEBHOOK_SWEEP_GRACE_SECONDS = env.int("WEBHOOK_SWEEP_GRACE_SECONDS", default=30)
 #: most processing attempts of one webhook event before it is left "failed" (replayable from the admin)
@@ -76,6 +78,8 @@ SYNC_JOB_STALE_SECONDS = env.int("SYNC_JOB_STALE_SECONDS", default=300)
 SYNC_JOB_QUEUED_GRACE_SECONDS = env.int("SYNC_JOB_QUEUED_GRACE_SECONDS", default=300)
 #: transient failures in a row without a new checkpoint before a job is failed
 SYNC_JOB_MAX_STALLED_RETRIES = env.int("SYNC_JOB_MAX_STALLED_RETRIES", default=10)
+#: transient failures of one job in all (with progress between them) before it is failed
+SYNC_JOB_MAX_RETRIES = env.int("SYNC_JOB_MAX_RETRIES", default=100)
 #: backoff of a rescheduled job: base * 2**n, capped, plus jitter (never above the broker visibility timeout)
 SYNC_JOB_RETRY_BASE_SECONDS = env.float("SYNC_JOB_RETRY_BASE_SECONDS", default=5.0)
 SYNC_JOB_RETRY_MAX_SECONDS = env.float("SYNC_JOB_RETRY_MAX_SECONDS", default=600.0)

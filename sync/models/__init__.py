@@ -1,4 +1,4 @@
-from sync.models.jobs import JobKind, JobState, SyncJob, TriggerSource
+from sync.models.jobs import JobKind, JobPhase, JobState, SyncJob, TriggerSource
 from sync.models.records import IssueState, PushLog, RecordState, SyncIssue
 from sync.models.webhooks import EventOutcome, EventState, WebhookEvent, WebhookEventAttempt
 
@@ -7,6 +7,7 @@ __all__ = [
     "EventState",
     "IssueState",
     "JobKind",
+    "JobPhase",
     "JobState",
     "PushLog",
     "RecordState",

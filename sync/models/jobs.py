@@ -24,6 +24,15 @@ class JobState(models.TextChoices):
 
 
 ACTIVE_JOB_STATES = (JobState.QUEUED, JobState.RUNNING)
+FINAL_JOB_STATES = (JobState.SUCCEEDED, JobState.FAILED, JobState.CANCELLED)
+
+
+class JobPhase(models.TextChoices):
+    """The phases of a full sync, in order."""
+
+    PAGES = "pages", "Reading pages"
+    COMPLETENESS = "completeness", "Completeness and deletions"
+    REPORT = "report", "Reporting"
 
 
 class TriggerSource(models.TextChoices):
@@ -52,6 +61,12 @@ class SyncJob(TimestampedModel):
     total_estimate = models.PositiveIntegerField(null=True, blank=True, help_text="Platform's record count.")
     pages_done = models.PositiveIntegerField(default=0)
     checkpoint_cursor = models.TextField(blank=True, help_text="Platform cursor of the next page to read.")
+    phase = models.CharField(
+        max_length=16,
+        choices=JobPhase.choices,
+        default=JobPhase.PAGES,
+        help_text="Where a full sync is: a resumed job continues in this phase, never back at page 1.",
+    )
 
     celery_task_id = models.CharField(max_length=64, blank=True)
     started_at = models.DateTimeField(null=True, blank=True)

@@ -9,7 +9,11 @@ from ignite_bridge.core.models import TimestampedModel
 
 
 class RecordState(models.Model):
-    """The last payload SparkLayer accepted for one record, by content hash."""
+    """What SparkLayer holds for one record, as far as the bridge knows: hashes, SKUs, and the read it came from.
+
+    Every writer (full sync, webhook, catch-up, deletion) changes a row only while holding the
+    record's lock, and only with data read no earlier than ``read_version`` (``docs/sync-design.md``).
+    """
 
     connection = models.ForeignKey("connections.Connection", on_delete=models.CASCADE, related_name="record_states")
     data_type = models.CharField(max_length=32)
@@ -25,6 +29,27 @@ class RecordState(models.Model):
     last_pushed_at = models.DateTimeField(null=True, blank=True)
     last_seen_job_id = models.BigIntegerField(null=True, blank=True, help_text="Last full sync that saw it.")
     deleted = models.BooleanField(default=False, help_text="Discontinued/deleted in SparkLayer.")
+    read_version = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When the platform read behind what SparkLayer holds started (the bridge's clock); "
+        "a write of data read earlier than this is dropped.",
+    )
+    in_doubt = models.BooleanField(
+        default=False,
+        help_text="A write was started and its outcome is not known (crash, timeout): the next push sends everything.",
+    )
+    stock_keys = models.JSONField(
+        default=list, blank=True, help_text="[sku, location] pairs of the stock rows pushed (products only)."
+    )
+    pricing_keys = models.JSONField(
+        default=list, blank=True, help_text="[sku, price list slug] pairs of the pricing items pushed (products only)."
+    )
+    retired_variants = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="Variant external id → SKU of variants the bridge discontinued; SparkLayer still holds their SKU.",
+    )
 
     class Meta:
         constraints = [

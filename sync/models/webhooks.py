@@ -38,8 +38,9 @@ class EventOutcome(models.TextChoices):
     PUSHED = "pushed", "Pushed to SparkLayer"
     UNCHANGED = "unchanged", "Unchanged (same content as last pushed)"
     DELETED = "deleted", "Deleted / discontinued in SparkLayer"
-    STALE = "stale", "Stale (a newer state was already applied)"
+    STALE = "stale", "Stale (SparkLayer already holds data read later)"
     ISSUE = "issue", "Not synced: a record issue was opened"
+    IGNORED = "ignored", "Ignored: the connection does not sync this data type"
     ERROR = "error", "Error"
 
 

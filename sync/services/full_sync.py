@@ -1,10 +1,11 @@
 """The full sync of one data type: stream platform pages, push what changed, checkpoint each page.
 
-Flow (ARCHITECTURE.md, data flow 2): claim the job → report ``started_full_sync`` (first attempt
-only) → for each page from the checkpoint cursor: push changed records and, in the same
-transaction as the page's last RecordState writes, store the next cursor, the counters and the
-heartbeat → when the listing ends: discontinue/delete records the run did not see → report the
-outcome and open issues to the sync log.
+Flow (``docs/sync-design.md``): claim the job → report ``started_full_sync`` (first attempt only) →
+**pages**: for each page from the checkpoint cursor, push it through the one write path and, in the
+same transaction as the page's last RecordState writes, store the next cursor, the counters and
+the heartbeat → **completeness**: list every live id, read what the pages missed, remove what is
+gone (``sync.services.deletion``) → **report**: the outcome and open issues to the sync log. The
+phase is stored, so a resumed job continues where it was, never back at page 1.
 
 Memory does not grow with the catalogue: one page of records is held at a time (plus the SKU map
 for duplicate detection). A job killed at any point resumes from its last checkpoint; records
@@ -31,14 +32,19 @@ from django.db.models import F
 from django.utils import timezone
 
 from connections.clients import connection_platform_adapter, connection_sparklayer_client
-from connections.models import Connection, CustomerSyncScope
+from connections.models import Connection
+from connections.selectors import connection_syncs
 from ignite_bridge.core.errors import IntegrationError, TransientError
+from platforms.base import PlatformAdapter
 from platforms.types import DataType, Page
-from sync.models import JobState, SyncJob
-from sync.services.deletion import deletions_detect
+from sparklayer.client import SparkLayerClient
+from sync.models import JobKind, JobPhase, JobState, SyncJob
+from sync.services.clock import ReadClock
+from sync.services.deletion import full_sync_complete
 from sync.services.job_runs import JobStopped, retry_delay, sync_job_claim, sync_job_release
 from sync.services.price_lists import price_lists_ensure
 from sync.services.push import PushOutcome, sync_records_push
+from sync.services.settings_changes import merchant_hash, settings_followups
 from sync.services.skus import seen_skus_rebuild
 from sync.services.synclog import synclog_report_full, synclog_report_start
 
@@ -57,7 +63,10 @@ class RunResult:
 
 
 def _checkpoint(job: SyncJob, token: str, page: Page, outcome: PushOutcome | None) -> bool:
-    """Store the page's cursor and counters; False when the job is no longer ours (cancelled)."""
+    """Store the page's cursor and counters; False when the job is no longer ours (cancelled).
+
+    After the last page the phase moves on, so a resumed job continues with the final phases
+    and never reads the listing again from the start."""
     now = timezone.now()
     changes: dict[str, Any] = {
         "checkpoint_cursor": page.next_cursor or "",
@@ -66,16 +75,28 @@ def _checkpoint(job: SyncJob, token: str, page: Page, outcome: PushOutcome | Non
         "pages_done": F("pages_done") + 1,
         "seen": F("seen") + len(page.records),
     }
+    if not page.next_cursor:
+        changes["phase"] = JobPhase.COMPLETENESS
     if page.total_records is not None:
         changes["total_estimate"] = page.total_records
     if outcome is not None:
         changes["pushed"] = F("pushed") + len(outcome.pushed)
         changes["unchanged"] = F("unchanged") + len(outcome.unchanged)
         changes["issues"] = F("issues") + outcome.records_with_issues
+        changes["deleted"] = F("deleted") + len(outcome.deleted)
     result = dict(job.result)
-    result.pop("stalled_retries", None)
+    result.pop("stalled_retries", None)  # progress: the count of retries without progress starts again
     changes["result"] = result
     return bool(SyncJob.objects.filter(pk=job.pk, state=JobState.RUNNING, claim_token=token).update(**changes))
+
+
+def _heartbeat(job: SyncJob, token: str, **changes: Any) -> None:
+    """Tell the sweeper the job is alive; raises ``JobStopped`` when it was cancelled or taken over."""
+    now = timezone.now()
+    if not SyncJob.objects.filter(pk=job.pk, state=JobState.RUNNING, claim_token=token).update(
+        heartbeat_at=now, updated_at=now, **changes
+    ):
+        raise JobStopped()
 
 
 def _finish(job: SyncJob, token: str, state: str, *, error: str = "", result: dict[str, Any] | None = None) -> bool:
@@ -96,8 +117,8 @@ def _finish(job: SyncJob, token: str, state: str, *, error: str = "", result: di
 def _skip_reason(connection: Connection, data_type: DataType, supported: tuple[DataType, ...]) -> str:
     if data_type not in supported:
         return f"{connection.platform} has no {data_type}: nothing to sync."
-    if data_type == DataType.CUSTOMERS and connection.customer_sync_scope == CustomerSyncScope.NONE:
-        return "customer sync is turned off for this connection (customer_sync_scope=none)."
+    if not connection_syncs(connection, data_type):
+        return f"{data_type} sync is turned off for this connection (customer_sync_scope=none)."
     return ""
 
 
@@ -129,12 +150,65 @@ def _run_pages(job: SyncJob, token: str, progress: ProgressCallback | None) -> N
                 connection=connection, data_type=data_type, started_at=job.started_at or timezone.now(), client=client
             )
         )
+        SyncJob.objects.filter(pk=job.pk, claim_token=token).update(result=job.result)
+    clock = ReadClock()
+    if data_type == DataType.MERCHANT and "merchant_hash_before" not in job.result:
+        job.result = {**job.result, "merchant_hash_before": merchant_hash(connection=connection)}
+        SyncJob.objects.filter(pk=job.pk, claim_token=token).update(result=job.result)
+    if job.phase == JobPhase.PAGES:
+        _read_pages(job, token, progress, adapter=adapter, client=client, clock=clock)
+        job.refresh_from_db()
+        if job.phase == JobPhase.PAGES:  # a listing that yielded no page at all
+            _heartbeat(job, token, phase=JobPhase.COMPLETENESS)
+            job.refresh_from_db()
+    if job.phase == JobPhase.COMPLETENESS:
+        done = full_sync_complete(
+            connection=connection,
+            data_type=data_type,
+            job=job,
+            adapter=adapter,
+            client=client,
+            clock=clock,
+            alive=lambda: _heartbeat(job, token),
+        )
+        job.result = {**job.result, "missed_read": done.missed, "live_records": done.live}
+        _heartbeat(job, token, phase=JobPhase.REPORT, deleted=F("deleted") + done.deleted, result=job.result)
+        job.refresh_from_db()
+        if data_type == DataType.MERCHANT:
+            settings_followups(connection=connection, job=job)
+    finished = timezone.now()
+    job.result.update(
+        synclog_report_full(
+            connection=connection,
+            data_type=data_type,
+            started_at=job.started_at,
+            finished_at=finished,
+            succeeded=True,
+            client=client,
+        )
+    )
+    job.result["sync_log_reported"] = True
+    if not _finish(job, token, JobState.SUCCEEDED, result=job.result):
+        raise JobStopped()
+
+
+def _read_pages(
+    job: SyncJob,
+    token: str,
+    progress: ProgressCallback | None,
+    *,
+    adapter: PlatformAdapter,
+    client: SparkLayerClient,
+    clock: ReadClock,
+) -> None:
+    connection = job.connection
+    data_type = DataType(job.data_type)
     seen_skus: dict[str, str] | None = None
     if data_type == DataType.PRODUCTS:
         price_lists_ensure(connection_id=connection.pk, client=client, adapter=adapter, force=True)
         seen_skus = seen_skus_rebuild(connection=connection, job_id=job.pk) if job.checkpoint_cursor else {}
     with ThreadPoolExecutor(max_workers=max(1, connection.push_concurrency), thread_name_prefix="push") as pool:
-        pages = adapter.iter_pages(data_type, cursor=job.checkpoint_cursor or None)
+        pages = adapter.iter_pages(data_type, cursor=job.checkpoint_cursor or None, clock=clock)
         while True:
             try:
                 page = next(pages)
@@ -159,6 +233,7 @@ def _run_pages(job: SyncJob, token: str, progress: ProgressCallback | None) -> N
                     seen_skus=seen_skus,
                     executor=pool,
                     on_commit_page=commit_page,
+                    read_at=page.read_at,
                 )
             else:
                 with transaction.atomic():
@@ -170,21 +245,6 @@ def _run_pages(job: SyncJob, token: str, progress: ProgressCallback | None) -> N
                 progress(job)
             if not page.next_cursor:
                 break
-    job.deleted = deletions_detect(connection=connection, data_type=data_type, job=job, adapter=adapter, client=client)
-    SyncJob.objects.filter(pk=job.pk, claim_token=token).update(deleted=job.deleted, heartbeat_at=timezone.now())
-    finished = timezone.now()
-    job.result.update(
-        synclog_report_full(
-            connection=connection,
-            data_type=data_type,
-            started_at=job.started_at,
-            finished_at=finished,
-            succeeded=True,
-            client=client,
-        )
-    )
-    if not _finish(job, token, JobState.SUCCEEDED, result=job.result):
-        raise JobStopped()
 
 
 def sync_job_run(*, job_id: int, token: str | None = None, progress: ProgressCallback | None = None) -> RunResult:
@@ -207,6 +267,7 @@ def sync_job_run(*, job_id: int, token: str | None = None, progress: ProgressCal
         _run_pages(job, token, progress)
     except JobStopped:
         logger.info("full sync stopped (cancelled or taken over)", extra=log_extra)
+        sync_job_report_ended(job_id=job.pk)
         return RunResult("cancelled")
     except SoftTimeLimitExceeded:
         sync_job_release(job=job, token=token, delay=0)
@@ -222,15 +283,30 @@ def sync_job_run(*, job_id: int, token: str | None = None, progress: ProgressCal
 
 
 def _reschedule(job: SyncJob, token: str, exc: TransientError) -> RunResult:
+    """Release the job to run again after a backoff; fail it when retries stop making progress.
+
+    ``stalled_retries`` starts again at every new checkpoint, and a job never goes back to a page
+    it passed, so it cannot loop; ``SYNC_JOB_MAX_RETRIES`` still bounds the whole job."""
     job.refresh_from_db()
     stalled = int(job.result.get("stalled_retries", 0)) + 1
+    retries = int(job.result.get("retries", 0)) + 1
     if stalled > settings.SYNC_JOB_MAX_STALLED_RETRIES:
         _fail(job, token, exc, note=f"gave up after {stalled - 1} retries without progress")
         return RunResult("failed", detail=str(exc)[:500])
-    SyncJob.objects.filter(pk=job.pk, claim_token=token).update(
-        result={**job.result, "stalled_retries": stalled, "last_transient_error": str(exc)[:500]}
-    )
+    if retries > settings.SYNC_JOB_MAX_RETRIES:
+        _fail(job, token, exc, note=f"gave up after {retries - 1} retries in all")
+        return RunResult("failed", detail=str(exc)[:500])
     delay = retry_delay(attempt=stalled - 1, retry_after=exc.retry_after)
+    message = f"Retrying in {delay:.0f} s (attempt {stalled} without progress): {type(exc).__name__}: {exc}"
+    SyncJob.objects.filter(pk=job.pk, claim_token=token).update(
+        error=message[:5000],
+        result={
+            **job.result,
+            "stalled_retries": stalled,
+            "retries": retries,
+            "last_transient_error": str(exc)[:500],
+        },
+    )
     sync_job_release(job=job, token=token, delay=delay)
     logger.warning("full sync rescheduled", extra={"job": job.pk, "countdown": round(delay, 1), "error": str(exc)})
     return RunResult("rescheduled", countdown=delay, detail=str(exc)[:500])
@@ -246,16 +322,36 @@ def _fail(job: SyncJob, token: str, exc: BaseException, note: str = "") -> None:
     job.refresh_from_db()
     if not _finish(job, token, JobState.FAILED, error=message):
         return
+    sync_job_report_ended(job_id=job.pk)
+
+
+def sync_job_report_ended(*, job_id: int) -> bool:
+    """Send the final sync-log report (``last_full_sync_succeeded: false``) of a full sync that ended
+    failed or cancelled after it reported its start; once. True when it was sent.
+
+    Run by the job's own worker when it stops, and by the sweeper for jobs that ended elsewhere
+    (cancelled from the admin, failed by the sweeper), so SparkLayer never shows a sync that
+    started and never finished."""
+    job = SyncJob.objects.select_related("connection").filter(pk=job_id).first()
+    if (
+        job is None
+        or job.kind != JobKind.FULL
+        or job.state not in (JobState.FAILED, JobState.CANCELLED)
+        or not job.result.get("sync_log_started")
+        or job.result.get("sync_log_reported")
+        or not job.connection.is_active
+    ):
+        return False
     try:
         report = synclog_report_full(
             connection=job.connection,
             data_type=job.data_type,
             started_at=job.started_at,
-            finished_at=timezone.now(),
+            finished_at=job.finished_at or timezone.now(),
             succeeded=False,
         )
     except Exception:
-        logger.exception("sync log failure report failed", extra={"job": job.pk})
-        return
-    if report:
-        SyncJob.objects.filter(pk=job.pk).update(result={**job.result, **report})
+        logger.exception("sync log final report failed", extra={"job": job.pk})
+        return False
+    SyncJob.objects.filter(pk=job.pk).update(result={**job.result, **report, "sync_log_reported": True})
+    return True

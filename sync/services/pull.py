@@ -15,6 +15,7 @@ from django.core import signing
 
 from connections.clients import connection_platform_adapter
 from connections.models import Connection
+from connections.selectors import connection_syncs
 from platforms.types import DataType
 
 SALT = "ignite-bridge.sync.pull-cursor"
@@ -51,10 +52,13 @@ def pull_cursor_read(*, connection: Connection, data_type: str, token: str) -> s
 def sync_page_pull(*, connection: Connection, data_type: DataType, page: str | None) -> PulledPage:
     """Read one platform page from ``page`` (None: the start); items are the payloads a push sends.
 
-    Records that cannot be pushed (payload None) are left out, as a push would leave them out.
+    Records that cannot be pushed (payload None) are left out, as a push would leave them out; a
+    data type outside the connection's scope (``customer_sync_scope=none``) answers an empty page.
     Raises ``PullCursorInvalid``, and the adapter's ``TransientError``/``PermanentError``.
     """
     cursor = pull_cursor_read(connection=connection, data_type=data_type, token=page) if page else None
+    if not connection_syncs(connection, data_type):
+        return PulledPage(data=[], next_page=None)  # out of the connection's scope: nothing is served
     adapter = connection_platform_adapter(connection)
     pages = adapter.iter_pages(data_type, cursor=cursor)
     try:

@@ -1,15 +1,19 @@
-"""Push validated, mapped records to SparkLayer: only what changed, concurrently, saved as accepted.
+"""The one write path to SparkLayer: every writer (full sync, webhook, catch-up, deletion, repair) uses it.
 
-This is the one path every sync uses (full sync pages, webhook events, catch-ups):
+``sync_records_push`` takes records of one data type, each carrying when its platform read started
+(``SyncRecord.read_at``), and brings SparkLayer to them (``docs/sync-design.md``):
 
-1. record issues are collected; a record with no payload is skipped (its issues say why);
-2. each record's hashes (product, stock, pricing) are compared with its ``RecordState``; only
-   parts that differ are written, products first, then their stock and pricing through the
-   batch endpoints (a new SKU must exist before its stock does);
-3. writes run on ``connection.push_concurrency`` threads; every database write happens on the
-   calling thread, in short transactions as results arrive (so a process killed mid-page re-pushes
-   at most the writes in flight) and one final transaction with issues, resolutions and the
-   caller's checkpoint;
+1. records whose hashes match what SparkLayer holds are confirmed with one compare-and-set
+   statement (read version forward, seen mark); one that changed meanwhile takes step 2;
+2. every other record is written under its lock (``record_locks``), taken without waiting: a record
+   another writer holds is left for later and tried again once this batch is done. Under the lock
+   the row is read again; a record read earlier than what SparkLayer holds is dropped (stale);
+   otherwise the row is claimed (``in_doubt``, new SKUs), the writes are made and the result is
+   saved, all before the lock is released;
+3. writes run on ``connection.push_concurrency`` threads; the database is only touched on the
+   calling thread, in short transactions as results arrive (a process killed mid-page leaves rows
+   in doubt, never wrong) and one final transaction with issues, resolutions and the caller's
+   checkpoint;
 4. a write refused permanently (4xx) becomes an issue for that record and the rest goes on; a
    write that still fails after the client's retries (``TransientError``) stops new writes, the
    accepted ones are saved, and the error is raised for the task to retry later.
@@ -23,6 +27,7 @@ from collections import deque
 from collections.abc import Callable, MutableMapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from django.conf import settings
@@ -34,21 +39,53 @@ from connections.models import Connection
 from ignite_bridge.core.errors import AuthenticationError, IntegrationError, TransientError
 from platforms.types import DataType, RecordIssue, SyncRecord
 from sparklayer.client import SparkLayerClient
-from sync.models import PushLog, SyncJob, WebhookEvent
+from sync.models import PushLog, RecordState, SyncJob, WebhookEvent
 from sync.services import writes
-from sync.services.deletion import record_delete
-from sync.services.hashing import RecordHashes, record_hashes
-from sync.services.issues import EMAIL_CONFLICT, SETTINGS_REJECTED, SPARKLAYER_REJECTED, issues_record, issues_resolve
-from sync.services.price_lists import price_lists_ensure
-from sync.services.record_states import StateRow, states_load, states_mark_seen, states_save
+from sync.services.clock import database_now
+from sync.services.issues import (
+    EMAIL_CONFLICT,
+    SETTINGS_REJECTED,
+    SPARKLAYER_REJECTED,
+    issues_record,
+    issues_resolve,
+    issues_resolve_records,
+)
+from sync.services.plans import (
+    Mode,
+    Plan,
+    current_variants,
+    gone_record,
+    idle,
+    plan_record,
+    pricing_keys,
+    stock_keys,
+)
+from sync.services.plans import unchanged_candidate as unchanged_key
+from sync.services.price_lists import price_lists_ensure, price_lists_forget
+from sync.services.record_locks import locks_release, locks_try, record_lock_key
+from sync.services.record_states import (
+    StateRow,
+    retired_holders,
+    sku_holders,
+    states_claim,
+    states_confirm_unchanged,
+    states_load,
+    states_save,
+    states_track,
+)
+from sync.services.refresh import record_refresh_request
 from sync.services.skus import drop_duplicate_skus
 
 logger = logging.getLogger(__name__)
 
+#: a record held by another writer is tried again until this long has passed, then the push
+#: raises ``TransientError`` (the task retries later)
+LOCK_WAIT_SECONDS = 60.0
+
 
 @dataclass
 class PushOutcome:
-    """What one push did; see ``/work/notes/sync-api.md`` for how callers use it."""
+    """What one push did, by record external id."""
 
     data_type: DataType
     pushed: list[str] = field(default_factory=list)
@@ -56,6 +93,7 @@ class PushOutcome:
     refused: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
     deleted: list[str] = field(default_factory=list)
+    stale: list[str] = field(default_factory=list)
     issues_opened: list[RecordIssue] = field(default_factory=list)
     issues_resolved: list[str] = field(default_factory=list)
     writes: int = 0
@@ -64,17 +102,6 @@ class PushOutcome:
     @property
     def records_with_issues(self) -> int:
         return len({issue.external_id for issue in self.issues_opened})
-
-
-@dataclass
-class _Plan:
-    record: SyncRecord
-    hashes: RecordHashes
-    state: StateRow
-    content: bool
-    stock: bool
-    pricing: bool
-    removed_variants: list[str]
 
 
 def refusal_issue(record: SyncRecord, result: writes.WriteResult) -> RecordIssue:
@@ -97,8 +124,12 @@ def refusal_issue(record: SyncRecord, result: writes.WriteResult) -> RecordIssue
     )
 
 
-class _Pusher:
-    """One push of records of one data type. Not thread-safe: only the calling thread touches it."""
+Task = tuple[Callable[..., Any], tuple[Any, ...]]
+
+
+class _Writer:
+    """The writes of records whose locks the calling thread holds. Not thread-safe: only the calling
+    thread touches it; pool threads only run ``writes`` functions."""
 
     def __init__(
         self,
@@ -118,81 +149,74 @@ class _Pusher:
         self.job = job
         self.event = event
         self.mark_seen = mark_seen and job is not None
-        self.outcome = PushOutcome(data_type=data_type)
-        self.plans: dict[str, _Plan] = {}
+        self.plans: dict[str, Plan] = {}
         self.dirty: dict[str, StateRow] = {}
         self.logs: list[PushLog] = []
         self.refusals: dict[str, list[RecordIssue]] = {}
-        self.accepted: set[str] = set()
-        self.failed: set[str] = set()
         self.fatal: IntegrationError | None = None
+        self.writes = 0
         self.stock_ready: list[str] = []
         self.pricing_ready: list[str] = []
-        self.futures: set[Future[writes.WriteResult]] = set()
+        self.futures: dict[Future[Any], str] = {}
         # Writes wait here until one of ``concurrency`` slots is free: an accepted write is saved
         # (flush) before its slot is reused, so with SYNC_STATE_FLUSH_SECONDS=0 no more than
         # ``concurrency`` writes can be accepted and unsaved when the process dies.
-        self.backlog: deque[tuple[Callable[..., writes.WriteResult], tuple[Any, ...], dict[str, Any]]] = deque()
-        self.concurrency = max(1, connection.push_concurrency)  # the executor's size (push_concurrency)
+        self.backlog: deque[tuple[str, Task]] = deque()
+        self.concurrency = max(1, connection.push_concurrency)
         self.flush_interval = settings.SYNC_STATE_FLUSH_SECONDS
         self.last_flush = time.monotonic()
+        self.released_skus: set[str] = set()
+        self.extra_locks: set[int] = set()
 
-    # -- planning --------------------------------------------------------------------------
+    # -- running ---------------------------------------------------------------------------
 
-    def plan(self, records: Sequence[SyncRecord], states: dict[str, StateRow]) -> None:
-        for record in records:
-            state = states.get(record.external_id) or StateRow()
-            hashes = record_hashes(record)
-            content = not state.exists or state.content_hash != hashes.content
-            stock = bool(hashes.stock) and state.stock_hash != hashes.stock
-            pricing = bool(hashes.pricing) and state.pricing_hash != hashes.pricing
-            removed: list[str] = []
-            if content and record.data_type == DataType.PRODUCTS and state.variants and record.payload:
-                current = {str(v["external_id"]) for v in record.payload.get("variants", [])}
-                removed = [vid for vid in state.variants if vid not in current]
-            self.plans[record.external_id] = _Plan(record, hashes, state, content, stock, pricing, removed)
-
-    # -- running the writes ----------------------------------------------------------------
-
-    def run(self) -> None:
-        for external_id, plan in self.plans.items():
-            if plan.content:
-                self._submit(
-                    writes.write_record,
-                    self.client,
-                    plan.record,
-                    known=plan.state.exists,
-                    removed_variants=plan.removed_variants,
-                )
+    def run(self, plans: Sequence[Plan]) -> None:
+        for plan in plans:
+            self.plans[plan.record.external_id] = plan
+            if not plan.ops.empty:
+                self._submit_ops(plan)
             else:
-                self._ready_parts(external_id, plan)
+                self._ready_parts(plan)
         self._submit_batches(final=not self.futures and not self.backlog)
         self._fill()
         while self.futures:
-            done, self.futures = wait(self.futures, timeout=max(self.flush_interval, 0.05), return_when=FIRST_COMPLETED)
+            done, _ = wait(set(self.futures), timeout=max(self.flush_interval, 0.05), return_when=FIRST_COMPLETED)
             for future in done:
-                self._handle(future.result())
+                kind = self.futures.pop(future)
+                self._handle(kind, future.result())
             if self.fatal is None:
                 self._submit_batches(final=not self.futures and not self.backlog)
             else:
-                self.backlog.clear()  # the run fails: send nothing more
+                self._abandon_backlog()
             if time.monotonic() - self.last_flush >= self.flush_interval:
                 self.flush()
             self._fill()
+        for plan in self.plans.values():
+            self._finish(plan)
 
-    def _submit(self, fn: Callable[..., writes.WriteResult], *args: Any, **kwargs: Any) -> None:
-        self.backlog.append((fn, args, kwargs))
+    def _submit_ops(self, plan: Plan) -> None:
+        plan.pending += 1
+        self.backlog.append(("ops", (writes.run_record_ops, (self.client, plan.ops))))
 
     def _fill(self) -> None:
         while self.backlog and len(self.futures) < self.concurrency:
-            fn, args, kwargs = self.backlog.popleft()
-            self.futures.add(self.executor.submit(fn, *args, **kwargs))
+            kind, (fn, args) = self.backlog.popleft()
+            self.futures[self.executor.submit(fn, *args)] = kind
 
-    def _ready_parts(self, external_id: str, plan: _Plan) -> None:
+    def _abandon_backlog(self) -> None:
+        """The run fails: nothing more is sent; the records waiting for these stay in doubt."""
+        while self.backlog:
+            kind, (_fn, args) = self.backlog.popleft()
+            for external_id in args[1] if kind == "batch" else [args[1].record.external_id]:
+                plan = self.plans[external_id]
+                plan.pending -= 1
+                plan.failed = True
+
+    def _ready_parts(self, plan: Plan) -> None:
         if plan.stock:
-            self.stock_ready.append(external_id)
+            self.stock_ready.append(plan.record.external_id)
         if plan.pricing:
-            self.pricing_ready.append(external_id)
+            self.pricing_ready.append(plan.record.external_id)
 
     def _submit_batches(self, *, final: bool) -> None:
         """Send stock/pricing of records whose product is in SparkLayer, ``batch_size`` rows a call."""
@@ -213,7 +237,12 @@ class _Pusher:
                     break
                 if before is not None:
                     before()
-                self._submit(send, self.client, ids, rows)
+                self._submit_batch(send, ids, rows)
+
+    def _submit_batch(self, send: Callable[..., writes.WriteResult], ids: list[str], rows: list[Any]) -> None:
+        for external_id in ids:
+            self.plans[external_id].pending += 1
+        self.backlog.append(("batch", (send, (self.client, ids, rows))))
 
     def _price_lists(self) -> None:
         price_lists_ensure(
@@ -222,91 +251,263 @@ class _Pusher:
             adapter=connection_platform_adapter(self.connection),
         )
 
-    def _handle(self, result: writes.WriteResult) -> None:
-        self.outcome.writes += 1
+    # -- results -----------------------------------------------------------------------------
+
+    def _handle(self, kind: str, answer: Any) -> None:
+        results: list[writes.WriteResult] = answer if kind == "ops" else [answer]
         now = timezone.now()
-        for external_id in result.external_ids:
-            plan = self.plans[external_id]
-            self.logs.append(self._log(result, plan, external_id))
-        if result.ok:
+        if kind == "ops":
+            plan = self.plans[results[0].external_ids[0]] if results else None
+            if plan is not None:
+                plan.pending -= 1
+        else:
+            for external_id in results[0].external_ids:
+                self.plans[external_id].pending -= 1
+        for result in results:
+            self.writes += 1
             for external_id in result.external_ids:
-                self._accept(result.operation, self.plans[external_id], external_id, now)
-            return
+                self.logs.append(self._log(result, self.plans[external_id], external_id))
+            if result.ok:
+                for external_id in result.external_ids:
+                    self._accept(result, self.plans[external_id], now)
+                continue
+            self._refused_or_failed(kind, result)
+        if kind == "ops" and results and all(r.ok for r in results):
+            plan = self.plans[results[0].external_ids[0]]
+            if self.fatal is None:
+                self._ready_parts(plan)
+            elif plan.stock or plan.pricing:
+                plan.failed = True
+
+    def _refused_or_failed(self, kind: str, result: writes.WriteResult) -> None:
         error = result.error
         assert error is not None
         if isinstance(error, TransientError | AuthenticationError):
             self.fatal = self.fatal or error
-            self.failed.update(result.external_ids)
+            for external_id in result.external_ids:
+                self.plans[external_id].failed = True
             return
-        if len(result.external_ids) > 1 and self.fatal is None:
+        if kind == "batch" and len(result.external_ids) > 1:
+            if self.fatal is not None:
+                for external_id in result.external_ids:
+                    self.plans[external_id].failed = True
+                return
             # One bad row refuses the whole batch: resend record by record to find the culprit.
+            if result.operation == writes.PRICING:
+                price_lists_forget(connection_id=self.connection.pk)  # e.g. a list that is gone
             for external_id in result.external_ids:
                 plan = self.plans[external_id]
                 if result.operation == writes.STOCK:
-                    self._submit(writes.write_stock, self.client, [external_id], plan.record.stock)
+                    self._submit_batch(writes.write_stock, [external_id], plan.record.stock)
                 else:
-                    self._submit(writes.write_pricing, self.client, [external_id], plan.record.pricing)
+                    self._submit_batch(writes.write_pricing, [external_id], plan.record.pricing)
             return
-        if len(result.external_ids) > 1:
-            self.failed.update(result.external_ids)
-            return  # stopping (a transient failure elsewhere): the next run resends these
-        external_id = result.external_ids[0]
-        self.refusals.setdefault(external_id, []).append(refusal_issue(self.plans[external_id].record, result))
+        plan = self.plans[result.external_ids[0]]
+        if result.operation == writes.UPSERT and self._release_and_retry(plan):
+            return
+        plan.refused = True
+        self.refusals.setdefault(plan.record.external_id, []).append(refusal_issue(plan.record, result))
 
-    def _accept(self, operation: str, plan: _Plan, external_id: str, now: Any) -> None:
+    def _release_and_retry(self, plan: Plan) -> bool:
+        """A product refused once: if SKUs it needs are held by variants the bridge discontinued, or by
+        records that no longer have them on the platform, free those SKUs and send the product again
+        (once). SparkLayer keeps SKUs unique across variants, so a product deleted and created again
+        with its SKU, or a SKU moved from one product to another, needs the old holder out first."""
+        if plan.retried_release or plan.record.data_type != DataType.PRODUCTS or self.fatal is not None:
+            return False
+        plan.retried_release = True
+        wanted = set(current_variants(plan.record).values())
+        self._settle_live_holders(plan, wanted)
+        holders = retired_holders(connection=self.connection, data_type=self.data_type, skus=wanted)
+        release: dict[str, str] = {}
+        for sku, owners in holders.items():
+            for record_id, variant_id in owners:
+                if record_id != plan.record.external_id and not self._lock_other(record_id):
+                    continue  # its writer is busy: the next push of this record tries again
+                release[variant_id] = writes.tombstone_sku(sku, variant_id)
+                plan.ops.release[variant_id] = release[variant_id]
+        if not release:
+            return False
+        retry = writes.RecordOps(
+            record=plan.record,
+            upsert=True,
+            known=plan.ops.known,
+            discontinue=plan.ops.discontinue,
+            stock_delete=plan.ops.stock_delete,
+            pricing_remove=plan.ops.pricing_remove,
+            release=release,
+        )
+        plan.pending += 1
+        self.backlog.append(("ops", (writes.run_record_ops, (self.client, retry))))
+        return True
+
+    def _settle_live_holders(self, plan: Plan, wanted: set[str]) -> None:
+        """Records the bridge still believes hold one of ``wanted`` are read fresh; one that no longer
+        has the SKU on the platform (gone, changed, no longer syncable) is written now, which
+        discontinues the variant that held it."""
+        live = sku_holders(
+            connection=self.connection, data_type=self.data_type, skus=wanted, exclude=[plan.record.external_id]
+        )
+        owners = sorted({owner for found in live.values() for owner in found} - set(self.plans))
+        if not owners:
+            return
+        adapter = connection_platform_adapter(self.connection)
+        for owner in owners:
+            if not self._lock_other(owner):
+                continue
+            read_at = database_now()
+            fresh = adapter.fetch_record(self.data_type, owner)
+            record = fresh if fresh is not None else gone_record(self.data_type, owner, read_at=read_at)
+            record.read_at = read_at
+            if record.payload is not None and wanted & set(current_variants(record).values()):
+                continue  # it really has the SKU too: a duplicate in the store, the refusal stands
+            sync_records_push(connection=self.connection, records=[record], client=self.client)
+
+    def _lock_other(self, record_id: str) -> bool:
+        """Hold another record's lock too (its discontinued variant is renamed); never waits."""
+        if record_id in self.plans:
+            return True  # locked by this round already
+        key = record_lock_key(self.connection.pk, str(self.data_type), record_id)
+        if key not in self.extra_locks:
+            self.extra_locks |= locks_try([key])
+        return key in self.extra_locks
+
+    def _accept(self, result: writes.WriteResult, plan: Plan, now: datetime) -> None:
         state = plan.state
+        operation = result.operation
         if operation in (writes.UPSERT, writes.SETTINGS):
+            assert plan.hashes is not None
             state.content_hash = plan.hashes.content
-            state.deleted = False
-            if plan.record.data_type == DataType.PRODUCTS and plan.record.payload:
-                variants = plan.record.payload.get("variants", [])
-                state.variants = {str(v["external_id"]): str(v["sku"]) for v in variants}
-                state.skus = sorted(set(state.variants.values()))
-            if self.fatal is None:
-                self._ready_parts(external_id, plan)
+            current = current_variants(plan.record)
+            state.variants.update(current)
+            for variant_id in current:
+                state.retired_variants.pop(variant_id, None)
+        elif operation == writes.DISCONTINUE:
+            variant_id = result.detail["variant"]
+            sku = state.variants.pop(variant_id, None)
+            if sku is not None and not result.detail.get("missing"):
+                state.retired_variants[variant_id] = sku
+        elif operation == writes.SKU_RELEASE:
+            self._released(plan, result.detail["variant"])
         elif operation == writes.STOCK:
+            assert plan.hashes is not None
             state.stock_hash = plan.hashes.stock
+            state.stock_keys = _merge(state.stock_keys, stock_keys(plan.record.stock))
         elif operation == writes.PRICING:
+            assert plan.hashes is not None
             state.pricing_hash = plan.hashes.pricing
+            state.pricing_keys = _merge(state.pricing_keys, pricing_keys(plan.record.pricing))
+        elif operation == writes.STOCK_DELETE:
+            gone = set(result.detail["skus"])
+            state.stock_keys = [key for key in state.stock_keys if key[0] not in gone]
+            self.released_skus |= gone
+        elif operation == writes.PRICING_REMOVE:
+            gone_keys = {tuple(key) for key in result.detail["keys"]}
+            state.pricing_keys = [key for key in state.pricing_keys if tuple(key) not in gone_keys]
+            self.released_skus |= {key[0] for key in gone_keys}
+        elif operation == writes.DELETE:
+            state.content_hash = ""
         state.last_pushed_at = now
-        state.platform_updated_at = plan.record.updated_at or state.platform_updated_at
+        self.dirty[plan.record.external_id] = state
+
+    def _released(self, plan: Plan, variant_id: str) -> None:
+        """A discontinued variant gave its SKU up: no longer anyone's holder of it."""
+        if variant_id in plan.state.retired_variants:
+            plan.state.retired_variants.pop(variant_id)
+            return
+        for row in RecordState.objects.filter(connection=self.connection, data_type=self.data_type).exclude(
+            retired_variants={}
+        ):
+            if variant_id in row.retired_variants:
+                retired = dict(row.retired_variants)
+                retired.pop(variant_id)
+                RecordState.objects.filter(pk=row.pk).update(retired_variants=retired)
+
+    def _finish(self, plan: Plan) -> None:
+        """Every write of the record was answered (or abandoned): the row to save."""
+        state = plan.state
+        record = plan.record
+        if plan.pending > 0:
+            plan.failed = True
+        if not plan.failed:
+            if record.read_at is not None and (state.read_version is None or state.read_version < record.read_at):
+                state.read_version = record.read_at
+            state.in_doubt = False
+            if plan.mode == Mode.PUSH and not plan.refused:
+                assert plan.hashes is not None
+                current = current_variants(plan.record)
+                state.variants = {vid: sku for vid, sku in state.variants.items() if vid in current}
+                if not plan.record.stock:
+                    state.stock_hash = ""
+                if not plan.record.pricing:
+                    state.pricing_hash = ""
+            if plan.mode == Mode.PUSH:
+                state.deleted = False
+                state.platform_updated_at = record.updated_at or state.platform_updated_at
+            elif not plan.refused:
+                state.content_hash, state.stock_hash, state.pricing_hash = "", "", ""
+                state.deleted = plan.mode != Mode.RETIRE or record.deleted
+            state.skus = sorted(set(state.variants.values()))
         if self.mark_seen and self.job is not None:
             state.last_seen_job_id = self.job.pk
-        self.accepted.add(external_id)
-        self.dirty[external_id] = state
+        self.dirty[record.external_id] = state
 
-    def _log(self, result: writes.WriteResult, plan: _Plan, external_id: str) -> PushLog:
-        hashes = {
-            writes.STOCK: plan.hashes.stock,
-            writes.PRICING: plan.hashes.pricing,
-        }
+    def _log(self, result: writes.WriteResult, plan: Plan, external_id: str) -> PushLog:
+        hashes = plan.hashes
+        by_operation = {writes.STOCK: hashes.stock, writes.PRICING: hashes.pricing} if hashes else {}
         return PushLog(
             connection=self.connection,
             data_type=self.data_type,
             external_id=external_id[:255],
             operation=result.operation,
-            content_hash=hashes.get(result.operation, plan.hashes.content),
+            content_hash=by_operation.get(result.operation, hashes.content if hashes else ""),
             status=(201 if result.created else 200) if result.ok else result.status,
             error="" if result.error is None else str(result.error)[:2000],
             job=self.job,
             event=self.event,
         )
 
-    # -- saving ----------------------------------------------------------------------------
+    # -- saving ------------------------------------------------------------------------------
 
     def flush(self) -> None:
         """Save accepted writes now (short transaction), so a killed process does not redo them."""
         if self.dirty or self.logs:
             with transaction.atomic():
-                self._save_rows()
+                self.save_rows()
                 if self.job is not None:  # the flush doubles as the heartbeat of a long page
                     SyncJob.objects.filter(pk=self.job.pk).update(heartbeat_at=timezone.now())
         self.last_flush = time.monotonic()
 
-    def _save_rows(self) -> None:
+    def save_rows(self) -> None:
         states_save(connection=self.connection, data_type=self.data_type, rows=self.dirty)
         PushLog.objects.bulk_create(self.logs, batch_size=500)
         self.dirty, self.logs = {}, []
+
+
+def _merge(keys: list[list[str]], more: list[list[str]]) -> list[list[str]]:
+    return [list(key) for key in sorted({tuple(key) for key in keys} | {tuple(key) for key in more})]
+
+
+def _claim_row(plan: Plan) -> StateRow:
+    """The row as it must stand while the writes are in flight: in doubt, claiming new SKUs/variants."""
+    state = plan.state
+    current = current_variants(plan.record)
+    state.variants = {**state.variants, **{vid: sku for vid, sku in current.items() if vid not in state.variants}}
+    claimed = set(state.skus) | set(current.values())
+    claimed |= {key[0] for key in stock_keys(plan.record.stock)} | {key[0] for key in pricing_keys(plan.record.pricing)}
+    state.skus = sorted(claimed)
+    return state
+
+
+@dataclass
+class _Batch:
+    """One ``sync_records_push`` call's bookkeeping across its locked rounds."""
+
+    outcome: PushOutcome
+    issues: list[RecordIssue] = field(default_factory=list)
+    current: dict[str, set[str]] = field(default_factory=dict)
+    fatal: IntegrationError | None = None
+    planned: set[str] = field(default_factory=set)  # rows the locked rounds saved (with their seen mark)
 
 
 def sync_records_push(
@@ -320,9 +521,13 @@ def sync_records_push(
     seen_skus: MutableMapping[str, str] | None = None,
     executor: ThreadPoolExecutor | None = None,
     on_commit_page: Callable[[PushOutcome], None] | None = None,
+    force: bool = False,
+    read_at: datetime | None = None,
 ) -> PushOutcome:
-    """Push what changed in ``records`` (one data type) and save it; see the module docstring.
+    """Bring SparkLayer to ``records`` (one data type) and save what it holds; see the module docstring.
 
+    ``read_at``: when the platform read of records without their own ``read_at`` started.
+    ``force``: write every part, whatever the hashes say (a repair); versions and locks still apply.
     ``seen_skus`` (full sync): SKU → variant map for duplicate detection across pages.
     ``on_commit_page`` runs inside the final transaction (the full sync's checkpoint), only when
     no write failed transiently. Raises ``TransientError`` / ``AuthenticationError`` after saving
@@ -335,74 +540,186 @@ def sync_records_push(
         raise ValueError("push records of one data type at a time")
     data_type = DataType(data_types.pop())
     client = client or connection_sparklayer_client(connection)
+    batch = _Batch(outcome=PushOutcome(data_type=data_type))
+    outcome = batch.outcome
+    by_id: dict[str, SyncRecord] = {}
+    for record in records:
+        if record.read_at is None:
+            record.read_at = read_at
+        if seen_skus is not None:
+            drop_duplicate_skus(record, seen_skus)
+        by_id[record.external_id] = record  # a record listed twice (a shifted page): the later read wins
+    for record in by_id.values():
+        batch.issues.extend(record.issues)
+        batch.current[record.external_id] = {issue.code for issue in record.issues}
+
+    states = states_load(connection=connection, data_type=data_type, external_ids=list(by_id))
+    to_write: list[SyncRecord] = []
+    candidates = []
+    for record in by_id.values():
+        state = states.get(record.external_id)
+        if idle(record, state):
+            outcome.skipped.append(record.external_id)
+            continue
+        key = unchanged_key(record, state, force=force)
+        if key is None:
+            to_write.append(record)
+        else:
+            candidates.append(key)
+    confirmed = states_confirm_unchanged(
+        connection=connection,
+        data_type=data_type,
+        records=candidates,
+        job_id=job.pk if mark_seen and job is not None else None,
+    )
+    outcome.unchanged.extend(sorted(confirmed))
+    to_write.extend(by_id[key.external_id] for key in candidates if key.external_id not in confirmed)
+
     own_executor = executor is None
     pool = executor or ThreadPoolExecutor(max_workers=max(1, connection.push_concurrency), thread_name_prefix="push")
     try:
-        pusher = _Pusher(
+        _write_locked(
             connection=connection,
             data_type=data_type,
+            records=to_write,
+            batch=batch,
             client=client,
-            executor=pool,
+            pool=pool,
             job=job,
             event=event,
             mark_seen=mark_seen,
+            force=force,
         )
-        outcome = pusher.outcome
-        issues: list[RecordIssue] = []
-        current: dict[str, set[str]] = {}
-        pushable: list[SyncRecord] = []
-        gone: list[SyncRecord] = []
-        for record in records:
-            if seen_skus is not None:
-                drop_duplicate_skus(record, seen_skus)
-            issues.extend(record.issues)
-            current[record.external_id] = {issue.code for issue in record.issues}
-            if record.deleted:
-                gone.append(record)
-            elif record.payload is None:
-                outcome.skipped.append(record.external_id)
-            else:
-                pushable.append(record)
-        states = states_load(connection=connection, data_type=data_type, external_ids=[r.external_id for r in pushable])
-        pusher.plan(pushable, states)
-        pusher.run()
-        for record in gone if pusher.fatal is None else []:
-            if record_delete(connection=connection, data_type=data_type, external_id=record.external_id, job=job,
-                             event=event, client=client):  # fmt: skip
-                outcome.writes += 1
-            outcome.deleted.append(record.external_id)
-        for external_id, plan in pusher.plans.items():
-            if external_id in pusher.failed and external_id not in pusher.accepted:
-                current.pop(external_id, None)  # unknown: leave its issues as they are
-            elif external_id in pusher.refusals:
-                outcome.refused.append(external_id)
-                issues.extend(pusher.refusals[external_id])
-                current[external_id] |= {issue.code for issue in pusher.refusals[external_id]}
-            elif external_id in pusher.accepted:
-                outcome.pushed.append(external_id)
-            elif not (plan.content or plan.stock or plan.pricing):
-                outcome.unchanged.append(external_id)
-        outcome.issues_opened = issues
-        with transaction.atomic():
-            pusher._save_rows()
-            issues_record(connection=connection, data_type=data_type, issues=issues)
-            outcome.issues_resolved = issues_resolve(connection=connection, data_type=data_type, current=current)
-            if pusher.mark_seen and job is not None:
-                states_mark_seen(
-                    connection=connection, data_type=data_type, external_ids=[r.external_id for r in records],
-                    job_id=job.pk,
-                )  # fmt: skip
-            if pusher.fatal is None and on_commit_page is not None:
-                on_commit_page(outcome)
-        if pusher.fatal is not None:
-            if isinstance(pusher.fatal, TransientError):
-                outcome.transient_error = pusher.fatal
-            logger.warning(
-                "push stopped early",
-                extra={"connection": connection.pk, "data_type": str(data_type), "accepted": len(pusher.accepted)},
-            )
-            raise pusher.fatal
-        return outcome
     finally:
         if own_executor:
             pool.shutdown(wait=True)
+
+    outcome.issues_opened = batch.issues
+    with transaction.atomic():
+        issues_record(connection=connection, data_type=data_type, issues=batch.issues)
+        outcome.issues_resolved = issues_resolve(connection=connection, data_type=data_type, current=batch.current)
+        if outcome.deleted:
+            issues_resolve_records(connection=connection, data_type=data_type, external_ids=outcome.deleted)
+        if job is not None and mark_seen:
+            handled = confirmed | batch.planned
+            states_track(
+                connection=connection,
+                data_type=data_type,
+                external_ids=[i for i, r in by_id.items() if i not in handled and not r.deleted],
+                job_id=job.pk,
+            )
+        if batch.fatal is None and on_commit_page is not None:
+            on_commit_page(outcome)
+    if batch.fatal is not None:
+        if isinstance(batch.fatal, TransientError):
+            outcome.transient_error = batch.fatal
+        logger.warning(
+            "push stopped early",
+            extra={"connection": connection.pk, "data_type": str(data_type), "pushed": len(outcome.pushed)},
+        )
+        raise batch.fatal
+    return outcome
+
+
+def _write_locked(
+    *,
+    connection: Connection,
+    data_type: DataType,
+    records: list[SyncRecord],
+    batch: _Batch,
+    client: SparkLayerClient,
+    pool: ThreadPoolExecutor,
+    job: SyncJob | None,
+    event: WebhookEvent | None,
+    mark_seen: bool,
+    force: bool,
+) -> None:
+    """Write ``records`` in rounds: each round takes the free locks, writes those records, releases."""
+    waiting = {record.external_id: record for record in records}
+    deadline = time.monotonic() + LOCK_WAIT_SECONDS
+    pause = 0.02
+    while waiting and batch.fatal is None:
+        keys = {record_lock_key(connection.pk, str(data_type), external_id): external_id for external_id in waiting}
+        taken = locks_try(keys)
+        held = [waiting.pop(keys[key]) for key in taken]
+        writer: _Writer | None = None
+        try:
+            if held:
+                writer = _Writer(
+                    connection=connection,
+                    data_type=data_type,
+                    client=client,
+                    executor=pool,
+                    job=job,
+                    event=event,
+                    mark_seen=mark_seen,
+                )
+                _write_round(writer=writer, records=held, batch=batch, force=force)
+        finally:
+            locks_release(taken | (writer.extra_locks if writer is not None else set()))
+        if waiting:
+            if time.monotonic() >= deadline:
+                batch.fatal = TransientError(
+                    f"{len(waiting)} {data_type} record(s) stayed busy in another worker for {LOCK_WAIT_SECONDS:.0f} s"
+                )
+                break
+            time.sleep(pause)
+            pause = min(pause * 2, 0.5)
+
+
+def _write_round(*, writer: _Writer, records: list[SyncRecord], batch: _Batch, force: bool) -> None:
+    connection, data_type, outcome = writer.connection, writer.data_type, batch.outcome
+    states = states_load(connection=connection, data_type=data_type, external_ids=[r.external_id for r in records])
+    plans: list[Plan] = []
+    for record in records:
+        plan = plan_record(record, states.get(record.external_id) or StateRow(), force=force)
+        if plan.stale:
+            outcome.stale.append(record.external_id)
+            batch.current.pop(record.external_id, None)  # a fresher writer owns its issues
+            batch.issues = [issue for issue in batch.issues if issue.external_id != record.external_id]
+            continue
+        plans.append(plan)
+    batch.planned |= {plan.record.external_id for plan in plans}
+    claims = {plan.record.external_id: _claim_row(plan) for plan in plans if plan.writes_anything}
+    states_claim(connection=connection, data_type=data_type, rows=claims)
+    writer.run(plans)
+    writer.save_rows()
+    batch.fatal = batch.fatal or writer.fatal
+    outcome.writes += writer.writes
+    _released_recheck(writer)
+    for plan in plans:
+        external_id = plan.record.external_id
+        if plan.failed:
+            batch.current.pop(external_id, None)  # unknown: leave its issues as they are
+        elif external_id in writer.refusals:
+            outcome.refused.append(external_id)
+            batch.issues.extend(writer.refusals[external_id])
+            batch.current.setdefault(external_id, set()).update(i.code for i in writer.refusals[external_id])
+        elif plan.mode in (Mode.RETIRE, Mode.DELETE, Mode.FORGET) and plan.record.deleted:
+            outcome.deleted.append(external_id)
+        elif plan.writes_anything:
+            outcome.pushed.append(external_id)
+        else:
+            outcome.unchanged.append(external_id)
+
+
+def _released_recheck(writer: _Writer) -> None:
+    """SKUs whose stock or prices were removed: if another record claimed one meanwhile (its claim is
+    written before its writes are sent), that record's rows may have been removed after it wrote
+    them, so it is refreshed in full. See ``docs/sync-design.md`` (SKU ownership)."""
+    if not writer.released_skus:
+        return
+    holders = sku_holders(
+        connection=writer.connection,
+        data_type=str(writer.data_type),
+        skus=writer.released_skus,
+        exclude=list(writer.plans),
+    )
+    for external_id in sorted({holder for owners in holders.values() for holder in owners}):
+        record_refresh_request(
+            connection=writer.connection,
+            data_type=str(writer.data_type),
+            external_id=external_id,
+            reason="stock or prices of a SKU it claims were removed with another record",
+        )
+    writer.released_skus = set()

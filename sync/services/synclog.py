@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from connections.clients import connection_sparklayer_client
 from connections.models import Connection
-from ignite_bridge.core.errors import IntegrationError
+from ignite_bridge.core.errors import IntegrationError, PermanentError
 from platforms.types import RecordIssue
 from sparklayer.client import SparkLayerClient
 from sparklayer.payloads import SYNC_LOG_ERROR_LIMIT, SyncLogError, SyncLogFull, SyncLogPartial
@@ -67,7 +67,7 @@ def synclog_report_start(
         payload: SyncLogFull = {
             "started_full_sync": iso(started_at),
             "last_full_sync": previous.get("last_full_sync"),
-            "errors": list(open_issue_errors(connection=connection, data_type=data_type)),
+            "errors": list(_bounded(open_issue_errors(connection=connection, data_type=data_type))),
         }
         if "last_full_sync_succeeded" in previous and previous["last_full_sync_succeeded"] is not None:
             payload["last_full_sync_succeeded"] = bool(previous["last_full_sync_succeeded"])
@@ -135,6 +135,22 @@ def synclog_report_partial(
         payload["errors_resolved"] = resolved
     try:
         return client.patch_sync_log(settings.SPARKLAYER_INTEGRATION_SLUG, data_type, payload)
+    except PermanentError as exc:
+        if "errors_added" not in payload or exc.status not in (400, 409, 413, 422):
+            logger.warning("partial sync log not recorded", extra={"connection": connection.pk, "error": str(exc)})
+            return 0
+        # Refused whole (e.g. the log is at its error cap): the time and the resolutions still count.
+        dropped = len(payload.pop("errors_added"))
+        logger.warning(
+            "partial sync log refused with its new errors; recorded without them",
+            extra={"connection": connection.pk, "dropped": dropped, "error": str(exc)},
+        )
+        try:
+            client.patch_sync_log(settings.SPARKLAYER_INTEGRATION_SLUG, data_type, payload)
+        except IntegrationError as again:
+            logger.warning("partial sync log not recorded", extra={"connection": connection.pk, "error": str(again)})
+            return 0
+        return dropped
     except IntegrationError as exc:
         logger.warning("partial sync log not recorded", extra={"connection": connection.pk, "error": str(exc)})
         return 0

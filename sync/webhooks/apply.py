@@ -3,7 +3,8 @@
 The delivery body is only a trigger ("record X changed"): the platform API is the truth, so a
 replayed or late event never pushes stale data. Validation, mapping, hashing, pushing, issues and
 deletes are the full sync's own services (``sync.services.push``); nothing here writes to
-SparkLayer by another route.
+SparkLayer by another route. A ``bridge.refresh`` event (``sync.services.refresh``) is a request of
+the bridge itself and is written in full (``force``).
 """
 
 from __future__ import annotations
@@ -16,12 +17,15 @@ from dataclasses import dataclass, field
 
 from connections.clients import connection_platform_adapter, connection_sparklayer_client
 from connections.models import Connection
+from connections.selectors import connection_syncs
 from platforms.base import PlatformAdapter
-from platforms.types import DataType, RecordIssue, SyncRecord
+from platforms.types import DataType, RecordIssue
 from sparklayer.client import SparkLayerClient
-from sync.models import EventOutcome, IssueState, RecordState, SyncIssue, WebhookEvent
-from sync.services.deletion import record_delete
+from sync.models import EventOutcome, WebhookEvent
+from sync.services.clock import database_now
+from sync.services.plans import gone_record
 from sync.services.push import sync_records_push
+from sync.services.refresh import REFRESH_TOPIC
 from sync.services.synclog import synclog_report_partial
 
 logger = logging.getLogger(__name__)
@@ -33,11 +37,6 @@ class ApplyResult:
     writes: int = 0
     issues_opened: list[RecordIssue] = field(default_factory=list)
     issues_resolved: list[str] = field(default_factory=list)
-
-
-def _is_older(candidate: object, applied: object) -> bool:
-    """True only when both instants are known and ``candidate`` is strictly before ``applied``."""
-    return candidate is not None and applied is not None and candidate < applied  # type: ignore[operator]
 
 
 #: adapters kept per worker process, so the store's settings (currency, tax mode: 3 calls) are read
@@ -60,43 +59,35 @@ def event_adapter(connection: Connection) -> PlatformAdapter:
     return adapter
 
 
-def record_state_of(*, connection: Connection, data_type: str, external_id: str) -> RecordState | None:
-    return RecordState.objects.filter(connection=connection, data_type=data_type, external_id=external_id).first()
-
-
 def webhook_event_apply(*, event: WebhookEvent, client: SparkLayerClient | None = None) -> ApplyResult:
     """Bring SparkLayer to the platform's current state of the event's record.
 
-    Stale events change nothing: an event whose ``occurred_at`` is before the state already applied
-    is not even fetched, and a fetched record older than what was applied is not pushed (a lagging
-    read). Raises ``TransientError`` / ``AuthenticationError`` for the caller's retry policy."""
+    The event is only a trigger: the record is read fresh (its read version is taken just before
+    the read) and goes through the one write path, which writes only what changed and never
+    writes it over data read later. No timestamp of the platform decides anything here: WooCommerce
+    does not move ``date_modified`` for stock changes. Raises ``TransientError`` /
+    ``AuthenticationError`` for the caller's retry policy."""
     connection = event.connection
     data_type = DataType(event.data_type)
-    state = record_state_of(connection=connection, data_type=data_type, external_id=event.record_id)
-    if state is not None and not state.deleted and _is_older(event.occurred_at, state.platform_updated_at):
-        return ApplyResult(outcome=EventOutcome.STALE)
-
+    if not connection_syncs(connection, data_type):
+        return ApplyResult(outcome=EventOutcome.IGNORED)
+    read_at = database_now()
     record = event_adapter(connection).fetch_record(data_type, event.record_id)
-    client = client or connection_sparklayer_client(connection)
     if record is None:
-        return _apply_delete(connection=connection, data_type=data_type, external_id=event.record_id, event=event,
-                             client=client)  # fmt: skip
-    if record.external_id != event.record_id:
-        state = record_state_of(connection=connection, data_type=data_type, external_id=record.external_id)
-    if state is not None and not state.deleted and _is_older(record.updated_at, state.platform_updated_at):
-        return ApplyResult(outcome=EventOutcome.STALE)
-    return _apply_record(connection=connection, record=record, event=event, client=client)
-
-
-def _apply_record(
-    *, connection: Connection, record: SyncRecord, event: WebhookEvent, client: SparkLayerClient
-) -> ApplyResult:
-    pushed = sync_records_push(connection=connection, records=[record], event=event, client=client)
+        record = gone_record(data_type, event.record_id, read_at=read_at)
+    else:
+        record.read_at = read_at
+    client = client or connection_sparklayer_client(connection)
+    pushed = sync_records_push(
+        connection=connection, records=[record], event=event, client=client, force=event.topic == REFRESH_TOPIC
+    )
     if record.external_id in pushed.deleted:
         outcome = EventOutcome.DELETED
+    elif record.external_id in pushed.stale:
+        outcome = EventOutcome.STALE
     elif record.external_id in pushed.pushed:
         outcome = EventOutcome.PUSHED
-    elif record.external_id in pushed.unchanged:
+    elif record.external_id in pushed.unchanged or (record.external_id in pushed.skipped and not record.issues):
         outcome = EventOutcome.UNCHANGED
     else:  # refused by SparkLayer or not pushable: the issue says why
         outcome = EventOutcome.ISSUE
@@ -107,24 +98,6 @@ def _apply_record(
         issues_resolved=list(pushed.issues_resolved),
     )
     _report(connection=connection, data_type=record.data_type, result=result, client=client)
-    return result
-
-
-def _apply_delete(
-    *, connection: Connection, data_type: DataType, external_id: str, event: WebhookEvent, client: SparkLayerClient
-) -> ApplyResult:
-    """The platform no longer has the record: discontinue/delete it through the full sync's path."""
-    had_issues = SyncIssue.objects.filter(
-        connection=connection, data_type=data_type, external_id=external_id, state=IssueState.OPEN
-    ).exists()
-    wrote = record_delete(connection=connection, data_type=data_type, external_id=external_id, event=event,
-                          client=client)  # fmt: skip
-    result = ApplyResult(
-        outcome=EventOutcome.DELETED if wrote else EventOutcome.UNCHANGED,
-        writes=1 if wrote else 0,
-        issues_resolved=[external_id] if had_issues else [],
-    )
-    _report(connection=connection, data_type=data_type, result=result, client=client)
     return result
 
 

