@@ -5,9 +5,9 @@ compare versions, so the time comes from one place, the database server (``clock
 not from each machine's own clock. One query per read would cost a round trip per record, so a
 ``ReadClock`` asks the database once and then counts forward with the process's monotonic clock
 (it can never go backwards, and it is safe to call from the adapter's read-ahead threads, which
-hold no database connection). The anchor is taken *before* the answer is received, so the clock
-lags the database by at most one round trip: a version is never later than the real start of the
-read, which is the direction the write path's guarantee needs (``docs/sync-design.md``).
+hold no database connection). The anchor counts from when the database's answer arrived, so the
+clock lags the database by at most the answer's way back: a version is never later than the real
+start of the read, which is the direction the write path's guarantee needs (``docs/sync-design.md``).
 """
 
 from __future__ import annotations
@@ -42,11 +42,10 @@ class ReadClock:
         self._anchor()
 
     def _anchor(self) -> None:
-        started = time.monotonic()
         value = database_now()
-        # The database read its clock somewhere between ``started`` and now: counting from
-        # ``started`` can only make later readings early, never late.
-        self._base, self._base_monotonic = value, started
+        # The database read its clock before its answer arrived: counting from the arrival can
+        # only make later readings early (by the answer's way back), never late.
+        self._base, self._base_monotonic = value, time.monotonic()
 
     def __call__(self) -> datetime:
         with self._lock:

@@ -5,16 +5,21 @@ blocking wait while holding others, so two writers can never deadlock: a writer 
 record leaves it for later, releases what it holds, and tries again). Like PostgreSQL's, a lock is
 reentrant: the holder may take it again and must release it as often. Session locks keep no
 transaction open during HTTP calls, and PostgreSQL releases them when a killed worker's
-connection closes. On SQLite (the embedded mode: one worker process) a process-local table of
-locks plays the same part.
+connection closes. On SQLite (the embedded mode, one machine) ``flock`` on files in the var
+directory plays the same part across the worker's processes.
 """
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
+import os
 import threading
 from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
 
+from django.conf import settings
 from django.db import connection as db
 
 
@@ -24,9 +29,63 @@ def record_lock_key(connection_id: int, data_type: str, external_id: str) -> int
     return int.from_bytes(hashlib.blake2b(name.encode(), digest_size=8).digest(), "big", signed=True)
 
 
-#: key → (holding thread, count): reentrant like PostgreSQL's session locks
-_local_held: dict[int, tuple[int, int]] = {}
+#: the embedded mode's locks: files under the var directory, one per bucket of keys, held with
+#: ``flock`` (released by the operating system when a worker process dies, like a session lock)
+LOCAL_BUCKETS = 1024
+#: bucket → (holding thread, count, open file): reentrant like PostgreSQL's session locks
+_local_held: dict[int, tuple[int, int, Any]] = {}
 _local_lock = threading.Lock()
+
+
+def _forget_inherited() -> None:
+    """A forked child does not hold its parent's locks (the parent still does)."""
+    _local_held.clear()
+
+
+os.register_at_fork(after_in_child=_forget_inherited)
+
+
+def _bucket(key: int) -> int:
+    return key % LOCAL_BUCKETS
+
+
+def _local_try(key: int) -> bool:
+    me = threading.get_ident()
+    bucket = _bucket(key)
+    with _local_lock:
+        held = _local_held.get(bucket)
+        if held is not None:
+            holder, count, handle = held
+            if holder != me:
+                return False
+            _local_held[bucket] = (me, count + 1, handle)
+            return True
+        folder = Path(settings.VAR_DIR) / "locks"
+        folder.mkdir(parents=True, exist_ok=True)
+        handle = (folder / f"record-{bucket}.lock").open("a+b")
+        try:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            handle.close()
+            return False
+        _local_held[bucket] = (me, 1, handle)
+        return True
+
+
+def _local_release(key: int) -> None:
+    me = threading.get_ident()
+    bucket = _bucket(key)
+    with _local_lock:
+        held = _local_held.get(bucket)
+        if held is None or held[0] != me:
+            return
+        _, count, handle = held
+        if count > 1:
+            _local_held[bucket] = (me, count - 1, handle)
+            return
+        del _local_held[bucket]
+        fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+        handle.close()
 
 
 def locks_try(keys: Iterable[int]) -> set[int]:
@@ -35,15 +94,7 @@ def locks_try(keys: Iterable[int]) -> set[int]:
     if not wanted:
         return set()
     if db.vendor != "postgresql":
-        me = threading.get_ident()
-        taken = set()
-        with _local_lock:
-            for key in wanted:
-                holder, count = _local_held.get(key, (me, 0))
-                if holder == me:
-                    _local_held[key] = (me, count + 1)
-                    taken.add(key)
-        return taken
+        return {key for key in wanted if _local_try(key)}
     with db.cursor() as cursor:
         cursor.execute(
             "SELECT key FROM unnest(%s::bigint[]) AS key WHERE pg_try_advisory_lock(key)",
@@ -58,15 +109,8 @@ def locks_release(keys: Iterable[int]) -> None:
     if not held:
         return
     if db.vendor != "postgresql":
-        me = threading.get_ident()
-        with _local_lock:
-            for key in held:
-                holder, count = _local_held.get(key, (None, 0))
-                if holder == me:
-                    if count > 1:
-                        _local_held[key] = (me, count - 1)
-                    else:
-                        _local_held.pop(key, None)
+        for key in held:
+            _local_release(key)
         return
     with db.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_unlock(key) FROM unnest(%s::bigint[]) AS key", [held])
