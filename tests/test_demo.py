@@ -50,4 +50,7 @@ def test_demo_summary_matches_the_sparklayer_sandbox(tmp_path):
         else sum(len(log.get("errors", [])) for log in state["sync_logs"])
     )
     assert summary["open_issues"] == errors_in_sync_logs
-    assert all(job["state"] == "succeeded" for job in summary["jobs"].values())
+    assert all(job["state"] == "succeeded" for job in summary["jobs"].values()), (
+        summary["jobs"],
+        (tmp_path / "var" / "demo-logs" / "worker.log").read_text(errors="replace")[-6000:],
+    )

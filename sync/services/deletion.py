@@ -124,7 +124,13 @@ def _push_reads(
             for external_id in ids[start : start + CHUNK]
         ]
         yield sync_records_push(
-            connection=connection, records=records, job=job, event=event, client=client, mark_seen=job is not None
+            connection=connection,
+            records=records,
+            job=job,
+            event=event,
+            client=client,
+            mark_seen=job is not None,
+            adapter=adapter,
         )
         alive()
 

@@ -234,6 +234,7 @@ def _read_pages(
                     executor=pool,
                     on_commit_page=commit_page,
                     read_at=page.read_at,
+                    adapter=adapter,
                 )
             else:
                 with transaction.atomic():

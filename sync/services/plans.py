@@ -87,6 +87,7 @@ class Plan:
     failed: bool = False  # a write failed transiently: the row stays in doubt
     refused: bool = False  # a write was refused: an issue says why
     retried_release: bool = False
+    retried_pricing: bool = False
 
     @property
     def writes_anything(self) -> bool:

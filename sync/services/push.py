@@ -37,6 +37,7 @@ from django.utils import timezone
 from connections.clients import connection_platform_adapter, connection_sparklayer_client
 from connections.models import Connection
 from ignite_bridge.core.errors import AuthenticationError, IntegrationError, TransientError
+from platforms.base import PlatformAdapter
 from platforms.types import DataType, RecordIssue, SyncRecord
 from sparklayer.client import SparkLayerClient
 from sync.models import PushLog, RecordState, SyncJob, WebhookEvent
@@ -141,8 +142,10 @@ class _Writer:
         job: SyncJob | None,
         event: WebhookEvent | None,
         mark_seen: bool,
+        adapter: PlatformAdapter | None = None,
     ) -> None:
         self.connection = connection
+        self._adapter = adapter
         self.data_type = data_type
         self.client = client
         self.executor = executor
@@ -244,12 +247,14 @@ class _Writer:
             self.plans[external_id].pending += 1
         self.backlog.append(("batch", (send, (self.client, ids, rows))))
 
+    @property
+    def adapter(self) -> PlatformAdapter:
+        if self._adapter is None:
+            self._adapter = connection_platform_adapter(self.connection)
+        return self._adapter
+
     def _price_lists(self) -> None:
-        price_lists_ensure(
-            connection_id=self.connection.pk,
-            client=self.client,
-            adapter=connection_platform_adapter(self.connection),
-        )
+        price_lists_ensure(connection_id=self.connection.pk, client=self.client, adapter=self.adapter)
 
     # -- results -----------------------------------------------------------------------------
 
@@ -305,6 +310,14 @@ class _Writer:
         plan = self.plans[result.external_ids[0]]
         if result.operation == writes.UPSERT and self._release_and_retry(plan):
             return
+        if result.operation == writes.PRICING and not plan.retried_pricing:
+            # A price list SparkLayer does not have (the store's currency changed under this
+            # process's cache): make sure of the lists and send the prices again, once.
+            plan.retried_pricing = True
+            price_lists_forget(connection_id=self.connection.pk)
+            self._price_lists()
+            self._submit_batch(writes.write_pricing, [plan.record.external_id], plan.record.pricing)
+            return
         plan.refused = True
         self.refusals.setdefault(plan.record.external_id, []).append(refusal_issue(plan.record, result))
 
@@ -351,7 +364,7 @@ class _Writer:
         owners = sorted({owner for found in live.values() for owner in found} - set(self.plans))
         if not owners:
             return
-        adapter = connection_platform_adapter(self.connection)
+        adapter = self.adapter
         for owner in owners:
             if not self._lock_other(owner):
                 continue
@@ -361,7 +374,7 @@ class _Writer:
             record.read_at = read_at
             if record.payload is not None and wanted & set(current_variants(record).values()):
                 continue  # it really has the SKU too: a duplicate in the store, the refusal stands
-            sync_records_push(connection=self.connection, records=[record], client=self.client)
+            sync_records_push(connection=self.connection, records=[record], client=self.client, adapter=adapter)
 
     def _lock_other(self, record_id: str) -> bool:
         """Hold another record's lock too (its discontinued variant is renamed); never waits."""
@@ -523,10 +536,12 @@ def sync_records_push(
     on_commit_page: Callable[[PushOutcome], None] | None = None,
     force: bool = False,
     read_at: datetime | None = None,
+    adapter: PlatformAdapter | None = None,
 ) -> PushOutcome:
     """Bring SparkLayer to ``records`` (one data type) and save what it holds; see the module docstring.
 
     ``read_at``: when the platform read of records without their own ``read_at`` started.
+    ``adapter``: the connection's platform adapter, when the caller has one (price lists, SKU holders).
     ``force``: write every part, whatever the hashes say (a repair); versions and locks still apply.
     ``seen_skus`` (full sync): SKU → variant map for duplicate detection across pages.
     ``on_commit_page`` runs inside the final transaction (the full sync's checkpoint), only when
@@ -589,6 +604,7 @@ def sync_records_push(
             event=event,
             mark_seen=mark_seen,
             force=force,
+            adapter=adapter,
         )
     finally:
         if own_executor:
@@ -633,6 +649,7 @@ def _write_locked(
     event: WebhookEvent | None,
     mark_seen: bool,
     force: bool,
+    adapter: PlatformAdapter | None,
 ) -> None:
     """Write ``records`` in rounds: each round takes the free locks, writes those records, releases."""
     waiting = {record.external_id: record for record in records}
@@ -653,8 +670,10 @@ def _write_locked(
                     job=job,
                     event=event,
                     mark_seen=mark_seen,
+                    adapter=adapter,
                 )
                 _write_round(writer=writer, records=held, batch=batch, force=force)
+                adapter = writer._adapter or adapter  # built at most once per call
         finally:
             locks_release(taken | (writer.extra_locks if writer is not None else set()))
         if waiting:

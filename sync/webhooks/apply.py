@@ -26,6 +26,7 @@ from sync.services.clock import database_now
 from sync.services.plans import gone_record
 from sync.services.push import sync_records_push
 from sync.services.refresh import REFRESH_TOPIC
+from sync.services.settings_changes import merchant_hash
 from sync.services.synclog import synclog_report_partial
 
 logger = logging.getLogger(__name__)
@@ -40,13 +41,23 @@ class ApplyResult:
 
 
 #: adapters kept per worker process, so the store's settings (currency, tax mode: 3 calls) are read
-#: once per connection and TTL, not once per event; new credentials or store URL get a new adapter
+#: once per connection and TTL, not once per event; new credentials or store URL get a new adapter,
+#: and so do store settings SparkLayer was told have changed (the merchant record's hash), so a
+#: currency change seen by a catch-up reaches every worker's next event
 ADAPTER_TTL_SECONDS = 300.0
 _adapters: dict[tuple[int, str], tuple[float, PlatformAdapter]] = {}
 
 
 def event_adapter(connection: Connection) -> PlatformAdapter:
-    identity = json.dumps([connection.platform, connection.store_url, connection.platform_credentials], sort_keys=True)
+    identity = json.dumps(
+        [
+            connection.platform,
+            connection.store_url,
+            connection.platform_credentials,
+            merchant_hash(connection=connection),
+        ],
+        sort_keys=True,
+    )
     key = (connection.pk, hashlib.sha256(identity.encode()).hexdigest())
     now = time.monotonic()
     cached = _adapters.get(key)
@@ -72,14 +83,20 @@ def webhook_event_apply(*, event: WebhookEvent, client: SparkLayerClient | None 
     if not connection_syncs(connection, data_type):
         return ApplyResult(outcome=EventOutcome.IGNORED)
     read_at = database_now()
-    record = event_adapter(connection).fetch_record(data_type, event.record_id)
+    adapter = event_adapter(connection)
+    record = adapter.fetch_record(data_type, event.record_id)
     if record is None:
         record = gone_record(data_type, event.record_id, read_at=read_at)
     else:
         record.read_at = read_at
     client = client or connection_sparklayer_client(connection)
     pushed = sync_records_push(
-        connection=connection, records=[record], event=event, client=client, force=event.topic == REFRESH_TOPIC
+        connection=connection,
+        records=[record],
+        event=event,
+        client=client,
+        force=event.topic == REFRESH_TOPIC,
+        adapter=adapter,
     )
     if record.external_id in pushed.deleted:
         outcome = EventOutcome.DELETED

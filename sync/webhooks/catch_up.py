@@ -103,7 +103,12 @@ def _run(*, connection: Connection, started: datetime) -> list[SyncJob]:
                 job.pages_done += 1
                 if page.records:
                     outcome = sync_records_push(
-                        connection=connection, records=page.records, job=job, client=client, read_at=page.read_at
+                        connection=connection,
+                        records=page.records,
+                        job=job,
+                        client=client,
+                        read_at=page.read_at,
+                        adapter=adapter,
                     )
                     job.pushed += len(outcome.pushed)
                     job.unchanged += len(outcome.unchanged)
