@@ -634,3 +634,51 @@ def test_13_a_store_currency_change_is_noticed_by_the_catch_up_and_resyncs_produ
     assert sync_job_run(job_id=queued.pk).state == "succeeded"
     lists = {row["slug"] for row in spark_state(spark, connection.site_id, "price_lists")["price_lists"]}
     assert "woocommerce-eur" in lists
+
+
+def test_13_a_partial_report_refused_at_the_error_cap_still_records_its_time_and_resolutions(
+    connection: Connection, spark: Any, settings: Any
+) -> None:
+    from platforms.types import RecordIssue
+    from sync.services.synclog import synclog_report_full, synclog_report_partial
+
+    spark.app.max_sync_log_errors = 2
+    SyncIssue.objects.bulk_create(
+        [
+            SyncIssue(connection=connection, data_type="products", external_id=str(n), code="x", message=f"issue {n}",
+                      first_seen_at=timezone.now(), last_seen_at=timezone.now())
+            for n in (1, 2)
+        ]
+    )  # fmt: skip
+    synclog_report_full(
+        connection=connection, data_type="products", started_at=None, finished_at=timezone.now(), succeeded=True
+    )
+    added = [RecordIssue(external_id=str(n), code="x", message=f"new {n}") for n in (3, 4)]
+    dropped = synclog_report_partial(
+        connection=connection, data_type="products", issues_added=added, issues_resolved=["1"]
+    )
+    assert dropped == 2
+    log = next(
+        e for e in spark_state(spark, connection.site_id, "sync_logs")["sync_logs"] if e["data_type"] == "products"
+    )
+    assert log["last_partial_sync"] is not None
+    assert sorted(error["external_id"] for error in log["errors"]) == ["2"]  # "1" resolved, the new ones refused
+
+
+def test_13_the_start_report_streams_and_caps_the_open_issues(connection: Connection, spark: Any) -> None:
+    """More open issues than SparkLayer's sync log takes (5,000): the start report still goes through."""
+    now = timezone.now()
+    SyncIssue.objects.bulk_create(
+        [
+            SyncIssue(connection=connection, data_type="products", external_id=str(n), code="x", message=f"issue {n}",
+                      first_seen_at=now, last_seen_at=now)
+            for n in range(5003)
+        ],
+        batch_size=2000,
+    )  # fmt: skip
+    result = synclog_report_start(connection=connection, data_type="products", started_at=timezone.now())
+    assert "sync_log_start_error" not in result
+    logs = spark_state(spark, connection.site_id, "sync_logs")["sync_logs"]
+    log = next(e for e in logs if e["data_type"] == "products")
+    assert log["started_full_sync"] is not None
+    assert len(log["errors"]) == 5000
