@@ -8,8 +8,9 @@ Three ways a row changes, each safe against every other writer (``docs/sync-desi
   back and goes through the locked path instead.
 * ``states_claim``: before a record's writes are sent, under its lock: ``in_doubt`` is set (a
   crash from here on leaves the row saying "unknown", so the next push sends everything) and the
-  SKUs the writes introduce are added to ``skus`` (other writers see the claim before any stock
-  or price for them exists).
+  SKUs and variants the writes introduce are added to ``skus`` and ``variants`` (other writers see
+  the claim before any stock or price for them exists, and a later retirement knows every variant
+  that may exist in SparkLayer).
 * ``states_save``: after the writes, under the lock: the accepted result.
 """
 
@@ -132,7 +133,7 @@ def states_claim(*, connection: Connection, data_type: str, rows: dict[str, Stat
         return
     for row in rows.values():
         row.in_doubt = True
-    _upsert(connection=connection, data_type=data_type, rows=rows, fields=("in_doubt", "skus"))
+    _upsert(connection=connection, data_type=data_type, rows=rows, fields=("in_doubt", "skus", "variants"))
 
 
 @dataclass(frozen=True)
