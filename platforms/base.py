@@ -30,6 +30,10 @@ class WebhookVerificationError(Exception):
     """The delivery is not signed by the store (bad, missing or forged signature)."""
 
 
+class WebhookPayloadInvalid(Exception):
+    """The delivery is signed, but its body cannot be read (e.g. JSON nested beyond the limit) (→ 400)."""
+
+
 class PlatformRequestError(Exception):
     """Base for documented failures of customer-request operations."""
 

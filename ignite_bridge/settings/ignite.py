@@ -20,6 +20,8 @@ IGNITE_PUBLIC_URL = env.str("IGNITE_PUBLIC_URL", default="http://127.0.0.1:8000"
 #: store hosts allowed although they are loopback/private or plain http (sandbox, tests)
 IGNITE_ALLOWED_PLATFORM_HOSTS = env.list("IGNITE_ALLOWED_PLATFORM_HOSTS", default=[])
 
+#: largest body accepted on the Ignite endpoints and the install callback (bytes); larger ones get 413
+IGNITE_MAX_BODY_BYTES = env.int("IGNITE_MAX_BODY_BYTES", default=1024 * 1024)
 #: largest webhook body accepted (bytes); larger deliveries get 413 and are not stored
 WEBHOOK_MAX_BODY_BYTES = env.int("WEBHOOK_MAX_BODY_BYTES", default=2 * 1024 * 1024)
 #: how long a web process keeps a webhook URL's connection (seconds; 0 = look it up per delivery). A

@@ -32,7 +32,7 @@ from connections.clients import connection_platform_adapter
 from connections.models import Connection, ConnectionState
 from connections.selectors import connection_get_raw
 from ignite_bridge.core.problems import problem_response
-from platforms.base import WebhookVerificationError
+from platforms.base import WebhookPayloadInvalid, WebhookVerificationError
 from platforms.types import WebhookDelivery
 from sync.models import EventState, WebhookEvent
 from sync.webhooks.enqueue import webhook_event_send_after_commit
@@ -218,6 +218,8 @@ def webhook_receive_view(request: HttpRequest, platform: str, connection_uuid: A
             "webhook signature rejected", extra={"connection": connection.pk, "platform": platform, "reason": str(exc)}
         )
         return problem_response(401, detail="The webhook signature is missing or does not match the body.")
+    except WebhookPayloadInvalid as exc:
+        return problem_response(400, detail=f"The webhook body cannot be read: {exc}")
     except Connection.DoesNotExist:
         return problem_response(404, detail="No connection receives webhooks at this address.")
     if delivery is None:  # a ping/handshake, or a verified topic that carries nothing to sync
