@@ -25,8 +25,10 @@ from connections.errors import WebhookRegistrationFailed
 from connections.models import Connection
 from connections.selectors import connections_visible_to
 from connections.services import (
+    STORE_MOVED_REASON,
     connection_credentials_replace,
     connection_credentials_verify,
+    connection_store_url_change,
     connection_webhooks_register,
 )
 from ignite_bridge.core.outbound import OutboundUrlRefused, ensure_public_url
@@ -42,7 +44,14 @@ def _secret_input() -> forms.PasswordInput:
 class ConnectionAdminForm(forms.ModelForm):
     """The model's own fields minus every secret, plus write-only "replace" inputs."""
 
-    store_url = forms.CharField(max_length=500, required=False, help_text="https://; checked before it is saved.")
+    store_url = forms.CharField(
+        max_length=500,
+        required=False,
+        help_text=(
+            "https://; checked before it is saved. Only superusers may change it. Another origin (scheme, host "
+            "or port) clears the platform credentials unless new ones are entered below."
+        ),
+    )
     replace_spark_client_id = forms.CharField(
         required=False, strip=True, widget=_secret_input(), label="Replace SparkLayer client id"
     )
@@ -181,19 +190,41 @@ class ConnectionAdmin(ConnectionScopedAdminMixin, admin.ModelAdmin):
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         readonly = tuple(self.readonly_fields)
-        if not request.user.is_superuser:  # only superusers hand connections to operators
-            readonly = (*readonly, "operators")
+        if not request.user.is_superuser:
+            # Only superusers hand connections to operators, and only they may point a connection at
+            # another store: the stored platform credentials would go wherever store_url points.
+            readonly = (*readonly, "operators", "store_url")
         return readonly
 
     # -- saving: credentials only through the replace service ----------------------------------------
 
     def save_model(self, request: HttpRequest, obj: Connection, form: forms.ModelForm, change: bool) -> None:
+        new_store_url = obj.store_url
+        previous = Connection.objects.filter(pk=obj.pk).values_list("store_url", flat=True).first() if change else None
+        platform_credentials = form.cleaned_data.get("replace_platform_credentials")
+        url_changed = previous is not None and "store_url" in form.changed_data and new_store_url != previous
+        if url_changed:
+            obj.store_url = previous or ""  # moved by the service below, which decides about the credentials
         super().save_model(request, obj, form, change)
+        if url_changed and request.user.is_superuser:
+            moved = connection_store_url_change(
+                connection=obj, store_url=new_store_url, platform_credentials=platform_credentials
+            )
+            if moved and platform_credentials:
+                platform_credentials = None  # already stored with the move
+                self.message_user(
+                    request,
+                    "The store moved to another origin: the new platform credentials were stored; "
+                    "re-register the platform webhooks for the new store.",
+                    messages.WARNING,
+                )
+            elif moved:
+                self.message_user(request, STORE_MOVED_REASON, messages.WARNING)
         replaced = connection_credentials_replace(
             connection=obj,
             spark_client_id=form.cleaned_data.get("replace_spark_client_id") or "",
             spark_client_secret=form.cleaned_data.get("replace_spark_client_secret") or "",
-            platform_credentials=form.cleaned_data.get("replace_platform_credentials"),
+            platform_credentials=platform_credentials,
             storefront_secret=form.cleaned_data.get("replace_storefront_secret") or "",
         )
         if replaced:

@@ -41,6 +41,7 @@ from connections.install_state import (
 from connections.models import Connection, ConnectionState
 from ignite_bridge.core.errors import IntegrationError, PermanentError, TransientError
 from ignite_bridge.core.outbound import OutboundUrlRefused, ensure_public_url
+from ignite_bridge.core.pinned import origin_of
 from platforms.base import PlatformAdapter, platform_adapter_class
 
 logger = logging.getLogger(__name__)
@@ -383,6 +384,44 @@ def connection_install_complete(
 
 
 # -- operator tools (admin) -----------------------------------------------------------------------
+
+#: why a connection whose store moved is pending (shown in the admin)
+STORE_MOVED_REASON = (
+    "The store URL was changed to another origin, so the platform credentials of the old store were cleared: "
+    "reconnect the store from SparkLayer (the platform's install flow) or enter new platform credentials."
+)
+
+
+def connection_store_url_change(
+    *, connection: Connection, store_url: str, platform_credentials: Mapping[str, str] | None = None
+) -> bool:
+    """Point the connection at ``store_url``; returns True when the store moved to another origin.
+
+    The platform credentials belong to the store they were issued by. When the new URL has another
+    origin (scheme, host or port) they are never sent there: they are cleared with the webhook ids
+    of the old store, and the connection waits in ``pending`` for the install flow, unless new
+    credentials for the new store come with the change (``platform_credentials``). A change within
+    the origin (a path) keeps everything. ``ConnectInputInvalid`` when the URL is refused."""
+    checked = checked_store_url(store_url)
+    with transaction.atomic():
+        locked = Connection.objects.select_for_update().get(pk=connection.pk)
+        moved = origin_of(locked.store_url) != origin_of(checked)
+        locked.store_url = checked
+        if moved:
+            locked.webhook_ids = []
+            if platform_credentials:
+                locked.platform_credentials = dict(platform_credentials)
+            else:
+                locked.platform_credentials = {}
+                if locked.state != ConnectionState.REMOVED:
+                    locked.state = ConnectionState.PENDING
+                    locked.state_reason = STORE_MOVED_REASON
+                install_state_clear(locked)
+        locked.save()
+    for name in ("store_url", "webhook_ids", "platform_credentials", "state", "state_reason"):
+        setattr(connection, name, getattr(locked, name))
+    logger.info("connection store url changed", extra={"connection": connection.pk, "moved": moved})
+    return moved
 
 
 def connection_credentials_verify(*, connection: Connection) -> CredentialsCheck:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import jwt
 
+from ignite_bridge.core.ids import positive_id
 from platforms.base import CredentialInvalid
 
 ALGORITHM = "HS256"
@@ -41,7 +42,7 @@ def storefront_token_subject(token: str, *, secret: str) -> str:
         raise CredentialInvalid("The storefront credential has expired.") from exc
     except jwt.PyJWTError as exc:
         raise CredentialInvalid("The storefront credential is not valid.") from exc
-    subject = str(claims.get("sub") or "").strip()
-    if not subject.isdigit() or int(subject) <= 0:
+    number = positive_id(str(claims.get("sub") or "").strip())
+    if number is None:
         raise CredentialInvalid("The storefront credential does not name a WooCommerce customer.")
-    return subject
+    return str(number)

@@ -19,6 +19,7 @@ from django.utils.html import format_html
 
 from connections.admin_scope import ConnectionScopedAdminMixin
 from connections.selectors import connections_visible_to
+from ignite_bridge.core.ids import positive_id
 from ignite_bridge.core.jsonlimits import json_loads_bounded
 from sync.models import WebhookEvent, WebhookEventAttempt
 from sync.webhooks.replay import webhook_events_reprocess, webhook_events_reprocess_failed
@@ -36,8 +37,8 @@ class VisibleConnectionFilter(admin.SimpleListFilter):
         return [(str(c.pk), str(c)) for c in connections_visible_to(request.user)]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
-        value = self.value()
-        return queryset.filter(connection_id=value) if value and value.isdigit() else queryset
+        value = positive_id(self.value())
+        return queryset.filter(connection_id=value) if value is not None else queryset
 
 
 class WebhookEventAttemptInline(admin.TabularInline):
