@@ -18,7 +18,8 @@ from typing import Any
 from django import forms
 from django.contrib import admin, messages
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
 
 from connections.admin_scope import ConnectionScopedAdminMixin
 from connections.errors import WebhookRegistrationFailed
@@ -29,6 +30,8 @@ from connections.services import (
     connection_credentials_replace,
     connection_credentials_verify,
     connection_store_url_change,
+    connection_storefront_secret_reveal,
+    connection_storefront_secret_rotate,
     connection_webhooks_register,
 )
 from ignite_bridge.core.outbound import OutboundUrlRefused, ensure_public_url
@@ -79,6 +82,8 @@ class ConnectionAdminForm(forms.ModelForm):
             "push_concurrency",
             "request_budget_per_minute",
             "customer_sync_scope",
+            "storefront_jwt_audience",
+            "storefront_jwt_issuer",
             "operators",
         )
 
@@ -141,6 +146,7 @@ class ConnectionAdmin(ConnectionScopedAdminMixin, admin.ModelAdmin):
                 )
             },
         ),
+        ("Storefront login tokens", {"fields": ("storefront_jwt_audience", "storefront_jwt_issuer")}),
         (
             "Tuning",
             {"fields": ("batch_size", "push_concurrency", "request_budget_per_minute", "customer_sync_scope")},
@@ -149,7 +155,7 @@ class ConnectionAdmin(ConnectionScopedAdminMixin, admin.ModelAdmin):
         ("Timestamps", {"fields": ("created_at", "updated_at")}),
     )
     filter_horizontal = ("operators",)
-    actions = ("reverify_credentials", "reregister_webhooks")
+    actions = ("reverify_credentials", "reregister_webhooks", "reveal_storefront_secret", "rotate_storefront_secret")
 
     # -- display ---------------------------------------------------------------------------------
 
@@ -162,6 +168,11 @@ class ConnectionAdmin(ConnectionScopedAdminMixin, admin.ModelAdmin):
             f"SparkLayer client id: {_mask(obj.spark_client_id)}; secret: {_mask(obj.spark_client_secret)}; "
             f"platform credentials: {_mask(obj.platform_credentials)}; webhook secret: {_mask(obj.webhook_secret)}; "
             f"storefront secret: {_mask(obj.storefront_secret)}"
+            + (
+                "; the generated storefront secret has not been revealed yet"
+                if obj.storefront_secret_revealable
+                else ""
+            )
         )
 
     @admin.display(description="Webhooks registered")
@@ -254,3 +265,54 @@ class ConnectionAdmin(ConnectionScopedAdminMixin, admin.ModelAdmin):
                 self.message_user(request, f"{connection}: {exc.message}", messages.ERROR)
                 continue
             self.message_user(request, f"{connection}: {len(ids)} webhooks registered.", messages.SUCCESS)
+
+    # -- the storefront secret: shown once, right after generation or rotation -----------------------
+
+    def _single(self, request: HttpRequest, queryset: QuerySet[Connection]) -> Connection | None:
+        visible = list(connections_visible_to(request.user).filter(pk__in=queryset.values("pk"))[:2])
+        if len(visible) != 1:
+            self.message_user(request, "Select exactly one connection.", messages.ERROR)
+            return None
+        return visible[0]
+
+    def _show_secret_once(self, request: HttpRequest, connection: Connection, secret: str, why: str) -> HttpResponse:
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Storefront secret of {connection}",
+            "connection": connection,
+            "secret": secret,
+            "why": why,
+            "opts": self.opts,
+        }
+        response = TemplateResponse(request, "admin/connections/storefront_secret.html", context)
+        response["Cache-Control"] = "no-store"
+        return response
+
+    @admin.action(description="Reveal the generated storefront secret (once)", permissions=["operate"])
+    def reveal_storefront_secret(self, request: HttpRequest, queryset: QuerySet[Connection]) -> HttpResponse | None:
+        connection = self._single(request, queryset)
+        if connection is None:
+            return None
+        secret = connection_storefront_secret_reveal(connection=connection)
+        if secret is None:
+            self.message_user(
+                request,
+                f"{connection}: the storefront secret was revealed before or was set by SparkLayer or an operator; "
+                "rotate it to get a new one.",
+                messages.ERROR,
+            )
+            return None
+        return self._show_secret_once(request, connection, secret, "generated when the store was connected")
+
+    @admin.action(
+        description="Rotate the storefront secret (shows the new one once; the old one stops working)",
+        permissions=["operate"],
+    )
+    def rotate_storefront_secret(self, request: HttpRequest, queryset: QuerySet[Connection]) -> HttpResponse | None:
+        connection = self._single(request, queryset)
+        if connection is None:
+            return None
+        secret = connection_storefront_secret_rotate(connection=connection)
+        return self._show_secret_once(
+            request, connection, secret, "rotated just now: tokens signed with the old one are refused"
+        )

@@ -209,8 +209,10 @@ def connection_connect(
         connection.spark_client_id, connection.spark_client_secret = spark_client_id, spark_client_secret
         if storefront_secret:
             connection.storefront_secret = storefront_secret
+            connection.storefront_secret_revealable = False  # the caller knows it
         elif not connection.storefront_secret:
             connection.storefront_secret = generate_secret()
+            connection.storefront_secret_revealable = True  # nobody knows it yet: the admin reveals it once
         if not connection.webhook_secret:
             connection.webhook_secret = generate_secret()
 
@@ -238,6 +240,7 @@ def _reset_removed(connection: Connection) -> None:
     """A removed connection connecting again: same row and uuid, fresh secrets, clean state."""
     connection.webhook_secret = generate_secret()
     connection.storefront_secret = ""
+    connection.storefront_secret_revealable = False
     connection.platform_credentials = {}
     connection.webhook_ids = []
     connection.removed_at = None
@@ -331,6 +334,7 @@ def connection_disconnect(*, connection: Connection) -> bool:
             return False
         locked.spark_client_id = locked.spark_client_secret = ""
         locked.webhook_secret = locked.storefront_secret = ""
+        locked.storefront_secret_revealable = False
         locked.platform_credentials = {}
         locked.webhook_ids = []
         locked.state = ConnectionState.REMOVED
@@ -466,9 +470,36 @@ def connection_credentials_replace(
         changes["platform_credentials"] = dict(platform_credentials)
     if storefront_secret:
         changes["storefront_secret"] = storefront_secret
+        changes["storefront_secret_revealable"] = False  # the operator who typed it knows it
     for name, value in changes.items():
         setattr(connection, name, value)
     if changes:
         connection.save(update_fields=[*changes, "updated_at"])
         logger.info("connection credentials replaced", extra={"connection": connection.pk, "fields": sorted(changes)})
-    return sorted(changes)
+    return sorted(name for name in changes if name != "storefront_secret_revealable")
+
+
+def connection_storefront_secret_reveal(*, connection: Connection) -> str | None:
+    """The storefront secret the bridge generated, once: None when it was revealed (or given) before.
+
+    The flag is cleared in the same UPDATE that claims it, so two operators pressing "reveal" at
+    once cannot both see it."""
+    claimed = Connection.objects.filter(pk=connection.pk, storefront_secret_revealable=True).update(
+        storefront_secret_revealable=False
+    )
+    if not claimed:
+        return None
+    connection.refresh_from_db(fields=["storefront_secret", "storefront_secret_revealable"])
+    logger.info("storefront secret revealed", extra={"connection": connection.pk})
+    return connection.storefront_secret or None
+
+
+def connection_storefront_secret_rotate(*, connection: Connection) -> str:
+    """Replace the storefront secret with a new generated one and return it (to be shown once).
+
+    Tokens signed with the old secret are refused from now on: the store must be given the new one."""
+    connection.storefront_secret = generate_secret()
+    connection.storefront_secret_revealable = False
+    connection.save(update_fields=["storefront_secret", "storefront_secret_revealable", "updated_at"])
+    logger.info("storefront secret rotated", extra={"connection": connection.pk})
+    return connection.storefront_secret

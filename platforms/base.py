@@ -159,8 +159,13 @@ class PlatformAdapter(ABC):
     # -- customer requests (inline, short timeouts) -------------------------------------------
 
     @abstractmethod
-    def verify_storefront_credential(self, credential: str, *, secret: str) -> str:
-        """The platform customer id the credential proves; raises ``CredentialInvalid``."""
+    def verify_storefront_credential(
+        self, credential: str, *, secret: str, audience: str = "", issuer: str = "", max_lifetime_seconds: int = 3600
+    ) -> str:
+        """The platform customer id the credential proves; raises ``CredentialInvalid``.
+
+        ``audience``/``issuer``, when not empty, must match the token's ``aud``/``iss``; a token
+        may not be valid for longer than ``max_lifetime_seconds`` (see ``docs/storefront-login.md``)."""
 
     @abstractmethod
     def customer_upsert(self, data: Mapping[str, Any]) -> str:

@@ -56,6 +56,9 @@ CATCH_UP_INTERVAL_SECONDS = env.int("CATCH_UP_INTERVAL_SECONDS", default=15 * 60
 #: how often deletions are reconciled and webhooks health-checked (seconds)
 RECONCILE_INTERVAL_SECONDS = env.int("RECONCILE_INTERVAL_SECONDS", default=24 * 3600)
 
+#: longest validity a storefront login token may have (its exp at most this far after iat and now)
+STOREFRONT_JWT_MAX_LIFETIME_SECONDS = env.int("STOREFRONT_JWT_MAX_LIFETIME_SECONDS", default=3600)
+
 #: timeouts for calls made while a shopper waits (verify, customers, checkout)
 PLATFORM_INLINE_CONNECT_TIMEOUT = env.float("PLATFORM_INLINE_CONNECT_TIMEOUT", default=2.0)
 PLATFORM_INLINE_READ_TIMEOUT = env.float("PLATFORM_INLINE_READ_TIMEOUT", default=8.0)
