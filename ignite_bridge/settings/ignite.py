@@ -6,6 +6,8 @@ from ignite_bridge.settings.env import env
 IGNITE_API_TOKENS = env.list("IGNITE_API_TOKENS", default=[])
 #: optional CIDR allow-list of Ignite callers (empty: any address)
 IGNITE_ALLOWED_IPS = env.list("IGNITE_ALLOWED_IPS", default=[])
+#: reverse proxies in front of gunicorn that set X-Forwarded-For/-Proto (0: none, the headers are ignored)
+TRUSTED_PROXY_HOPS = env.int("TRUSTED_PROXY_HOPS", default=0)
 #: Fernet keys for credentials at rest; the first encrypts, all decrypt (rotation)
 FIELD_ENCRYPTION_KEYS = env.list("FIELD_ENCRYPTION_KEYS", default=[])
 
