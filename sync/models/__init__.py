@@ -1,5 +1,6 @@
 from sync.models.jobs import JobKind, JobState, SyncJob, TriggerSource
 from sync.models.records import IssueState, PushLog, RecordState, SyncIssue
+from sync.models.security import WebhookVerificationFailure
 from sync.models.webhooks import EventOutcome, EventState, WebhookEvent, WebhookEventAttempt
 
 __all__ = [
@@ -15,4 +16,5 @@ __all__ = [
     "TriggerSource",
     "WebhookEvent",
     "WebhookEventAttempt",
+    "WebhookVerificationFailure",
 ]
