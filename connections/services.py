@@ -4,8 +4,9 @@ The connections layer knows nothing of syncs: whatever must happen once a connec
 active beyond the platform webhooks (queueing the full syncs) is passed in by the caller as
 ``on_activated`` and runs after the transaction commits, so a worker never sees a half-saved row.
 
-Every outbound call a service makes to a store first passes ``ensure_public_url`` (SSRF guard),
-and every credential check happens *before* anything is written: a refused pair changes nothing.
+A store URL handed over is checked with ``ensure_public_url`` (a clear error at once), and every
+call to a store then passes the outbound client's own guard (``ignite_bridge/core/pinned.py``).
+Every credential check happens *before* anything is written: a refused pair changes nothing.
 """
 
 from __future__ import annotations
