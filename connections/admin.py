@@ -18,15 +18,20 @@ from typing import Any
 from django import forms
 from django.contrib import admin, messages
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
 
 from connections.admin_scope import ConnectionScopedAdminMixin
 from connections.errors import WebhookRegistrationFailed
 from connections.models import Connection
 from connections.selectors import connections_visible_to
 from connections.services import (
+    STORE_MOVED_REASON,
     connection_credentials_replace,
     connection_credentials_verify,
+    connection_store_url_change,
+    connection_storefront_secret_reveal,
+    connection_storefront_secret_rotate,
     connection_webhooks_register,
 )
 from ignite_bridge.core.outbound import OutboundUrlRefused, ensure_public_url
@@ -42,7 +47,14 @@ def _secret_input() -> forms.PasswordInput:
 class ConnectionAdminForm(forms.ModelForm):
     """The model's own fields minus every secret, plus write-only "replace" inputs."""
 
-    store_url = forms.CharField(max_length=500, required=False, help_text="https://; checked before it is saved.")
+    store_url = forms.CharField(
+        max_length=500,
+        required=False,
+        help_text=(
+            "https://; checked before it is saved. Only superusers may change it. Another origin (scheme, host "
+            "or port) clears the platform credentials unless new ones are entered below."
+        ),
+    )
     replace_spark_client_id = forms.CharField(
         required=False, strip=True, widget=_secret_input(), label="Replace SparkLayer client id"
     )
@@ -70,6 +82,8 @@ class ConnectionAdminForm(forms.ModelForm):
             "push_concurrency",
             "request_budget_per_minute",
             "customer_sync_scope",
+            "storefront_jwt_audience",
+            "storefront_jwt_issuer",
             "operators",
         )
 
@@ -132,6 +146,7 @@ class ConnectionAdmin(ConnectionScopedAdminMixin, admin.ModelAdmin):
                 )
             },
         ),
+        ("Storefront login tokens", {"fields": ("storefront_jwt_audience", "storefront_jwt_issuer")}),
         (
             "Tuning",
             {"fields": ("batch_size", "push_concurrency", "request_budget_per_minute", "customer_sync_scope")},
@@ -140,7 +155,7 @@ class ConnectionAdmin(ConnectionScopedAdminMixin, admin.ModelAdmin):
         ("Timestamps", {"fields": ("created_at", "updated_at")}),
     )
     filter_horizontal = ("operators",)
-    actions = ("reverify_credentials", "reregister_webhooks")
+    actions = ("reverify_credentials", "reregister_webhooks", "reveal_storefront_secret", "rotate_storefront_secret")
 
     # -- display ---------------------------------------------------------------------------------
 
@@ -153,6 +168,11 @@ class ConnectionAdmin(ConnectionScopedAdminMixin, admin.ModelAdmin):
             f"SparkLayer client id: {_mask(obj.spark_client_id)}; secret: {_mask(obj.spark_client_secret)}; "
             f"platform credentials: {_mask(obj.platform_credentials)}; webhook secret: {_mask(obj.webhook_secret)}; "
             f"storefront secret: {_mask(obj.storefront_secret)}"
+            + (
+                "; the generated storefront secret has not been revealed yet"
+                if obj.storefront_secret_revealable
+                else ""
+            )
         )
 
     @admin.display(description="Webhooks registered")
@@ -181,19 +201,41 @@ class ConnectionAdmin(ConnectionScopedAdminMixin, admin.ModelAdmin):
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         readonly = tuple(self.readonly_fields)
-        if not request.user.is_superuser:  # only superusers hand connections to operators
-            readonly = (*readonly, "operators")
+        if not request.user.is_superuser:
+            # Only superusers hand connections to operators, and only they may point a connection at
+            # another store: the stored platform credentials would go wherever store_url points.
+            readonly = (*readonly, "operators", "store_url")
         return readonly
 
     # -- saving: credentials only through the replace service ----------------------------------------
 
     def save_model(self, request: HttpRequest, obj: Connection, form: forms.ModelForm, change: bool) -> None:
+        new_store_url = obj.store_url
+        previous = Connection.objects.filter(pk=obj.pk).values_list("store_url", flat=True).first() if change else None
+        platform_credentials = form.cleaned_data.get("replace_platform_credentials")
+        url_changed = previous is not None and "store_url" in form.changed_data and new_store_url != previous
+        if url_changed:
+            obj.store_url = previous or ""  # moved by the service below, which decides about the credentials
         super().save_model(request, obj, form, change)
+        if url_changed and request.user.is_superuser:
+            moved = connection_store_url_change(
+                connection=obj, store_url=new_store_url, platform_credentials=platform_credentials
+            )
+            if moved and platform_credentials:
+                platform_credentials = None  # already stored with the move
+                self.message_user(
+                    request,
+                    "The store moved to another origin: the new platform credentials were stored; "
+                    "re-register the platform webhooks for the new store.",
+                    messages.WARNING,
+                )
+            elif moved:
+                self.message_user(request, STORE_MOVED_REASON, messages.WARNING)
         replaced = connection_credentials_replace(
             connection=obj,
             spark_client_id=form.cleaned_data.get("replace_spark_client_id") or "",
             spark_client_secret=form.cleaned_data.get("replace_spark_client_secret") or "",
-            platform_credentials=form.cleaned_data.get("replace_platform_credentials"),
+            platform_credentials=platform_credentials,
             storefront_secret=form.cleaned_data.get("replace_storefront_secret") or "",
         )
         if replaced:
@@ -223,3 +265,54 @@ class ConnectionAdmin(ConnectionScopedAdminMixin, admin.ModelAdmin):
                 self.message_user(request, f"{connection}: {exc.message}", messages.ERROR)
                 continue
             self.message_user(request, f"{connection}: {len(ids)} webhooks registered.", messages.SUCCESS)
+
+    # -- the storefront secret: shown once, right after generation or rotation -----------------------
+
+    def _single(self, request: HttpRequest, queryset: QuerySet[Connection]) -> Connection | None:
+        visible = list(connections_visible_to(request.user).filter(pk__in=queryset.values("pk"))[:2])
+        if len(visible) != 1:
+            self.message_user(request, "Select exactly one connection.", messages.ERROR)
+            return None
+        return visible[0]
+
+    def _show_secret_once(self, request: HttpRequest, connection: Connection, secret: str, why: str) -> HttpResponse:
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Storefront secret of {connection}",
+            "connection": connection,
+            "secret": secret,
+            "why": why,
+            "opts": self.opts,
+        }
+        response = TemplateResponse(request, "admin/connections/storefront_secret.html", context)
+        response["Cache-Control"] = "no-store"
+        return response
+
+    @admin.action(description="Reveal the generated storefront secret (once)", permissions=["operate"])
+    def reveal_storefront_secret(self, request: HttpRequest, queryset: QuerySet[Connection]) -> HttpResponse | None:
+        connection = self._single(request, queryset)
+        if connection is None:
+            return None
+        secret = connection_storefront_secret_reveal(connection=connection)
+        if secret is None:
+            self.message_user(
+                request,
+                f"{connection}: the storefront secret was revealed before or was set by SparkLayer or an operator; "
+                "rotate it to get a new one.",
+                messages.ERROR,
+            )
+            return None
+        return self._show_secret_once(request, connection, secret, "generated when the store was connected")
+
+    @admin.action(
+        description="Rotate the storefront secret (shows the new one once; the old one stops working)",
+        permissions=["operate"],
+    )
+    def rotate_storefront_secret(self, request: HttpRequest, queryset: QuerySet[Connection]) -> HttpResponse | None:
+        connection = self._single(request, queryset)
+        if connection is None:
+            return None
+        secret = connection_storefront_secret_rotate(connection=connection)
+        return self._show_secret_once(
+            request, connection, secret, "rotated just now: tokens signed with the old one are refused"
+        )

@@ -20,6 +20,7 @@ from django.http import Http404, HttpRequest
 
 from connections.models import Connection
 from connections.selectors import connections_visible_to
+from ignite_bridge.core.ids import positive_id
 
 
 class VisibleConnectionListFilter(admin.RelatedFieldListFilter):
@@ -95,7 +96,8 @@ def connection_get_visible_or_404(*, user: Any, connection_id: Any) -> Connectio
     """The guard of custom admin views: the connection, if this user may see it; 404 otherwise.
 
     404 (not 403) so that a restricted operator cannot learn which connection ids exist."""
-    try:
-        return connections_visible_to(user).get(pk=int(connection_id))
-    except (Connection.DoesNotExist, TypeError, ValueError):
-        raise Http404("No such connection among the connections assigned to you.") from None
+    pk = positive_id(connection_id)
+    connection = connections_visible_to(user).filter(pk=pk).first() if pk is not None else None
+    if connection is None:
+        raise Http404("No such connection among the connections assigned to you.")
+    return connection

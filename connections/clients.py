@@ -6,12 +6,12 @@ so timeouts, the shared token cache and the insecure-HTTP allowance are decided 
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from django.conf import settings
 from django.core.cache import caches
 
 from connections.models import Connection
+from ignite_bridge.core.outbound import host_is_allowed
+from ignite_bridge.core.pinned import origin_of
 from platforms.base import PlatformAdapter, platform_adapter_class
 from sparklayer.client import SparkLayerClient
 
@@ -22,9 +22,11 @@ def sparklayer_base_url(site_env: str) -> str:
 
 def host_is_explicitly_allowed(url: str) -> bool:
     """True for store hosts the deployment allows although loopback/private/plain HTTP (sandbox, tests)."""
-    host = (urlsplit(url).hostname or "").lower()
-    allowed = {h.strip().lower() for h in settings.IGNITE_ALLOWED_PLATFORM_HOSTS if h.strip()}
-    return bool(host) and host in allowed
+    try:
+        scheme, host, port = origin_of(url)
+    except ValueError:
+        return False
+    return bool(host) and host_is_allowed(host, port, origin_port=port)
 
 
 def sparklayer_client_for(

@@ -43,6 +43,20 @@ class Connection(TimestampedModel):
     platform_credentials = EncryptedJSONField(blank=True, default=dict)
     webhook_secret = EncryptedTextField(blank=True)
     storefront_secret = EncryptedTextField(blank=True, help_text="Signs storefront login tokens (verify endpoint).")
+    storefront_secret_revealable = models.BooleanField(
+        default=False,
+        help_text="The bridge generated the storefront secret and nobody has seen it yet: it can be revealed once.",
+    )
+    storefront_jwt_audience = models.CharField(
+        max_length=255,
+        blank=True,
+        help_text="When set, storefront login tokens must carry this aud claim (e.g. the store's URL).",
+    )
+    storefront_jwt_issuer = models.CharField(
+        max_length=255,
+        blank=True,
+        help_text="When set, storefront login tokens must carry this iss claim.",
+    )
 
     install_state_hash = models.CharField(max_length=64, blank=True, help_text="SHA-256 of the one-time install token.")
     install_state_expires_at = models.DateTimeField(null=True, blank=True)

@@ -4,8 +4,9 @@ The connections layer knows nothing of syncs: whatever must happen once a connec
 active beyond the platform webhooks (queueing the full syncs) is passed in by the caller as
 ``on_activated`` and runs after the transaction commits, so a worker never sees a half-saved row.
 
-Every outbound call a service makes to a store first passes ``ensure_public_url`` (SSRF guard),
-and every credential check happens *before* anything is written: a refused pair changes nothing.
+A store URL handed over is checked with ``ensure_public_url`` (a clear error at once), and every
+call to a store then passes the outbound client's own guard (``ignite_bridge/core/pinned.py``).
+Every credential check happens *before* anything is written: a refused pair changes nothing.
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ from connections.models import Connection, ConnectionState
 from connections.selectors import connection_syncs
 from ignite_bridge.core.errors import IntegrationError, PermanentError, TransientError
 from ignite_bridge.core.outbound import OutboundUrlRefused, ensure_public_url
+from ignite_bridge.core.pinned import origin_of
 from platforms.base import PlatformAdapter, platform_adapter_class
 from platforms.types import DataType
 
@@ -210,8 +212,10 @@ def connection_connect(
         connection.spark_client_id, connection.spark_client_secret = spark_client_id, spark_client_secret
         if storefront_secret:
             connection.storefront_secret = storefront_secret
+            connection.storefront_secret_revealable = False  # the caller knows it
         elif not connection.storefront_secret:
             connection.storefront_secret = generate_secret()
+            connection.storefront_secret_revealable = True  # nobody knows it yet: the admin reveals it once
         if not connection.webhook_secret:
             connection.webhook_secret = generate_secret()
 
@@ -239,6 +243,7 @@ def _reset_removed(connection: Connection) -> None:
     """A removed connection connecting again: same row and uuid, fresh secrets, clean state."""
     connection.webhook_secret = generate_secret()
     connection.storefront_secret = ""
+    connection.storefront_secret_revealable = False
     connection.platform_credentials = {}
     connection.webhook_ids = []
     connection.removed_at = None
@@ -340,6 +345,7 @@ def connection_disconnect(*, connection: Connection) -> bool:
             return False
         locked.spark_client_id = locked.spark_client_secret = ""
         locked.webhook_secret = locked.storefront_secret = ""
+        locked.storefront_secret_revealable = False
         locked.platform_credentials = {}
         locked.webhook_ids = []
         locked.state = ConnectionState.REMOVED
@@ -394,6 +400,44 @@ def connection_install_complete(
 
 # -- operator tools (admin) -----------------------------------------------------------------------
 
+#: why a connection whose store moved is pending (shown in the admin)
+STORE_MOVED_REASON = (
+    "The store URL was changed to another origin, so the platform credentials of the old store were cleared: "
+    "reconnect the store from SparkLayer (the platform's install flow) or enter new platform credentials."
+)
+
+
+def connection_store_url_change(
+    *, connection: Connection, store_url: str, platform_credentials: Mapping[str, str] | None = None
+) -> bool:
+    """Point the connection at ``store_url``; returns True when the store moved to another origin.
+
+    The platform credentials belong to the store they were issued by. When the new URL has another
+    origin (scheme, host or port) they are never sent there: they are cleared with the webhook ids
+    of the old store, and the connection waits in ``pending`` for the install flow, unless new
+    credentials for the new store come with the change (``platform_credentials``). A change within
+    the origin (a path) keeps everything. ``ConnectInputInvalid`` when the URL is refused."""
+    checked = checked_store_url(store_url)
+    with transaction.atomic():
+        locked = Connection.objects.select_for_update().get(pk=connection.pk)
+        moved = origin_of(locked.store_url) != origin_of(checked)
+        locked.store_url = checked
+        if moved:
+            locked.webhook_ids = []
+            if platform_credentials:
+                locked.platform_credentials = dict(platform_credentials)
+            else:
+                locked.platform_credentials = {}
+                if locked.state != ConnectionState.REMOVED:
+                    locked.state = ConnectionState.PENDING
+                    locked.state_reason = STORE_MOVED_REASON
+                install_state_clear(locked)
+        locked.save()
+    for name in ("store_url", "webhook_ids", "platform_credentials", "state", "state_reason"):
+        setattr(connection, name, getattr(locked, name))
+    logger.info("connection store url changed", extra={"connection": connection.pk, "moved": moved})
+    return moved
+
 
 def connection_credentials_verify(*, connection: Connection) -> CredentialsCheck:
     """Re-check the stored SparkLayer pair (token fetch) and platform credentials (one cheap call)."""
@@ -437,9 +481,36 @@ def connection_credentials_replace(
         changes["platform_credentials"] = dict(platform_credentials)
     if storefront_secret:
         changes["storefront_secret"] = storefront_secret
+        changes["storefront_secret_revealable"] = False  # the operator who typed it knows it
     for name, value in changes.items():
         setattr(connection, name, value)
     if changes:
         connection.save(update_fields=[*changes, "updated_at"])
         logger.info("connection credentials replaced", extra={"connection": connection.pk, "fields": sorted(changes)})
-    return sorted(changes)
+    return sorted(name for name in changes if name != "storefront_secret_revealable")
+
+
+def connection_storefront_secret_reveal(*, connection: Connection) -> str | None:
+    """The storefront secret the bridge generated, once: None when it was revealed (or given) before.
+
+    The flag is cleared in the same UPDATE that claims it, so two operators pressing "reveal" at
+    once cannot both see it."""
+    claimed = Connection.objects.filter(pk=connection.pk, storefront_secret_revealable=True).update(
+        storefront_secret_revealable=False
+    )
+    if not claimed:
+        return None
+    connection.refresh_from_db(fields=["storefront_secret", "storefront_secret_revealable"])
+    logger.info("storefront secret revealed", extra={"connection": connection.pk})
+    return connection.storefront_secret or None
+
+
+def connection_storefront_secret_rotate(*, connection: Connection) -> str:
+    """Replace the storefront secret with a new generated one and return it (to be shown once).
+
+    Tokens signed with the old secret are refused from now on: the store must be given the new one."""
+    connection.storefront_secret = generate_secret()
+    connection.storefront_secret_revealable = False
+    connection.save(update_fields=["storefront_secret", "storefront_secret_revealable", "updated_at"])
+    logger.info("storefront secret rotated", extra={"connection": connection.pk})
+    return connection.storefront_secret

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import serializers, status
 from rest_framework.request import Request
@@ -44,5 +45,11 @@ class AuthenticationVerifyApi(StorefrontApiView):
     def post(self, request: Request, site_env: str, site_id: str) -> Response:
         data = self.validated(self.InputSerializer)
         connection = self.get_connection()
-        customer_id = self.platform().verify_storefront_credential(data["data"], secret=connection.storefront_secret)
+        customer_id = self.platform().verify_storefront_credential(
+            data["data"],
+            secret=connection.storefront_secret,
+            audience=connection.storefront_jwt_audience,
+            issuer=connection.storefront_jwt_issuer,
+            max_lifetime_seconds=settings.STOREFRONT_JWT_MAX_LIFETIME_SECONDS,
+        )
         return Response({"customer_external_id": customer_id}, status=status.HTTP_200_OK)

@@ -31,6 +31,10 @@ class WebhookVerificationError(Exception):
     """The delivery is not signed by the store (bad, missing or forged signature)."""
 
 
+class WebhookPayloadInvalid(Exception):
+    """The delivery is signed, but its body cannot be read (e.g. JSON nested beyond the limit) (→ 400)."""
+
+
 class PlatformRequestError(Exception):
     """Base for documented failures of customer-request operations."""
 
@@ -173,8 +177,13 @@ class PlatformAdapter(ABC):
     # -- customer requests (inline, short timeouts) -------------------------------------------
 
     @abstractmethod
-    def verify_storefront_credential(self, credential: str, *, secret: str) -> str:
-        """The platform customer id the credential proves; raises ``CredentialInvalid``."""
+    def verify_storefront_credential(
+        self, credential: str, *, secret: str, audience: str = "", issuer: str = "", max_lifetime_seconds: int = 3600
+    ) -> str:
+        """The platform customer id the credential proves; raises ``CredentialInvalid``.
+
+        ``audience``/``issuer``, when not empty, must match the token's ``aud``/``iss``; a token
+        may not be valid for longer than ``max_lifetime_seconds`` (see ``docs/storefront-login.md``)."""
 
     @abstractmethod
     def customer_upsert(self, data: Mapping[str, Any]) -> str:

@@ -69,6 +69,9 @@ class SparkLayerClient(HttpClientBase):
     """The SparkLayer API for one site (one set of credentials on one environment)."""
 
     service_name = "sparklayer"
+    #: SparkLayer's hosts come from the deployment's settings, not from a request: no address guard
+    #: (redirects to another origin are still refused, like for every client)
+    guard_addresses = False
 
     def __init__(
         self,

@@ -11,7 +11,10 @@ cache backend) lets one caller fetch while the others poll the cache; if the hol
 the lock expires and the waiters fetch themselves after a bounded wait, so nobody blocks forever.
 
 The cache key is a hash of (base URL, site id, client id): a connection's token is never served to
-another one, and neither the client id nor the secret appear in the store.
+another one, and neither the client id nor the secret appear in the store. The token itself is
+stored encrypted with the credential keys (``FIELD_ENCRYPTION_KEYS``, ``ignite_bridge/core/crypto.py``):
+whoever can read the shared Redis cannot call SparkLayer as a tenant. A stored value that no
+configured key decrypts (keys rotated away) counts as no token: a new one is fetched.
 """
 
 from __future__ import annotations
@@ -24,6 +27,8 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
+
+from ignite_bridge.core import crypto
 
 logger = logging.getLogger(__name__)
 
@@ -168,20 +173,18 @@ class TokenCache:
         memo = self._memo
         if memo is not None and memo[0] != rejected and self._clock() < memo[1]:
             return memo[0]
-        token = self.store.get(self.key)
-        if isinstance(token, bytes):
-            token = token.decode()
+        token = _unseal(self.store.get(self.key))
         if not token or token == rejected:
             return None
-        self._remember(str(token))
-        return str(token)
+        self._remember(token)
+        return token
 
     def _remember(self, token: str) -> None:
         self._memo = (token, self._clock() + min(self.MEMO_SECONDS, self.safety_margin / 2))
 
     def _fetch_and_store(self) -> str:
         token = self._fetch()
-        self.store.set(self.key, token.value, timeout=self.ttl_for(token.expires_in))
+        self.store.set(self.key, crypto.encrypt(token.value), timeout=self.ttl_for(token.expires_in))
         self._remember(token.value)
         return token.value
 
@@ -192,3 +195,15 @@ class TokenCache:
             current = current.decode()
         if current == owner:
             self.store.delete(self.lock_key)
+
+
+def _unseal(stored: Any) -> str | None:
+    """The token in a stored value, or None (nothing stored, or not decryptable with the current keys)."""
+    if isinstance(stored, bytes):
+        stored = stored.decode()
+    if not isinstance(stored, str) or not stored:
+        return None
+    try:
+        return crypto.decrypt(stored)
+    except ValueError:
+        return None

@@ -2,7 +2,9 @@
 
 The token must equal one of ``IGNITE_API_TOKENS`` (several at once, so a token rotates without
 downtime), compared in constant time against every configured token so timing tells nothing about
-which one nearly matched. ``IGNITE_ALLOWED_IPS`` optionally restricts callers to CIDR ranges.
+which one nearly matched. ``IGNITE_ALLOWED_IPS`` optionally restricts callers to CIDR ranges; the
+caller's address is the peer's, or behind ``TRUSTED_PROXY_HOPS`` proxies the one they vouch for
+(``ignite_bridge/core/proxies.py``).
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
+
+from ignite_bridge.core.proxies import client_address
 
 
 @dataclass(frozen=True)
@@ -57,7 +61,7 @@ class IgniteTokenAuthentication(BaseAuthentication):
     keyword = "Bearer"
 
     def authenticate(self, request: Request) -> tuple[IgniteCaller, str] | None:
-        if not ip_allowed(request.META.get("REMOTE_ADDR"), list(settings.IGNITE_ALLOWED_IPS)):
+        if not ip_allowed(client_address(request.META), list(settings.IGNITE_ALLOWED_IPS)):
             raise exceptions.PermissionDenied("Calls from this address are not allowed.")
         header = get_authorization_header(request).split()
         if not header:

@@ -10,7 +10,12 @@ It gives each subclass, for free:
   reschedule instead of holding a worker;
 * one structured log line per attempt (method, path, status, duration, attempt), never a header
   or body, so secrets cannot leak into logs;
-* the mapping of failures to ``TransientError`` / ``PermanentError`` with a parsed problem.
+* the mapping of failures to ``TransientError`` / ``PermanentError`` with a parsed problem;
+* the SSRF guard (``ignite_bridge/core/pinned.py``): no redirect is followed to another origin
+  (a ``PermanentError`` saying so), and, unless a client sets ``guard_addresses = False`` (the
+  SparkLayer client, whose hosts come from settings), every connection is opened to an address
+  that was resolved once and checked (``ignite_bridge/core/outbound.py``). A refused address is a
+  ``PermanentError`` too: the same URL will be refused again.
 
 Subclasses override ``auth_headers``, ``parse_problem`` and ``is_retryable_status`` as needed. One call
 can also pass ``retry_statuses`` to ``request`` when the same status means different things on
@@ -37,6 +42,8 @@ import requests
 from requests.adapters import HTTPAdapter
 
 from ignite_bridge.core.errors import PermanentError, ProblemDetail, TransientError
+from ignite_bridge.core.outbound import OutboundUrlRefused
+from ignite_bridge.core.pinned import OriginLockedSession, RedirectRefused, guard_session, origin_of
 
 logger = logging.getLogger(__name__)
 
@@ -86,14 +93,17 @@ def parse_json_problem(response: requests.Response) -> ProblemDetail:
     return problem
 
 
-_sessions: dict[str, requests.Session] = {}
+_sessions: dict[tuple[str, bool], requests.Session] = {}
 _sessions_lock = threading.Lock()
 #: keep-alive connections kept per origin and process (web threads, push concurrency)
 SESSION_POOL_SIZE = 32
 
 
-def shared_session(base_url: str) -> requests.Session:
+def shared_session(base_url: str, *, guarded: bool = False) -> requests.Session:
     """The process's keep-alive session for ``base_url``'s origin (scheme, host and port).
+
+    ``guarded`` sessions open every connection through the SSRF address guard; all sessions
+    refuse redirects to another origin.
 
     A client is built per request or task, but its connections are not: a storefront request
     reuses the TCP (and TLS) connection the previous one opened to the same store. The session
@@ -102,23 +112,26 @@ def shared_session(base_url: str) -> requests.Session:
     with ``trust_env`` on, requests re-reads all of ``os.environ`` twice per call."""
     parts = urlsplit(base_url)
     origin = f"{parts.scheme}://{parts.netloc}"
-    session = _sessions.get(origin)
+    key = (origin, guarded)
+    session = _sessions.get(key)
     if session is None:
         with _sessions_lock:
-            session = _sessions.get(origin)
+            session = _sessions.get(key)
             if session is None:
-                session = _sessions[origin] = _new_session(origin)
+                session = _sessions[key] = _new_session(origin, guarded=guarded)
     return session
 
 
-def _new_session(origin: str) -> requests.Session:
-    session = requests.Session()
+def _new_session(origin: str, *, guarded: bool) -> requests.Session:
+    session = OriginLockedSession()
     session.trust_env = False
     session.proxies = dict(requests.utils.get_environ_proxies(origin))
     bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
     if bundle:
         session.verify = bundle
     session.cookies.set_policy(http.cookiejar.DefaultCookiePolicy(allowed_domains=[]))
+    if guarded:
+        return guard_session(session, origin_port=origin_of(origin)[2], pool_maxsize=SESSION_POOL_SIZE)
     adapter = HTTPAdapter(pool_connections=1, pool_maxsize=SESSION_POOL_SIZE)
     session.mount("http://", adapter)
     session.mount("https://", adapter)
@@ -130,6 +143,9 @@ class HttpClientBase:
 
     #: name used in log lines and error messages
     service_name = "http"
+    #: open connections only to checked public (or allow-listed) addresses: every platform call.
+    #: Off only for clients whose hosts come from the deployment's settings (SparkLayer).
+    guard_addresses = True
 
     def __init__(
         self,
@@ -151,7 +167,10 @@ class HttpClientBase:
         self.backoff_base = backoff_base
         self.backoff_cap = backoff_cap
         self.retry_after_ceiling = retry_after_ceiling
-        self.session = session or shared_session(self.base_url)
+        if session is not None and self.guard_addresses:
+            # A session handed in (tests, scripts) gets the same guard as the shared ones.
+            guard_session(session, origin_port=origin_of(self.base_url)[2], pool_maxsize=SESSION_POOL_SIZE)
+        self.session = session or shared_session(self.base_url, guarded=self.guard_addresses)
         self.sleep = sleep
         self.user_agent = user_agent
 
@@ -219,6 +238,12 @@ class HttpClientBase:
             started = time.monotonic()
             try:
                 response = self.session.request(method, url, **kwargs)
+            except (RedirectRefused, OutboundUrlRefused) as exc:
+                duration = time.monotonic() - started
+                self._log(method, log_path, None, duration, attempt, error=type(exc).__name__)
+                raise PermanentError(
+                    f"{self.service_name} {method} {log_path}: refused: {exc}", method=method, url=log_path
+                ) from exc
             except (requests.ConnectionError, requests.Timeout) as exc:
                 duration = time.monotonic() - started
                 self._log(method, log_path, None, duration, attempt, error=type(exc).__name__)

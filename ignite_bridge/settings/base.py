@@ -32,6 +32,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # body size limits on /v1/, /install/ and /webhooks/ before anything reads a body
+    "ignite_bridge.core.body_limits.RequestBodyLimitMiddleware",
     # serves the admin's and the API docs' static files from gunicorn itself (no CDN, no extra server)
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "ignite_bridge.core.middleware.ProblemJsonMiddleware",
@@ -99,7 +101,7 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["ignite_bridge.core.auth.IgniteTokenAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["ignite_bridge.core.auth.IsIgniteCaller"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["ignite_bridge.core.parsers.BoundedJSONParser"],
     "EXCEPTION_HANDLER": "ignite_bridge.core.problems.problem_exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "UNAUTHENTICATED_USER": None,

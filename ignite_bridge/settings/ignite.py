@@ -6,6 +6,8 @@ from ignite_bridge.settings.env import env
 IGNITE_API_TOKENS = env.list("IGNITE_API_TOKENS", default=[])
 #: optional CIDR allow-list of Ignite callers (empty: any address)
 IGNITE_ALLOWED_IPS = env.list("IGNITE_ALLOWED_IPS", default=[])
+#: reverse proxies in front of gunicorn that set X-Forwarded-For/-Proto (0: none, the headers are ignored)
+TRUSTED_PROXY_HOPS = env.int("TRUSTED_PROXY_HOPS", default=0)
 #: Fernet keys for credentials at rest; the first encrypts, all decrypt (rotation)
 FIELD_ENCRYPTION_KEYS = env.list("FIELD_ENCRYPTION_KEYS", default=[])
 
@@ -20,6 +22,8 @@ IGNITE_PUBLIC_URL = env.str("IGNITE_PUBLIC_URL", default="http://127.0.0.1:8000"
 #: store hosts allowed although they are loopback/private or plain http (sandbox, tests)
 IGNITE_ALLOWED_PLATFORM_HOSTS = env.list("IGNITE_ALLOWED_PLATFORM_HOSTS", default=[])
 
+#: largest body accepted on the Ignite endpoints and the install callback (bytes); larger ones get 413
+IGNITE_MAX_BODY_BYTES = env.int("IGNITE_MAX_BODY_BYTES", default=1024 * 1024)
 #: largest webhook body accepted (bytes); larger deliveries get 413 and are not stored
 WEBHOOK_MAX_BODY_BYTES = env.int("WEBHOOK_MAX_BODY_BYTES", default=2 * 1024 * 1024)
 #: how long a web process keeps a webhook URL's connection (seconds; 0 = look it up per delivery). A
@@ -55,6 +59,9 @@ CATCH_UP_OVERLAP_SECONDS = env.int("CATCH_UP_OVERLAP_SECONDS", default=10)
 CATCH_UP_INTERVAL_SECONDS = env.int("CATCH_UP_INTERVAL_SECONDS", default=15 * 60)
 #: how often deletions are reconciled and webhooks health-checked (seconds)
 RECONCILE_INTERVAL_SECONDS = env.int("RECONCILE_INTERVAL_SECONDS", default=24 * 3600)
+
+#: longest validity a storefront login token may have (its exp at most this far after iat and now)
+STOREFRONT_JWT_MAX_LIFETIME_SECONDS = env.int("STOREFRONT_JWT_MAX_LIFETIME_SECONDS", default=3600)
 
 #: timeouts for calls made while a shopper waits (verify, customers, checkout)
 PLATFORM_INLINE_CONNECT_TIMEOUT = env.float("PLATFORM_INLINE_CONNECT_TIMEOUT", default=2.0)

@@ -27,6 +27,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from ignite_bridge.core.errors import IntegrationError, PermanentError
+from ignite_bridge.core.ids import positive_id
 from platforms.base import PlatformRequestError
 from platforms.woocommerce.addresses import native_from_address
 from platforms.woocommerce.client import WooCommerceClient
@@ -170,10 +171,26 @@ def order_body(data: Mapping[str, Any], rate: ShippingRate | None) -> dict[str, 
                 "total": str(rate.cost),
             }
         ]
-    customer_id = str((data.get("customer") or {}).get("external_id") or "")
-    if customer_id.isdigit() and int(customer_id) > 0:
-        body["customer_id"] = int(customer_id)
+    customer_id = checkout_customer_id(data)
+    if customer_id is not None:
+        body["customer_id"] = customer_id
     return body
+
+
+def checkout_customer_id(data: Mapping[str, Any]) -> int | None:
+    """The WooCommerce customer of the cart; None for a guest (no ``customer.external_id``).
+
+    Anything else than a positive id in ASCII digits is refused (400) rather than guessed at."""
+    raw = (data.get("customer") or {}).get("external_id")
+    if raw is None or raw == "":
+        return None
+    number = positive_id(raw)
+    if number is None:
+        raise PlatformRequestError(
+            "customer.external_id is not a WooCommerce customer id (a positive number in ASCII digits).",
+            code="unknown_customer",
+        )
+    return number
 
 
 def _line_total(line: Mapping[str, Any]) -> str:
@@ -235,8 +252,8 @@ def _discard(client: WooCommerceClient, order_id: Any) -> None:
 
 def find_cart_order(client: WooCommerceClient, data: Mapping[str, Any]) -> dict[str, Any] | None:
     """The customer's recent order carrying this cart id, if an earlier attempt created one."""
-    customer_id = str((data.get("customer") or {}).get("external_id") or "")
-    if not customer_id.isdigit():
+    customer_id = checkout_customer_id(data)
+    if customer_id is None:
         return None  # guest carts: the bridge's own database is the only guard
     orders = client.get_json(
         "orders",

@@ -43,9 +43,13 @@ class WooCommerceCustomerRequestsMixin:
         @property
         def client(self) -> WooCommerceClient: ...
 
-    def verify_storefront_credential(self, credential: str, *, secret: str) -> str:
+    def verify_storefront_credential(
+        self, credential: str, *, secret: str, audience: str = "", issuer: str = "", max_lifetime_seconds: int = 3600
+    ) -> str:
         """The token's customer must still exist on the store: a deleted buyer cannot sign in."""
-        customer_id = storefront_token_subject(credential, secret=secret)
+        customer_id = storefront_token_subject(
+            credential, secret=secret, audience=audience, issuer=issuer, max_lifetime_seconds=max_lifetime_seconds
+        )
         try:
             customer_writes.get_customer(self.client, customer_id)
         except RecordNotFound as exc:

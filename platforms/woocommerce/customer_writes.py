@@ -14,6 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from ignite_bridge.core.errors import PermanentError
+from ignite_bridge.core.ids import positive_id
 from platforms.base import EmailAlreadyTaken, PlatformRequestError, RecordNotFound
 from platforms.woocommerce.addresses import (
     NATIVE_KINDS,
@@ -50,9 +51,10 @@ EMAIL_EXISTS_CODES = frozenset({"registration-error-email-exists", "woocommerce_
 
 def get_customer(client: WooCommerceClient, customer_id: str) -> dict[str, Any]:
     """The customer or ``RecordNotFound``; a non-numeric id is unknown without asking the store."""
-    if not str(customer_id).isdigit() or int(customer_id) <= 0:
-        raise RecordNotFound(f"Customer {customer_id} not found.")
-    found = client.get_or_none(f"customers/{int(customer_id)}")
+    number = positive_id(customer_id)
+    if number is None:
+        raise RecordNotFound("Customer not found: a customer id is a positive number in ASCII digits.")
+    found = client.get_or_none(f"customers/{number}")
     if not isinstance(found, dict):
         raise RecordNotFound(f"Customer {customer_id} not found.")
     return found

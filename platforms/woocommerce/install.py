@@ -7,11 +7,11 @@ keys as JSON to our ``callback_url`` (which must be https) before redirecting th
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlencode
 
+from ignite_bridge.core.jsonlimits import JsonTooDeep, json_loads_bounded
 from platforms.types import AuthorizationResult
 
 APP_NAME = "SparkLayer Ignite Bridge"
@@ -42,7 +42,9 @@ def authorization_url(
 def parse_authorization_callback(body: bytes) -> AuthorizationResult:
     """Read ``{key_id, user_id, consumer_key, consumer_secret, key_permissions}``; ValueError if malformed."""
     try:
-        data = json.loads(body or b"")
+        data = json_loads_bounded(body or b"")
+    except JsonTooDeep as exc:
+        raise ValueError(f"authorization callback body is refused: {exc}") from exc
     except (ValueError, UnicodeDecodeError) as exc:
         raise ValueError("authorization callback body is not JSON") from exc
     if not isinstance(data, Mapping):

@@ -94,7 +94,7 @@ def postcode_matches(rule: str, postcode: str) -> bool:
     if "..." in rule:
         low, _, high = rule.partition("...")
         low, high = normalise_postcode(low), normalise_postcode(high)
-        if code.isdigit() and low.isdigit() and high.isdigit():
+        if all(part.isascii() and part.isdigit() for part in (code, low, high)):
             return int(low) <= int(code) <= int(high)
         return low <= code <= high
     rule = normalise_postcode(rule)

@@ -16,13 +16,13 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import json
 import logging
 from collections.abc import Collection, Mapping
 from typing import Any
 
 from ignite_bridge.core.errors import PermanentError
-from platforms.base import WebhookVerificationError
+from ignite_bridge.core.jsonlimits import JsonTooDeep, json_loads_bounded
+from platforms.base import WebhookPayloadInvalid, WebhookVerificationError
 from platforms.types import DataType, RegisteredWebhook, WebhookAction, WebhookDelivery
 from platforms.woocommerce.client import WooCommerceClient
 from platforms.woocommerce.mapping.common import parse_gmt
@@ -101,7 +101,9 @@ def verify_webhook(body: bytes, headers: Mapping[str, str], secret: str) -> Webh
         logger.info("woocommerce webhook ignored", extra={"topic": topic})
         return None
     try:
-        payload = json.loads(body)
+        payload = json_loads_bounded(body)
+    except JsonTooDeep as exc:
+        raise WebhookPayloadInvalid(str(exc)) from exc
     except ValueError as exc:
         raise WebhookVerificationError("signed body is not JSON") from exc
     if not isinstance(payload, Mapping) or not payload.get("id"):

@@ -29,6 +29,7 @@ from sync.selectors_dashboard import (
     dashboard_webhook_intake,
     sync_job_progress,
 )
+from sync.selectors_security import webhook_verification_failures_recent
 
 
 def admin_url(name: str, *args: Any, query: dict[str, Any] | None = None) -> str:
@@ -78,6 +79,7 @@ def connection_dashboard_view(request: HttpRequest, connection_id: int) -> HttpR
         "issue_groups": issue_groups,
         "intake": intake,
         "intake_svg": intake_chart_svg(intake.per_hour),
+        "verification_failures": webhook_verification_failures_recent(connection=connection),
         "jobs_svg": jobs_chart_svg(points),
         "recent_jobs": [(point, admin_url("sync_syncjob_change", point.job_id)) for point in reversed(points)][:10],
         "connection_url": admin_url("connections_connection_change", connection.pk),

@@ -18,6 +18,7 @@ from django.utils.html import format_html
 from connections.admin_scope import ConnectionScopedAdminMixin
 from connections.models import Connection
 from platforms.types import TRIGGERABLE_DATA_TYPES
+from sync.admin.permissions import user_may_start_syncs
 from sync.admin.progress import JobProgressAdminMixin
 from sync.models import PushLog, SyncJob, TriggerSource
 from sync.services.jobs import SyncAlreadyActive, sync_job_cancel, sync_job_queue_full, sync_job_rerun
@@ -125,14 +126,18 @@ def extend_connection_admin(site: admin.AdminSite = admin.site) -> None:
     """Add one "Start full sync: <type>" action per data type to the registered connection admin.
 
     The action runs on the connection admin's own (scoped) queryset, so an operator can start
-    syncs only for connections they can see."""
+    syncs only for connections they can see, and only with the permission to change sync jobs."""
     connection_admin = site._registry.get(Connection)
     if connection_admin is None:
         return
     extra = tuple(
-        admin.action(description=f"Start full sync: {data_type}")(start_full_sync_action(str(data_type)))
+        admin.action(description=f"Start full sync: {data_type}", permissions=["start_sync"])(
+            start_full_sync_action(str(data_type))
+        )
         for data_type in TRIGGERABLE_DATA_TYPES
     )
+    # Django offers (and runs) an action only when has_<permission>_permission(request) allows it.
+    connection_admin.has_start_sync_permission = user_may_start_syncs  # type: ignore[attr-defined]
     names = {getattr(a, "__name__", a) for a in connection_admin.actions or ()}
     connection_admin.actions = (*(connection_admin.actions or ()), *(a for a in extra if a.__name__ not in names))
 

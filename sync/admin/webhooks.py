@@ -19,6 +19,8 @@ from django.utils.html import format_html
 
 from connections.admin_scope import ConnectionScopedAdminMixin
 from connections.selectors import connections_visible_to
+from ignite_bridge.core.ids import positive_id
+from ignite_bridge.core.jsonlimits import json_loads_bounded
 from sync.models import WebhookEvent, WebhookEventAttempt
 from sync.webhooks.replay import webhook_events_reprocess, webhook_events_reprocess_failed
 
@@ -35,8 +37,8 @@ class VisibleConnectionFilter(admin.SimpleListFilter):
         return [(str(c.pk), str(c)) for c in connections_visible_to(request.user)]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
-        value = self.value()
-        return queryset.filter(connection_id=value) if value and value.isdigit() else queryset
+        value = positive_id(self.value())
+        return queryset.filter(connection_id=value) if value is not None else queryset
 
 
 class WebhookEventAttemptInline(admin.TabularInline):
@@ -93,7 +95,7 @@ class WebhookEventAdmin(ConnectionScopedAdminMixin, admin.ModelAdmin):
         raw = bytes(obj.body or b"")[:BODY_PREVIEW_LIMIT]
         text = raw.decode("utf-8", errors="replace")
         with contextlib.suppress(ValueError):  # not JSON (or cut at the preview limit): shown as received
-            text = json.dumps(json.loads(text), indent=2, ensure_ascii=False, sort_keys=True)
+            text = json.dumps(json_loads_bounded(text), indent=2, ensure_ascii=False, sort_keys=True)
         return format_html("<pre>{}</pre>", text)
 
     @admin.action(description="Reprocess (fetches the record fresh from the store)", permissions=["operate"])

@@ -1,5 +1,6 @@
 from sync.models.jobs import JobKind, JobPhase, JobState, SyncJob, TriggerSource
 from sync.models.records import IssueState, PushLog, RecordState, SyncIssue
+from sync.models.security import WebhookVerificationFailure
 from sync.models.webhooks import EventOutcome, EventState, WebhookEvent, WebhookEventAttempt
 
 __all__ = [
@@ -16,4 +17,5 @@ __all__ = [
     "TriggerSource",
     "WebhookEvent",
     "WebhookEventAttempt",
+    "WebhookVerificationFailure",
 ]

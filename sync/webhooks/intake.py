@@ -5,7 +5,8 @@ re-parse or re-serialise it first). Order of the guards, each one rejecting with
 
 1. size (``Content-Length`` and the bytes actually read) → 413;
 2. the connection (unknown, removed, or another platform's) → 404;
-3. the platform adapter's signature check → 401; a ping/handshake → 200.
+3. the platform adapter's signature check → 401, counted per connection and hour for the
+   dashboard (``sync/webhooks/verification_failures.py``); a ping/handshake → 200.
 
 Then the event is stored and **committed** before the 2xx, and its processing task is sent after
 the commit. A repeat of a delivery (same adapter-derived dedupe key, within
@@ -36,11 +37,12 @@ from connections.clients import connection_platform_adapter
 from connections.models import Connection, ConnectionState
 from connections.selectors import connection_get_raw
 from ignite_bridge.core.problems import problem_response
-from platforms.base import WebhookVerificationError
+from platforms.base import WebhookPayloadInvalid, WebhookVerificationError
 from platforms.types import WebhookDelivery
 from sync.models import EventState, WebhookEvent
 from sync.models.webhooks import PENDING_EVENT_STATES
 from sync.webhooks.enqueue import webhook_event_send_after_commit
+from sync.webhooks.verification_failures import webhook_verification_failure_record
 
 logger = logging.getLogger(__name__)
 
@@ -258,7 +260,10 @@ def webhook_receive_view(request: HttpRequest, platform: str, connection_uuid: A
         logger.warning(
             "webhook signature rejected", extra={"connection": connection.pk, "platform": platform, "reason": str(exc)}
         )
+        webhook_verification_failure_record(connection_id=connection.pk, reason=str(exc))
         return problem_response(401, detail="The webhook signature is missing or does not match the body.")
+    except WebhookPayloadInvalid as exc:
+        return problem_response(400, detail=f"The webhook body cannot be read: {exc}")
     except Connection.DoesNotExist:
         return problem_response(404, detail="No connection receives webhooks at this address.")
     if delivery is None:  # a ping/handshake, or a verified topic that carries nothing to sync

@@ -96,8 +96,9 @@ def test_store_url_is_required(api_client: Any, connects: list[Any]) -> None:
     assert connects == []
 
 
-def test_one_megabyte_body_is_a_400_and_nothing_written(api_client: Any, connects: list[Any]) -> None:
-    body = connect_body("https://shop.example.com", store_id="s" * (1024 * 1024))
+def test_a_body_over_the_connect_limit_is_a_400_and_nothing_written(api_client: Any, connects: list[Any]) -> None:
+    """Over 64 KB (the connect call's own limit) yet under IGNITE_MAX_BODY_BYTES (413 above it)."""
+    body = connect_body("https://shop.example.com", store_id="s" * (512 * 1024))
     problem = assert_problem(api_client.post(URL, json.dumps(body), content_type="application/json"))
     assert problem["errors"][0]["property"] == "body"
     assert Connection.objects.count() == 0

@@ -2,14 +2,26 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
+from urllib.parse import urlsplit
 
 import redis
 
 BASE = "https://sparklayer.test"
 TOKEN_URL = f"{BASE}/api/auth/token"
 SECRET = "s3cr3t-client-secret-value"
-REDIS_URL = "redis://127.0.0.1:6379/15"
+
+
+def _redis_url() -> str:
+    """Database 15 of the run's own Redis (the broker's server), so parallel runs do not share one."""
+    broker = os.environ.get("CELERY_BROKER_URL", "")
+    if broker.startswith("redis://"):
+        return f"redis://{urlsplit(broker).netloc}/15"
+    return "redis://127.0.0.1:6379/15"
+
+
+REDIS_URL = _redis_url()
 
 
 class SleepRecorder:
