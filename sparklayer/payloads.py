@@ -61,6 +61,21 @@ class StockRow(TypedDict):
     restock_date: NotRequired[str | None]
 
 
+class StockLocation(TypedDict):
+    """``POST /api/v1/stock-locations``: both fields required; ``external_id`` unique per site."""
+
+    external_id: str
+    name: str
+
+
+class CustomerGroup(TypedDict):
+    """``POST /api/v1/customer-groups``: ``parent_slug`` must exist (SparkLayer's own ``base`` always does)."""
+
+    slug: str
+    name: str
+    parent_slug: NotRequired[str]
+
+
 class PriceList(TypedDict):
     slug: str
     name: str
