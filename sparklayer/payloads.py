@@ -76,6 +76,16 @@ class CustomerGroup(TypedDict):
     parent_slug: NotRequired[str]
 
 
+#: the customer group every SparkLayer site has; customers without a group are in it
+BASE_CUSTOMER_GROUP = "base"
+
+
+def customer_group_for_slug(slug: str, *, name: str = "") -> CustomerGroup:
+    """The group a customer's ``group`` slug needs, under ``base``: ``trade-gold`` → "Trade Gold"."""
+    title = " ".join(word.capitalize() for word in slug.replace("_", "-").split("-") if word)
+    return {"slug": slug, "name": name or title or slug, "parent_slug": BASE_CUSTOMER_GROUP}
+
+
 class PriceList(TypedDict):
     slug: str
     name: str

@@ -17,10 +17,17 @@ from django.utils.html import format_html
 
 from connections.admin_scope import ConnectionScopedAdminMixin
 from connections.models import Connection
-from platforms.types import TRIGGERABLE_DATA_TYPES
+from platforms.base import platform_adapter_class, platform_names
+from platforms.types import TRIGGERABLE_DATA_TYPES, DataType
 from sync.admin.progress import JobProgressAdminMixin
 from sync.models import PushLog, SyncJob, TriggerSource
-from sync.services.jobs import SyncAlreadyActive, sync_job_cancel, sync_job_queue_full, sync_job_rerun
+from sync.services.jobs import (
+    DataTypeNotSupported,
+    SyncAlreadyActive,
+    sync_job_cancel,
+    sync_job_queue_full,
+    sync_job_rerun,
+)
 
 
 @admin.register(SyncJob)
@@ -63,11 +70,13 @@ class SyncJobAdmin(JobProgressAdminMixin, ConnectionScopedAdminMixin, admin.Mode
             try:
                 sync_job_rerun(job=job, requested_by=request.user.get_username())
                 started += 1
-            except SyncAlreadyActive:
+            except (SyncAlreadyActive, DataTypeNotSupported):
                 busy += 1
         self.message_user(request, f"{started} full sync(s) queued.", messages.SUCCESS)
         if busy:
-            self.message_user(request, f"{busy} skipped: a sync of that type is already active.", messages.WARNING)
+            self.message_user(
+                request, f"{busy} skipped: a sync of that type is already active or not supported.", messages.WARNING
+            )
 
     @admin.action(
         description="Cancel the selected jobs (a running one stops at its next checkpoint)", permissions=["operate"]
@@ -98,7 +107,7 @@ def start_full_sync_action(data_type: str) -> Callable[[Any, HttpRequest, QueryS
     """A connections-list action queueing a full sync of ``data_type`` for each selected connection."""
 
     def action(model_admin: Any, request: HttpRequest, queryset: QuerySet[Connection]) -> None:
-        queued, busy, inactive = 0, 0, 0
+        queued, busy, inactive, unsupported = 0, 0, 0, 0
         for connection in queryset:
             if not connection.is_active:
                 inactive += 1
@@ -111,7 +120,13 @@ def start_full_sync_action(data_type: str) -> Callable[[Any, HttpRequest, QueryS
                 queued += 1
             except SyncAlreadyActive:
                 busy += 1
+            except DataTypeNotSupported:
+                unsupported += 1
         model_admin.message_user(request, f"{queued} {data_type} full sync(s) queued.", messages.SUCCESS)
+        if unsupported:
+            model_admin.message_user(
+                request, f"Skipped: {unsupported} on a platform that cannot sync {data_type}.", messages.WARNING
+            )
         if busy or inactive:
             model_admin.message_user(
                 request, f"Skipped: {busy} already active, {inactive} not active.", messages.WARNING
@@ -119,6 +134,12 @@ def start_full_sync_action(data_type: str) -> Callable[[Any, HttpRequest, QueryS
 
     action.__name__ = f"start_full_sync_{data_type}"
     return action
+
+
+def offered_data_types() -> list[DataType]:
+    """The triggerable types some registered platform can sync: a type none can sync is not offered."""
+    supported = {t for name in platform_names() for t in platform_adapter_class(name).data_types}
+    return [t for t in TRIGGERABLE_DATA_TYPES if t in supported]
 
 
 def extend_connection_admin(site: admin.AdminSite = admin.site) -> None:
@@ -131,7 +152,7 @@ def extend_connection_admin(site: admin.AdminSite = admin.site) -> None:
         return
     extra = tuple(
         admin.action(description=f"Start full sync: {data_type}")(start_full_sync_action(str(data_type)))
-        for data_type in TRIGGERABLE_DATA_TYPES
+        for data_type in offered_data_types()
     )
     names = {getattr(a, "__name__", a) for a in connection_admin.actions or ()}
     connection_admin.actions = (*(connection_admin.actions or ()), *(a for a in extra if a.__name__ not in names))

@@ -36,12 +36,19 @@ from platforms.types import DataType, RecordIssue, SyncRecord
 from sparklayer.client import SparkLayerClient
 from sync.models import PushLog, SyncJob, WebhookEvent
 from sync.services import writes
+from sync.services.customer_groups import (
+    customer_groups_ensure_for_customers,
+    customer_groups_forget,
+    customer_groups_push,
+    refused_for_customer_group,
+)
 from sync.services.deletion import record_delete
 from sync.services.hashing import RecordHashes, record_hashes
 from sync.services.issues import EMAIL_CONFLICT, SETTINGS_REJECTED, SPARKLAYER_REJECTED, issues_record, issues_resolve
-from sync.services.price_lists import price_lists_ensure
+from sync.services.price_lists import price_lists_ensure, pricing_without_lists_not_ours
 from sync.services.record_states import StateRow, states_load, states_mark_seen, states_save
 from sync.services.skus import drop_duplicate_skus
+from sync.services.stock_locations import refused_for_stock_location, stock_locations_ensure, stock_locations_forget
 
 logger = logging.getLogger(__name__)
 
@@ -128,6 +135,7 @@ class _Pusher:
         self.fatal: IntegrationError | None = None
         self.stock_ready: list[str] = []
         self.pricing_ready: list[str] = []
+        self.ensured_again: set[tuple[str, str]] = set()  # (operation, external id) resent after an ensure
         self.futures: set[Future[writes.WriteResult]] = set()
         # Writes wait here until one of ``concurrency`` slots is free: an accepted write is saved
         # (flush) before its slot is reused, so with SYNC_STATE_FLUSH_SECONDS=0 no more than
@@ -198,7 +206,7 @@ class _Pusher:
         """Send stock/pricing of records whose product is in SparkLayer, ``batch_size`` rows a call."""
         size = self.client.batch_size
         for ready, rows_of, send, before in (
-            (self.stock_ready, lambda p: p.record.stock, writes.write_stock, None),
+            (self.stock_ready, lambda p: p.record.stock, writes.write_stock, self._stock_locations),
             (self.pricing_ready, lambda p: p.record.pricing, writes.write_pricing, self._price_lists),
         ):
             while ready:
@@ -222,6 +230,56 @@ class _Pusher:
             adapter=connection_platform_adapter(self.connection),
         )
 
+    def _stock_locations(self) -> None:
+        stock_locations_ensure(
+            connection_id=self.connection.pk,
+            client=self.client,
+            adapter=connection_platform_adapter(self.connection),
+        )
+
+    def _resend_after_ensure(self, result: writes.WriteResult) -> bool:
+        """Stock refused for its location, or a customer for its group: ensure it exists, resend once.
+
+        SparkLayer may have lost what this process believes exists (deleted in its dashboard). An
+        ensure that fails leaves the refusal to the usual handling."""
+        error = result.error
+        assert error is not None
+        key = (result.operation, ",".join(result.external_ids))
+        if key in self.ensured_again:
+            return False
+        if result.operation == writes.STOCK and refused_for_stock_location(error):
+            stock_locations_forget(connection_id=self.connection.pk)
+            ensure: Callable[[], Any] = self._stock_locations
+        elif (
+            result.operation == writes.UPSERT
+            and self.data_type == DataType.CUSTOMERS
+            and refused_for_customer_group(error)
+        ):
+            records = [self.plans[external_id].record for external_id in result.external_ids]
+            customer_groups_forget(
+                connection_id=self.connection.pk, slugs=[str((r.payload or {}).get("group")) for r in records]
+            )
+
+            def ensure() -> Any:
+                return customer_groups_ensure_for_customers(
+                    connection_id=self.connection.pk, client=self.client, records=records
+                )
+        else:
+            return False
+        try:
+            ensure()
+        except IntegrationError:
+            logger.warning("ensure before a resend failed", extra={"connection": self.connection.pk, "key": key})
+            return False
+        self.ensured_again.add(key)
+        if result.operation == writes.STOCK:
+            rows = [row for external_id in result.external_ids for row in self.plans[external_id].record.stock]
+            self._submit(writes.write_stock, self.client, list(result.external_ids), rows)
+        else:
+            plan = self.plans[result.external_ids[0]]
+            self._submit(writes.write_record, self.client, plan.record, known=plan.state.exists)
+        return True
+
     def _handle(self, result: writes.WriteResult) -> None:
         self.outcome.writes += 1
         now = timezone.now()
@@ -237,6 +295,8 @@ class _Pusher:
         if isinstance(error, TransientError | AuthenticationError):
             self.fatal = self.fatal or error
             self.failed.update(result.external_ids)
+            return
+        if self.fatal is None and self._resend_after_ensure(result):
             return
         if len(result.external_ids) > 1 and self.fatal is None:
             # One bad row refuses the whole batch: resend record by record to find the culprit.
@@ -335,6 +395,12 @@ def sync_records_push(
         raise ValueError("push records of one data type at a time")
     data_type = DataType(data_types.pop())
     client = client or connection_sparklayer_client(connection)
+    if data_type == DataType.CUSTOMER_GROUPS:  # groups are ensured, not written record by record
+        outcome = PushOutcome(data_type=data_type)
+        return customer_groups_push(
+            connection=connection, records=records, client=client, job=job, outcome=outcome,
+            on_commit_page=on_commit_page,
+        )  # fmt: skip
     own_executor = executor is None
     pool = executor or ThreadPoolExecutor(max_workers=max(1, connection.push_concurrency), thread_name_prefix="push")
     try:
@@ -363,6 +429,13 @@ def sync_records_push(
                 outcome.skipped.append(record.external_id)
             else:
                 pushable.append(record)
+        if data_type == DataType.PRODUCTS:  # never price into a list SparkLayer owns
+            pricing_without_lists_not_ours(
+                connection_id=connection.pk, client=client, adapter=connection_platform_adapter(connection),
+                records=pushable,
+            )  # fmt: skip
+        if data_type == DataType.CUSTOMERS:  # SparkLayer refuses a customer in a group it lacks
+            customer_groups_ensure_for_customers(connection_id=connection.pk, client=client, records=pushable)
         states = states_load(connection=connection, data_type=data_type, external_ids=[r.external_id for r in pushable])
         pusher.plan(pushable, states)
         pusher.run()

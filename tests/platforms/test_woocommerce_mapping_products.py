@@ -14,6 +14,7 @@ from platforms.woocommerce.mapping import (
     option_values,
     price_list_payloads,
     product_status,
+    stock_location_payloads,
     store_settings_from_options,
     variant_status,
     weight_in_grams,
@@ -249,7 +250,9 @@ def test_store_settings_and_merchant_record() -> None:
         **option_values(load("settings_tax.json")),
     }
     settings = store_settings_from_options(options)
-    assert settings == StoreSettings(currency="GBP", weight_unit="kg", prices_include_tax=True)
+    assert settings == StoreSettings(
+        currency="GBP", weight_unit="kg", prices_include_tax=True, store_address="1 Sandbox Street"
+    )
 
     record = map_merchant(settings, store_url=STORE)
     assert record.data_type == DataType.MERCHANT
@@ -310,3 +313,19 @@ def test_unreadable_stock_quantity_sends_no_row(settings: StoreSettings) -> None
     product = load("product_simple.json")
     product.update({"manage_stock": True, "stock_quantity": "lots"})
     assert map_product(product, settings=settings, store_url=STORE).stock == []
+
+
+def test_the_one_stock_location_is_named_by_the_store_address_else_its_host() -> None:
+    options = {
+        "woocommerce_store_address": "Unit 4, Riverside Estate",
+        "woocommerce_store_address_2": "",
+        "woocommerce_store_city": "Manchester",
+        "woocommerce_store_postcode": " M1 2AB ",
+    }
+    settings = store_settings_from_options(options)
+    assert stock_location_payloads(settings, store_url=STORE) == [
+        {"external_id": "default", "name": "Unit 4, Riverside Estate, Manchester, M1 2AB"}
+    ]
+    assert stock_location_payloads(StoreSettings(), store_url=STORE) == [
+        {"external_id": "default", "name": "shop.example.com"}
+    ]

@@ -30,6 +30,7 @@ class StoreSettings:
     currency: str = "USD"  # woocommerce_currency, ISO 4217
     weight_unit: str = "kg"  # woocommerce_weight_unit
     prices_include_tax: bool = False  # woocommerce_prices_include_tax
+    store_address: str = ""  # woocommerce_store_address(_2), _city, _postcode, joined: names the stock location
 
     @property
     def currency_code(self) -> str:

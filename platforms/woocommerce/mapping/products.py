@@ -26,8 +26,9 @@ import math
 from collections.abc import Mapping, MutableMapping, Sequence
 from decimal import Decimal
 from typing import Any
+from urllib.parse import urlsplit
 
-from platforms.types import DataType, SyncRecord
+from platforms.types import DEFAULT_STOCK_LOCATION, DataType, SyncRecord
 from platforms.woocommerce.mapping.common import (
     StoreSettings,
     parse_gmt,
@@ -45,8 +46,6 @@ from platforms.woocommerce.validation import (
     product_label,
     product_type_issue,
 )
-
-DEFAULT_STOCK_LOCATION = "default"
 
 PRODUCT_STATUS = {
     "publish": "live",
@@ -75,6 +74,16 @@ def price_list_payloads(settings: StoreSettings) -> list[dict[str, Any]]:
             "source": "platform",
         }
     ]
+
+
+def stock_location_payloads(settings: StoreSettings, *, store_url: str) -> list[dict[str, Any]]:
+    """WooCommerce core keeps one stock pool: one location, named by the store's address (else its host).
+
+    The external id is fixed (``DEFAULT_STOCK_LOCATION``) because every stock row names it; the
+    name follows the store's settings, so a changed address renames the location in SparkLayer.
+    """
+    name = settings.store_address or urlsplit(store_url).hostname or store_url
+    return [{"external_id": DEFAULT_STOCK_LOCATION, "name": name[:255]}]
 
 
 def product_status(status: Any) -> str:
