@@ -65,18 +65,20 @@ class SyncJobAdmin(JobProgressAdminMixin, ConnectionScopedAdminMixin, admin.Mode
         description="Rerun the selected full syncs (unchanged records make no writes)", permissions=["operate"]
     )
     def rerun(self, request: HttpRequest, queryset: QuerySet[SyncJob]) -> None:
-        started, busy = 0, 0
+        started, busy, unsupported = 0, 0, 0
         for job in queryset.filter(kind="full").select_related("connection"):
             try:
                 sync_job_rerun(job=job, requested_by=request.user.get_username())
                 started += 1
-            except (SyncAlreadyActive, DataTypeNotSupported):
+            except SyncAlreadyActive:
                 busy += 1
+            except DataTypeNotSupported:
+                unsupported += 1
         self.message_user(request, f"{started} full sync(s) queued.", messages.SUCCESS)
         if busy:
-            self.message_user(
-                request, f"{busy} skipped: a sync of that type is already active or not supported.", messages.WARNING
-            )
+            self.message_user(request, f"{busy} skipped: a sync of that type is already active.", messages.WARNING)
+        if unsupported:
+            self.message_user(request, f"{unsupported} skipped: the platform cannot sync that type.", messages.WARNING)
 
     @admin.action(
         description="Cancel the selected jobs (a running one stops at its next checkpoint)", permissions=["operate"]
