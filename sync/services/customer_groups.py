@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 from django.db import transaction
 
 from connections.models import Connection
-from ignite_bridge.core.errors import IntegrationError, PermanentError
+from ignite_bridge.core.errors import AuthenticationError, IntegrationError, PermanentError
 from platforms.types import DataType, RecordIssue, SyncRecord
 from sparklayer.client import SparkLayerClient
 from sparklayer.payloads import BASE_CUSTOMER_GROUP, CustomerGroup, customer_group_for_slug
@@ -53,7 +53,8 @@ def customer_groups_ensure(
     """Create the groups SparkLayer lacks. Only a slug not known to exist costs a read (and then a write).
 
     ``refresh`` reads SparkLayer's list even when every slug is known. A group SparkLayer refuses is
-    returned in ``refused`` (and asked again next time); transient errors are raised."""
+    returned in ``refused`` (and asked again next time), as is every group when the list itself is
+    refused; transient and authentication errors are raised."""
     wanted: dict[str, CustomerGroup] = {}
     for group in groups:
         slug = group["slug"]
@@ -65,7 +66,15 @@ def customer_groups_ensure(
     if not refresh and set(wanted) <= known:
         result.existing = sorted(wanted)
         return result
-    listed = {str(row.get("slug")) for row in client.list_customer_groups()}
+    try:
+        listed = {str(row.get("slug")) for row in client.list_customer_groups()}
+    except AuthenticationError:
+        raise
+    except PermanentError as exc:
+        logger.warning("customer groups could not be listed", extra={"connection": connection_id, "status": exc.status})
+        result.refused = dict.fromkeys(sorted(set(wanted) - known), exc)
+        result.existing = sorted(set(wanted) & known)
+        return result
     known = (known if not refresh else set()) | listed
     for slug, group in wanted.items():
         if slug in known:
@@ -73,6 +82,8 @@ def customer_groups_ensure(
             continue
         try:
             created = client.create_customer_group(group)
+        except AuthenticationError:
+            raise
         except PermanentError as exc:
             result.refused[slug] = exc
             logger.warning("customer group refused", extra={"connection": connection_id, "slug": slug})

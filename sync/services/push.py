@@ -135,7 +135,7 @@ class _Pusher:
         self.fatal: IntegrationError | None = None
         self.stock_ready: list[str] = []
         self.pricing_ready: list[str] = []
-        self.ensured_again: set[tuple[str, str]] = set()  # (operation, external id) resent after an ensure
+        self.ensured_again: set[str] = set()  # what was ensured after a refusal: at most once per push
         self.futures: set[Future[writes.WriteResult]] = set()
         # Writes wait here until one of ``concurrency`` slots is free: an accepted write is saved
         # (flush) before its slot is reused, so with SYNC_STATE_FLUSH_SECONDS=0 no more than
@@ -244,34 +244,40 @@ class _Pusher:
         ensure that fails leaves the refusal to the usual handling."""
         error = result.error
         assert error is not None
-        key = (result.operation, ",".join(result.external_ids))
-        if key in self.ensured_again:
-            return False
+        records = [self.plans[external_id].record for external_id in result.external_ids]
         if result.operation == writes.STOCK and refused_for_stock_location(error):
-            stock_locations_forget(connection_id=self.connection.pk)
+            key = "stock locations"
             ensure: Callable[[], Any] = self._stock_locations
+
+            def forget() -> None:
+                stock_locations_forget(connection_id=self.connection.pk)
+
         elif (
             result.operation == writes.UPSERT
             and self.data_type == DataType.CUSTOMERS
             and refused_for_customer_group(error)
         ):
-            records = [self.plans[external_id].record for external_id in result.external_ids]
-            customer_groups_forget(
-                connection_id=self.connection.pk, slugs=[str((r.payload or {}).get("group")) for r in records]
-            )
+            slugs = sorted({str((r.payload or {}).get("group")) for r in records})
+            key = f"customer groups {slugs}"
 
             def ensure() -> Any:
                 return customer_groups_ensure_for_customers(
                     connection_id=self.connection.pk, client=self.client, records=records
                 )
+
+            def forget() -> None:
+                customer_groups_forget(connection_id=self.connection.pk, slugs=slugs)
         else:
             return False
+        if key in self.ensured_again:
+            return False  # ensured once already: this refusal is the record's own
+        self.ensured_again.add(key)
+        forget()
         try:
             ensure()
         except IntegrationError:
             logger.warning("ensure before a resend failed", extra={"connection": self.connection.pk, "key": key})
             return False
-        self.ensured_again.add(key)
         if result.operation == writes.STOCK:
             rows = [row for external_id in result.external_ids for row in self.plans[external_id].record.stock]
             self._submit(writes.write_stock, self.client, list(result.external_ids), rows)

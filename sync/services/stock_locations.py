@@ -14,7 +14,7 @@ import logging
 import threading
 from typing import Any
 
-from ignite_bridge.core.errors import IntegrationError
+from ignite_bridge.core.errors import AuthenticationError, IntegrationError, PermanentError
 from platforms.base import PlatformAdapter
 from sparklayer.client import SparkLayerClient
 
@@ -29,11 +29,27 @@ def stock_locations_ensure(
 ) -> int:
     """Create the adapter's locations SparkLayer lacks and rename changed ones; returns how many were written.
 
-    Checked once per process and connection unless ``force``. Raises the client's errors (a
-    refusal here means no stock can be written, which the caller reports)."""
+    Checked once per process and connection unless ``force``. Transient and authentication errors
+    are raised; any other refusal is logged and left to the stock writes, whose 400s become
+    per-record issues, rather than failing every write of the sync."""
     with _lock:
         if connection_id in _ready and not force:
             return 0
+    try:
+        written = _ensure(connection_id, client, adapter)
+    except AuthenticationError:
+        raise
+    except PermanentError as exc:
+        logger.warning(
+            "stock locations could not be ensured", extra={"connection": connection_id, "status": exc.status}
+        )
+        written = 0
+    with _lock:
+        _ready.add(connection_id)
+    return written
+
+
+def _ensure(connection_id: int, client: SparkLayerClient, adapter: PlatformAdapter) -> int:
     existing = {str(row.get("external_id")): row for row in client.list_stock_locations()}
     written = 0
     for location in adapter.stock_locations():
@@ -48,8 +64,6 @@ def stock_locations_ensure(
             client.update_stock_location(str(found.get("id") or payload["external_id"]), payload)
             written += 1
             logger.info("stock location renamed", extra=extra)
-    with _lock:
-        _ready.add(connection_id)
     return written
 
 

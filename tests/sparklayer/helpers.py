@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import redis
@@ -9,7 +10,18 @@ import redis
 BASE = "https://sparklayer.test"
 TOKEN_URL = f"{BASE}/api/auth/token"
 SECRET = "s3cr3t-client-secret-value"
-REDIS_URL = "redis://127.0.0.1:6379/15"
+
+
+def _redis_url() -> str:
+    """Database 15 of the run's own Redis (the broker's host and port), so parallel runs stay apart."""
+    for name in ("CACHE_URL", "CELERY_BROKER_URL"):
+        url = os.environ.get(name, "")
+        if url.startswith("redis://"):
+            return url.rsplit("/", 1)[0] + "/15"
+    return "redis://127.0.0.1:6379/15"
+
+
+REDIS_URL = _redis_url()
 
 
 class SleepRecorder:

@@ -103,3 +103,39 @@ def test_stock_refused_for_a_location_deleted_in_sparklayer_is_sent_again_once_i
     rows = [row for row in spark_state(spark, "bobs-store", "stock")["stock"] if row["sku"] == sku]
     assert [(row["stock_level"], row["stock_location_external_id"]) for row in rows] == [(77, "default")]
     assert not SyncIssue.objects.filter(connection=connection, external_id=str(product_id), state="open").exists()
+
+
+def test_a_location_sparklayer_will_not_create_leaves_issues_on_the_stock_not_a_loop(
+    connection: Connection, spark: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sandbox.sparklayer import organisation
+    from sandbox.sparklayer.problems import FieldError, invalid
+
+    def refuse(state: Any, data: dict[str, Any]) -> Any:
+        raise invalid([FieldError("invalid", "Stock locations are managed by the ERP.", "external_id")])
+
+    monkeypatch.setattr(organisation, "stock_location_create", refuse)
+
+    job = run_full(connection, "products")
+
+    assert locations(spark) == []
+    assert spark_state(spark, "bobs-store", "stock")["stock"] == []
+    stock_skus = expected_products(connection)[1]
+    calls = spark_calls(spark, "bobs-store")
+    ensures = [(c["method"], c["status"]) for c in calls if c["route"] == "/api/v1/stock-locations"]
+    assert ensures == [("GET", 200), ("POST", 400)] * 2  # the full sync's, and once after the first refusal
+    assert len([c for c in calls if c["route"] == "/api/v1/batch-update-stock"]) <= len(stock_skus) + 10
+    refused = SyncIssue.objects.filter(connection=connection, code="sparklayer_rejected", state="open")
+    assert refused.count() == len({p for p, _ in products_with_stock(connection)})
+    assert "stock" in refused.first().message  # type: ignore[union-attr]
+    assert job.pushed > 0  # the products themselves landed
+
+
+def products_with_stock(connection: Connection) -> list[tuple[str, str]]:
+    from connections.clients import connection_platform_adapter
+    from platforms.types import DataType
+
+    found = []
+    for page in connection_platform_adapter(connection).iter_pages(DataType.PRODUCTS):
+        found += [(record.external_id, row["sku"]) for record in page.records if record.payload for row in record.stock]
+    return found
