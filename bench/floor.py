@@ -44,6 +44,8 @@ def main() -> None:
         headers = {"Authorization": f"Bearer {token['access_token']}", "Site-Id": "floor"}
         session.post(f"{spark}/api/v1/price-lists", json={"slug": "woocommerce-gbp", "name": "GBP",
                      "currency_code": "GBP", "source": "platform"}, headers=headers, timeout=30)  # fmt: skip
+        location = {"name": "Store", "external_id": "default"}  # SparkLayer refuses stock at an unknown location
+        session.post(f"{spark}/api/v1/stock-locations", json=location, headers=headers, timeout=30)
         writes = 0
 
         def pages() -> Iterator[tuple[list[dict[str, Any]], dict[Any, Any]]]:

@@ -16,8 +16,9 @@ from platforms.types import DataType
 
 def connection_syncs(connection: Connection, data_type: DataType | str) -> bool:
     """Whether the connection syncs this data type at all: ``customer_sync_scope=none`` leaves
-    customers out of every path (full sync, webhooks, catch-up, pull, fetch, webhook topics)."""
-    customers = str(data_type) == DataType.CUSTOMERS
+    customers (and their groups) out of every path (full sync, webhooks, catch-up, pull, fetch,
+    webhook topics)."""
+    customers = str(data_type) in (DataType.CUSTOMERS, DataType.CUSTOMER_GROUPS)
     return not (customers and connection.customer_sync_scope == CustomerSyncScope.NONE)
 
 

@@ -190,11 +190,19 @@ UNAUTHORISED = problem_response(401, "Unauthorized", "Invalid token.")
 NOT_FOUND = problem_response(404, "Not Found", "No active connection for test/bobs-store.")
 BAD_GATEWAY = problem_response(502, "Bad Gateway", "The store answered with an error: service_unavailable.")
 GATEWAY_TIMEOUT = problem_response(504, "Gateway Timeout", "The store did not answer in time.")
+UNPROCESSABLE = problem_response(
+    422,
+    "Unprocessable Entity",
+    "The record exists but cannot be synced.",
+    [{"code": "product_missing_sku", "message": "Product #12 (Hoodie) has no SKU.", "property": "entityId"}],
+)
 
 
 def error_responses(*statuses: int) -> dict[Any, Any]:
     """Problem responses (media type ``application/problem+json``) for the given statuses."""
-    table = {400: BAD_INPUT, 401: UNAUTHORISED, 404: NOT_FOUND, 502: BAD_GATEWAY, 504: GATEWAY_TIMEOUT}
+    table = {
+        400: BAD_INPUT, 401: UNAUTHORISED, 404: NOT_FOUND, 422: UNPROCESSABLE, 502: BAD_GATEWAY, 504: GATEWAY_TIMEOUT,
+    }  # fmt: skip
     return {(status, PROBLEM_MEDIA_TYPE): table[status] for status in statuses}
 
 

@@ -20,7 +20,7 @@ from ignite_bridge.core.errors import PermanentError, TransientError
 from ignite_bridge.core.problems import problem_response
 from platforms.types import PULLABLE_DATA_TYPES, TRIGGERABLE_DATA_TYPES, DataType
 from sync.models import TriggerSource
-from sync.services.jobs import SyncAlreadyActive, sync_job_queue_full
+from sync.services.jobs import DataTypeNotSupported, SyncAlreadyActive, sync_job_queue_full
 from sync.services.pull import PullCursorInvalid, sync_page_pull
 
 
@@ -31,7 +31,7 @@ def _connection(site_env: str, site_id: str) -> Connection | HttpResponse:
     return connection
 
 
-def _data_type(value: str, allowed: tuple[DataType, ...]) -> DataType | HttpResponse:
+def data_type_from_path(value: str, allowed: tuple[DataType, ...]) -> DataType | HttpResponse:
     if value in {str(t) for t in allowed}:
         return DataType(value)
     choices = ", ".join(str(t) for t in allowed)
@@ -45,7 +45,8 @@ def _data_type(value: str, allowed: tuple[DataType, ...]) -> DataType | HttpResp
 
 
 class SyncTriggerApi(APIView):
-    """Queue a full sync of one data type; 201 at once, 400 while one of that type is queued or running."""
+    """Queue a full sync of one data type; 201 at once, 400 while one of that type is queued or running
+    and for a type the connection's platform cannot sync."""
 
     @extend_schema_serializer(component_name="SyncQueued")
     class OutputSerializer(serializers.Serializer):
@@ -65,7 +66,7 @@ class SyncTriggerApi(APIView):
         connection = _connection(site_env, site_id)
         if isinstance(connection, HttpResponse):
             return connection
-        chosen = _data_type(data_type, TRIGGERABLE_DATA_TYPES)
+        chosen = data_type_from_path(data_type, TRIGGERABLE_DATA_TYPES)
         if isinstance(chosen, HttpResponse):
             return chosen
         if connection.state != ConnectionState.ACTIVE:
@@ -76,6 +77,9 @@ class SyncTriggerApi(APIView):
             return problem_response(
                 400, title="Sync already running", detail=f"A {chosen} sync is already queued or running."
             )
+        except DataTypeNotSupported as exc:
+            errors = [{"code": "unsupported", "message": str(exc), "property": "syncDataType"}]
+            return problem_response(400, title="Data type not supported", detail=str(exc), errors=errors)
         return Response(self.OutputSerializer({"job_id": job.pk}).data, status=201)
 
 
@@ -116,7 +120,7 @@ class SyncPullApi(APIView):
         connection = _connection(site_env, site_id)
         if isinstance(connection, HttpResponse):
             return connection
-        chosen = _data_type(data_type, PULLABLE_DATA_TYPES)
+        chosen = data_type_from_path(data_type, PULLABLE_DATA_TYPES)
         if isinstance(chosen, HttpResponse):
             return chosen
         params = self.InputSerializer(data=request.query_params)

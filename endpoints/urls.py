@@ -2,7 +2,17 @@
 
 from django.urls import path, register_converter
 
-from endpoints import checkout, connections, customers, install, metafields, storefront, storefront_addresses, sync
+from endpoints import (
+    checkout,
+    connections,
+    customers,
+    entities,
+    install,
+    metafields,
+    storefront,
+    storefront_addresses,
+    sync,
+)
 from endpoints.converters import PlatformConverter, SiteEnvConverter, SiteIdConverter
 
 register_converter(SiteEnvConverter, "site_env")
@@ -20,6 +30,11 @@ urlpatterns: list = [
         "v1/<site_env:site_env>/<site_id:site_id>/sync/<str:data_type>",
         sync.SyncPullApi.as_view(),
         name="ignite-sync-pull",
+    ),
+    path(
+        "v1/<site_env:site_env>/<site_id:site_id>/sync/<str:data_type>/<path:entity_id>",
+        entities.SyncEntityFetchApi.as_view(),
+        name="ignite-sync-entity",
     ),
     # customer requests (contract §1.5 to §1.8)
     path(

@@ -15,8 +15,10 @@ from abc import ABC, abstractmethod
 from collections.abc import Collection, Iterator, Mapping
 from datetime import datetime
 from typing import Any, ClassVar
+from urllib.parse import urlsplit
 
 from platforms.types import (
+    DEFAULT_STOCK_LOCATION,
     AuthorizationResult,
     DataType,
     Page,
@@ -148,6 +150,22 @@ class PlatformAdapter(ABC):
     @abstractmethod
     def price_lists(self) -> list[dict[str, Any]]:
         """SparkLayer price-list payloads the products' pricing items refer to."""
+
+    def stock_locations(self) -> list[dict[str, Any]]:
+        """The stock locations the stock rows name, as SparkLayer creates them: ``[{external_id, name}]``.
+
+        SparkLayer refuses stock at a location it does not have, so the sync creates these before
+        the first stock write (and renames one whose name changed). Default: one location,
+        ``DEFAULT_STOCK_LOCATION``, named after the store's host: right for a platform with one
+        stock pool. A platform with warehouses returns one per warehouse its rows name."""
+        host = urlsplit(self.store_url).hostname or self.store_url
+        return [{"external_id": DEFAULT_STOCK_LOCATION, "name": host}]
+
+    def fetch_stock(self, sku: str) -> SyncRecord | None:
+        """The stock row of one SKU, exactly as the ``stock`` pages list it; None when no variant has it.
+
+        Default: unsupported (``ValueError``), for a platform that cannot look a SKU up."""
+        raise ValueError(f"{self.name} cannot fetch the stock of one SKU")
 
     # -- webhooks ------------------------------------------------------------------------------
 

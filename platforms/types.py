@@ -33,6 +33,11 @@ TRIGGERABLE_DATA_TYPES = (
 )
 #: types SparkLayer may pull page by page (§1.4)
 PULLABLE_DATA_TYPES = (DataType.CUSTOMERS, DataType.PRODUCTS, DataType.PURCHASES, DataType.STOCK)
+#: types SparkLayer may fetch one record of (§1.9): the same as it may pull
+FETCHABLE_DATA_TYPES = PULLABLE_DATA_TYPES
+
+#: the external id of the one stock location of a platform with a single stock pool
+DEFAULT_STOCK_LOCATION = "default"
 
 
 class WebhookAction(StrEnum):

@@ -32,11 +32,13 @@ from sparklayer.batching import batched
 from sparklayer.payloads import (
     SYNC_LOG_ERROR_LIMIT,
     Customer,
+    CustomerGroup,
     PriceList,
     PricingItem,
     Product,
     Purchase,
     Setting,
+    StockLocation,
     StockRow,
     SyncLogFull,
     SyncLogPartial,
@@ -338,6 +340,49 @@ class SparkLayerClient(HttpClientBase):
         items: list[PricingItem] = [{"sku": sku, "price_list_slug": slug, "pricing": []} for sku, slug in keys]
         return self.batch_update_pricing(items)
 
+    # -- stock locations and customer groups -------------------------------------------------
+
+    def list_stock_locations(self) -> list[dict[str, Any]]:
+        """Every stock location of the site (``[{id, name, external_id}]``; the list is not paginated)."""
+        return _rows(self._json(self.call("GET", "/api/v1/stock-locations")))
+
+    def create_stock_location(self, payload: StockLocation) -> bool:
+        """Create a location; True if created, False if its ``external_id`` already exists.
+
+        SparkLayer documents 409 for a duplicate ``external_id``; a 400/422 naming the duplicate is
+        read the same way. The 409 is not retried: it is an answer, not a concurrent update.
+        """
+        try:
+            self.call("POST", "/api/v1/stock-locations", json_body=payload, retry_conflict=False)
+        except PermanentError as exc:
+            if is_resource_already_exists(exc):
+                return False
+            raise
+        return True
+
+    def update_stock_location(self, location_id: str, payload: StockLocation) -> dict[str, Any]:
+        """Rename a location, addressed by its SparkLayer id (or external id, which SparkLayer accepts too)."""
+        path = f"/api/v1/stock-locations/{_segment(location_id)}"
+        return self._json(self.call("PATCH", path, json_body=payload)) or {}
+
+    def list_customer_groups(self) -> list[dict[str, Any]]:
+        """Every customer group (``[{slug, name, parent_slug}]``; the list is not paginated)."""
+        return _rows(self._json(self.call("GET", "/api/v1/customer-groups")))
+
+    def create_customer_group(self, payload: CustomerGroup) -> bool:
+        """Create a group; True if created, False if its slug is already in use.
+
+        SparkLayer documents ``400 resource-already-exists`` for a slug in use; a 409 or a 422
+        ``already_exists`` is read the same way. A group is never deleted by the bridge.
+        """
+        try:
+            self.call("POST", "/api/v1/customer-groups", json_body=payload, retry_conflict=False)
+        except PermanentError as exc:
+            if is_resource_already_exists(exc):
+                return False
+            raise
+        return True
+
     # -- customers and purchases -------------------------------------------------------------
 
     def upsert_customer(self, external_id: str, payload: Customer) -> bool:
@@ -413,3 +458,43 @@ class SparkLayerClient(HttpClientBase):
                 "sparklayer sync-log errors dropped",
                 extra={"site_id": self.site_id, "integration": integration, "data_type": data_type, "dropped": dropped},
             )
+
+
+def _rows(body: Any) -> list[dict[str, Any]]:
+    """A listing answered as a bare array (as documented) or wrapped in ``{"data": [...]}``."""
+    if isinstance(body, Mapping):
+        body = body.get("data")
+    return [dict(row) for row in body if isinstance(row, Mapping)] if isinstance(body, list) else []
+
+
+#: codes SparkLayer uses (or may use) for "a resource with that key exists"
+ALREADY_EXISTS_CODES = frozenset(
+    {"resource-already-exists", "resource_already_exists", "already_exists", "already-exists"}
+)
+#: the same said in words, for answers that carry only a title or detail
+ALREADY_EXISTS_PHRASES = ("already exists", "already in use", "already taken", *ALREADY_EXISTS_CODES)
+
+
+def is_resource_already_exists(exc: PermanentError) -> bool:
+    """Whether a refused create means "it exists already": a 409, or a 400/422 whose code says so."""
+    if exc.status == 409:
+        return True
+    if exc.status not in (400, 422):
+        return False
+    problem = exc.problem
+    codes = {problem.code, *(str(error.get("code") or "") for error in problem.errors)}
+    if codes & ALREADY_EXISTS_CODES:
+        return True
+    text = " ".join((problem.type, problem.title, problem.detail)).lower()
+    return any(phrase in text for phrase in ALREADY_EXISTS_PHRASES)
+
+
+def _is_already_exists(exc: PermanentError) -> bool:
+    """SparkLayer's "this external_id is taken" answer to a create: 422 with code ``already_exists``."""
+    if exc.status != 422:
+        return False
+    for error in exc.problem.errors:
+        prop = str(error.get("property") or error.get("field") or "").lstrip("/")
+        if error.get("code") == "already_exists" and prop == "external_id":
+            return True
+    return False

@@ -61,6 +61,31 @@ class StockRow(TypedDict):
     restock_date: NotRequired[str | None]
 
 
+class StockLocation(TypedDict):
+    """``POST /api/v1/stock-locations``: both fields required; ``external_id`` unique per site."""
+
+    external_id: str
+    name: str
+
+
+class CustomerGroup(TypedDict):
+    """``POST /api/v1/customer-groups``: ``parent_slug`` must exist (SparkLayer's own ``base`` always does)."""
+
+    slug: str
+    name: str
+    parent_slug: NotRequired[str]
+
+
+#: the customer group every SparkLayer site has; customers without a group are in it
+BASE_CUSTOMER_GROUP = "base"
+
+
+def customer_group_for_slug(slug: str, *, name: str = "") -> CustomerGroup:
+    """The group a customer's ``group`` slug needs, under ``base``: ``trade-gold`` → "Trade Gold"."""
+    title = " ".join(word.capitalize() for word in slug.replace("_", "-").split("-") if word)
+    return {"slug": slug, "name": name or title or slug, "parent_slug": BASE_CUSTOMER_GROUP}
+
+
 class PriceList(TypedDict):
     slug: str
     name: str

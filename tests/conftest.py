@@ -22,10 +22,17 @@ ROOT = Path(__file__).resolve().parent.parent
 def _process_caches_cleared() -> Iterator[None]:
     """Per-process caches keyed by store URL must not carry one test's store into the next."""
     from platforms.woocommerce.checkout import shipping_cache_clear
+    from sync.services import customer_groups, price_lists, stock_locations
     from sync.webhooks import intake
 
     shipping_cache_clear()
     intake._receivers.clear()
+    # what a process believes SparkLayer holds, per connection id (ids may repeat across test databases)
+    price_lists._ready.clear()
+    price_lists._not_ours.clear()
+    stock_locations._ready.clear()
+    customer_groups._known.clear()
+    customer_groups._read_for_job.clear()
     return
 
 

@@ -84,7 +84,7 @@ def parse_json_problem(response: requests.Response) -> ProblemDetail:
         problem.title = str(body.get("title") or problem.title)
         problem.detail = str(body.get("detail") or body.get("message") or "")
         problem.type = str(body.get("type") or problem.type)
-        problem.code = str(body.get("code") or "")
+        problem.code = str(body.get("code") or body.get("error_code") or "")
         errors = body.get("errors")
         if isinstance(errors, list):
             problem.errors = [e if isinstance(e, dict) else {"message": str(e)} for e in errors]

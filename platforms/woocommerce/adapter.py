@@ -7,7 +7,8 @@ listing (``parent=<the page's variable products>``, about one call per 100 varia
 store has it, else from one ``/products/<id>/variations`` call per variable product; either way
 they run on a small thread pool while the next listing page is read (``LISTINGS_AHEAD``).
 
-WooCommerce has no customer groups of its own, so ``customer_groups`` is not among the data types.
+WooCommerce has no customer groups of its own: ``customer_groups`` pages hold the groups the store's
+customers are put in through their ``sparklayer_*`` meta (``organisation``).
 """
 
 from __future__ import annotations
@@ -49,6 +50,7 @@ from platforms.woocommerce.mapping import (
     price_list_payloads,
     store_settings_from_options,
 )
+from platforms.woocommerce.organisation import WooCommerceOrganisationMixin
 
 #: the settings groups holding the options the mapping needs
 SETTINGS_GROUPS = ("general", "products", "tax")
@@ -78,7 +80,7 @@ def variation_chunks(products: list[dict[str, Any]]) -> Iterator[list[dict[str, 
 
 
 @register_platform
-class WooCommerceAdapter(WooCommerceCustomerRequestsMixin, PlatformAdapter):
+class WooCommerceAdapter(WooCommerceCustomerRequestsMixin, WooCommerceOrganisationMixin, PlatformAdapter):
     name: ClassVar[str] = "woocommerce"
     data_types: ClassVar[tuple[DataType, ...]] = (
         DataType.PRODUCTS,
@@ -86,6 +88,7 @@ class WooCommerceAdapter(WooCommerceCustomerRequestsMixin, PlatformAdapter):
         DataType.PURCHASES,
         DataType.MERCHANT,
         DataType.STOCK,
+        DataType.CUSTOMER_GROUPS,
     )
 
     def __init__(
@@ -206,6 +209,9 @@ class WooCommerceAdapter(WooCommerceCustomerRequestsMixin, PlatformAdapter):
                 total_records=1,
                 read_at=read_at,
             )
+            return
+        if data_type == DataType.CUSTOMER_GROUPS:
+            yield from self.customer_group_pages(cursor)
             return
         state: ListingCursor | None = (
             ListingCursor.parse(cursor)
@@ -397,7 +403,9 @@ class WooCommerceAdapter(WooCommerceCustomerRequestsMixin, PlatformAdapter):
             if order is None or not is_syncable_order(order):
                 return None
             return map_order(order, store_url=self.store_url)
-        raise ValueError("stock rows are read with their product: fetch the product instead")
+        if data_type == DataType.STOCK:
+            raise ValueError("stock rows are read with their product: use fetch_stock(sku)")
+        raise ValueError(f"WooCommerce has no single {data_type} record to fetch")
 
     def iter_record_ids(self, data_type: DataType) -> Iterator[str]:
         """Live ids via ``_fields``; trashed products and draft orders are not live."""
@@ -421,7 +429,7 @@ class WooCommerceAdapter(WooCommerceCustomerRequestsMixin, PlatformAdapter):
 
     def _require(self, data_type: DataType) -> None:
         if data_type not in self.data_types:
-            raise ValueError(f"WooCommerce does not sync {data_type}: it has no native customer groups")
+            raise ValueError(f"WooCommerce does not sync {data_type}")
 
     # -- webhooks ----------------------------------------------------------------------------------
 

@@ -16,6 +16,7 @@ from werkzeug.routing import Map, Rule
 from sandbox.sparklayer import (
     catalog,
     customers,
+    organisation,
     purchases,
     synclog,
     validation,
@@ -68,6 +69,44 @@ def stock_update(call: ApiCall) -> tuple[int, Any]:
 def stock_delete(call: ApiCall) -> tuple[int, Any]:
     catalog.stock_delete(call.state, validation.stock_delete(call.body))
     return 204, None
+
+
+def stock_locations_list(call: ApiCall) -> tuple[int, Any]:
+    return 200, [dict(location) for location in call.state.stock_locations.values()]
+
+
+def stock_location_create(call: ApiCall) -> tuple[int, Any]:
+    return 200, organisation.stock_location_create(call.state, validation.stock_location(call.body))
+
+
+def stock_location_get(call: ApiCall) -> tuple[int, Any]:
+    return 200, organisation.stock_location_get(call.state, call.values["location_id"])
+
+
+def stock_location_update(call: ApiCall) -> tuple[int, Any]:
+    changes = validation.stock_location(call.body, partial=True)
+    return 200, organisation.stock_location_update(call.state, call.values["location_id"], changes)
+
+
+def stock_location_delete(call: ApiCall) -> tuple[int, Any]:
+    organisation.stock_location_delete(call.state, call.values["location_id"])
+    return 204, None
+
+
+def customer_groups_list(call: ApiCall) -> tuple[int, Any]:
+    return 200, organisation.customer_groups_list(call.state)
+
+
+def customer_group_create(call: ApiCall) -> tuple[int, Any]:
+    data = validation.customer_group(call.body)
+    if not data["slug"]:
+        raise invalid([FieldError("required", "This field is required.", "slug")])
+    return 201, organisation.customer_group_create(call.state, data)
+
+
+def customer_group_update(call: ApiCall) -> tuple[int, Any]:
+    data = validation.customer_group(call.body)
+    return 200, organisation.customer_group_update(call.state, call.values["slug"], data)
 
 
 def _positive_int(query: MultiDict[str, str], key: str, default: int, maximum: int | None = None) -> int:
@@ -170,6 +209,14 @@ API_ROUTES: list[tuple[str, str, Handler]] = [
     ("GET", "/api/v1/variants/<path:variant_id>", variant_get),
     ("PATCH", "/api/v1/variants/<path:variant_id>", variant_update),
     ("POST", "/api/v1/batch-update-stock", stock_update),
+    ("GET", "/api/v1/stock-locations", stock_locations_list),
+    ("POST", "/api/v1/stock-locations", stock_location_create),
+    ("GET", "/api/v1/stock-locations/<path:location_id>", stock_location_get),
+    ("PATCH", "/api/v1/stock-locations/<path:location_id>", stock_location_update),
+    ("DELETE", "/api/v1/stock-locations/<path:location_id>", stock_location_delete),
+    ("GET", "/api/v1/customer-groups", customer_groups_list),
+    ("POST", "/api/v1/customer-groups", customer_group_create),
+    ("PATCH", "/api/v1/customer-groups/<path:slug>", customer_group_update),
     ("POST", "/api/v1/batch-delete-stock", stock_delete),
     ("GET", "/api/v2/price-lists", price_lists_page),
     ("POST", "/api/v1/price-lists", price_list_create),

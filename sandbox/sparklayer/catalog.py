@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from sandbox.sparklayer.organisation import stock_location_resolve
 from sandbox.sparklayer.problems import ApiProblem, FieldError, conflict, invalid, not_found
 from sandbox.sparklayer.records import now_iso, pack, pack_lean, unpack
 from sandbox.sparklayer.state import SiteState
@@ -156,8 +157,11 @@ def variant_update(state: SiteState, identifier: str, changes: dict[str, Any]) -
 
 
 def stock_update(state: SiteState, rows: list[tuple[str, str, dict[str, Any]]]) -> None:
-    """Rows sent overwrite their (SKU, location) pair; pairs left out are unchanged."""
-    for sku, location, row in rows:
+    """Rows sent overwrite their (SKU, location) pair; pairs left out are unchanged.
+
+    Every location must exist (by external id or SparkLayer id): one unknown location refuses the
+    whole request with a 400 and nothing is written, as documented."""
+    for sku, location, row in stock_location_resolve(state, rows):
         state.stock.setdefault(sku, {})[location] = pack(row)
 
 

@@ -24,7 +24,18 @@ if TYPE_CHECKING:
 
 PREFIX = "/_sandbox/"
 STATE_SECTIONS = frozenset(
-    {"products", "stock", "price_lists", "pricing", "customers", "purchases", "settings", "sync_logs"}
+    {
+        "products",
+        "stock",
+        "stock_locations",
+        "price_lists",
+        "pricing",
+        "customers",
+        "customer_groups",
+        "purchases",
+        "settings",
+        "sync_logs",
+    }
 )
 ControlHandler = Callable[["SparkLayerSandbox", Request, dict[str, Any]], tuple[int, Any]]
 

@@ -39,6 +39,9 @@ def _check(state: SiteState, external_id: str, data: dict[str, Any]) -> None:
                 f"addresses[{index}].external_id",
                 f"Address {address['external_id']} belongs to another customer.",
             )
+    group = data["group"]
+    if group not in state.customer_groups:
+        raise invalid([FieldError("resource-id-not-found", f"Customer group {group} does not exist.", "group")])
     parent = data["parent_customer_id"]
     if parent is not None and _find(state, parent) in (None, external_id):
         raise invalid([FieldError("not_found", f"Parent customer {parent} does not exist.", "parent_customer_id")])

@@ -62,6 +62,14 @@ CUSTOMER_FIELDS: dict[str, Any] = dict.fromkeys(
 )
 
 
+#: the customer group every site has; a customer without a group belongs to it
+BASE_GROUP = "base"
+
+
+def _base_groups() -> dict[str, dict[str, Any]]:
+    return {BASE_GROUP: {"slug": BASE_GROUP, "name": "Base", "parent_slug": None}}
+
+
 @dataclass
 class SyncLog:
     """The sync log of one (integration, data_type) pair; exists once a full sync was recorded."""
@@ -91,7 +99,9 @@ class SiteState:
     variants: dict[str, str] = field(default_factory=dict)  # variant external_id -> record
     variant_ids: dict[str, str] = field(default_factory=dict)  # pv_N -> variant external_id
     skus: dict[str, str] = field(default_factory=dict)  # sku -> variant external_id
-    stock: dict[str, dict[str, str]] = field(default_factory=dict)  # sku -> location key -> row
+    stock: dict[str, dict[str, str]] = field(default_factory=dict)  # sku -> location external_id -> row
+    stock_locations: dict[str, dict[str, Any]] = field(default_factory=dict)  # external_id -> {id, name, external_id}
+    customer_groups: dict[str, dict[str, Any]] = field(default_factory=_base_groups)  # slug -> group
     price_lists: dict[str, dict[str, Any]] = field(default_factory=dict)  # slug -> price list
     pricing: dict[str, dict[str, str]] = field(default_factory=dict)  # slug -> sku -> tiers
     customers: dict[str, str] = field(default_factory=dict)  # customer external_id -> record
@@ -110,6 +120,8 @@ class SiteState:
             "products": len(self.products),
             "variants": len(self.variants),
             "stock_rows": sum(len(rows) for rows in self.stock.values()),
+            "stock_locations": len(self.stock_locations),
+            "customer_groups": len(self.customer_groups),
             "price_lists": len(self.price_lists),
             "pricing_rows": sum(len(rows) for rows in self.pricing.values()),
             "customers": len(self.customers),
@@ -123,6 +135,8 @@ class SiteState:
         builders = {
             "products": self._products,
             "stock": self._stock,
+            "stock_locations": lambda: [dict(location) for location in self.stock_locations.values()],
+            "customer_groups": lambda: [dict(group) for group in self.customer_groups.values()],
             "price_lists": lambda: list(self.price_lists.values()),
             "pricing": self._pricing,
             "customers": lambda: [self.customer_view(external_id) for external_id in self.customers],
@@ -151,12 +165,11 @@ class SiteState:
         return [self.product_view(external_id) for external_id in self.products]
 
     def _stock(self) -> list[dict[str, Any]]:
-        rows = []
-        for sku, locations in self.stock.items():
-            for location, text in locations.items():
-                key = "stock_location_id" if location.startswith("id:") else "stock_location_external_id"
-                rows.append({"sku": sku, key: location.removeprefix("id:"), **unpack(text)})
-        return rows
+        return [
+            {"sku": sku, "stock_location_external_id": location, **unpack(text)}
+            for sku, locations in self.stock.items()
+            for location, text in locations.items()
+        ]
 
     def _pricing(self) -> list[dict[str, Any]]:
         return [

@@ -192,11 +192,38 @@ def stock_rows(body: Any) -> list[tuple[str, str, dict[str, Any]]]:
         if (sku, location) in seen:
             check.fail(join(prefix, "sku"), "duplicate", "Each SKU and stock location pair may appear once.")
             continue
-        seen.add((sku, location))
+        seen.add((sku, location))  # a location named both ways is caught once resolved (organisation)
         row: dict[str, Any] = {"stock_level": level, "restock_date": restock, "min_stock_level": minimum}
         rows.append((sku, location, row))
     check.raise_if_errors()
     return rows
+
+
+def stock_location(body: Any, *, partial: bool = False) -> dict[str, Any]:
+    """``{name, external_id}``: both required on create; a PATCH may send either."""
+    data = require_object(body)
+    check = Checker()
+    result: dict[str, Any] = {}
+    for key in ("name", "external_id"):
+        if not partial or key in data:
+            result[key] = check.string(data, key, required=True)
+    if partial and not result:
+        check.fail("name", "required", "Send name or external_id.")
+    check.raise_if_errors()
+    return result
+
+
+def customer_group(body: Any) -> dict[str, Any]:
+    """``{slug, name, parent_slug?}`` for a create; a PATCH sends ``{name, parent_slug?}`` (slug in the path)."""
+    data = require_object(body)
+    check = Checker()
+    result = {
+        "slug": check.string(data, "slug"),
+        "name": check.string(data, "name", required=True),
+        "parent_slug": check.string(data, "parent_slug"),
+    }
+    check.raise_if_errors()
+    return result
 
 
 def stock_delete(body: Any) -> list[str]:

@@ -361,7 +361,7 @@ def _apply(store: WooStore, order: dict[str, Any], data: dict[str, Any]) -> bool
     return recalc
 
 
-def _save(store: WooStore, order: dict[str, Any]) -> None:
+def save(store: WooStore, order: dict[str, Any]) -> None:
     order_id = order["id"]
     store.order_records[order_id] = order
     created, modified = gmt_to_ts(order["date_created_gmt"]), gmt_to_ts(order["date_modified_gmt"])
@@ -377,7 +377,7 @@ def create(store: WooStore, data: dict[str, Any]) -> dict[str, Any]:
     _apply(store, order, data)
     calculate_totals(order, store.config)
     store.next_order_id += 1
-    _save(store, order)
+    save(store, order)
     store.emit("order.created", order_id)
     return render(store, order_id)
 
@@ -389,7 +389,7 @@ def update(store: WooStore, order_id: int, data: dict[str, Any], *, emit: bool =
     if _apply(store, order, data):
         calculate_totals(order, store.config)
     touch(order)
-    _save(store, order)
+    save(store, order)
     if emit:
         store.emit("order.updated", order_id)
     return render(store, order_id)
@@ -407,6 +407,6 @@ def delete(store: WooStore, order_id: int, *, force: bool) -> dict[str, Any]:
     order = stored(store, order_id)
     order["status"] = "trash"
     touch(order)
-    _save(store, order)
+    save(store, order)
     store.emit("order.deleted", order_id)
     return before

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sandbox.woocommerce import customers, orders
+from sandbox.woocommerce import customers, orders, refunds
 from sandbox.woocommerce.common import WooError
 from sandbox.woocommerce.listing import int_param, parse_list_query, str_list
 from sandbox.woocommerce.records import json_body
@@ -100,6 +100,14 @@ def order_delete(ctx: Ctx, order_id: int) -> Reply:
     return Reply(orders.delete(ctx.store, order_id, force=ctx.force))
 
 
+def order_refunds(ctx: Ctx, order_id: int) -> Reply:
+    return Reply(refunds.refunds_list(ctx.store, order_id))
+
+
+def order_refund_create(ctx: Ctx, order_id: int) -> Reply:
+    return Reply(refunds.refund_create(ctx.store, order_id, json_body(ctx.body)), 201)
+
+
 def order_batch(ctx: Ctx) -> Reply:
     store = ctx.store
     return batch(
@@ -123,4 +131,6 @@ ROUTES = [
     Route("/orders/<int:order_id>", ("GET",), "view", order_get),
     Route("/orders/<int:order_id>", ("POST", "PUT", "PATCH"), "edit", order_update),
     Route("/orders/<int:order_id>", ("DELETE",), "delete", order_delete),
+    Route("/orders/<int:order_id>/refunds", ("GET",), "list", order_refunds),
+    Route("/orders/<int:order_id>/refunds", ("POST",), "create", order_refund_create),
 ]

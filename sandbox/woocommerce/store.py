@@ -66,6 +66,7 @@ class WooStore:
             self.customer_records: dict[int, dict[str, Any]] = {}
             self.orders: dict[int, OrderHeader] = self.catalogue.orders
             self.order_records: dict[int, dict[str, Any]] = {}
+            self.order_refunds: dict[int, list[dict[str, Any]]] = {}  # order id -> its refunds, newest first
             self.webhooks: dict[int, dict[str, Any]] = {}
             self.api_keys: dict[str, dict[str, Any]] = {}
             self.next_post_id = self.catalogue.next_post_id

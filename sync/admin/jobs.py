@@ -17,11 +17,18 @@ from django.utils.html import format_html
 
 from connections.admin_scope import ConnectionScopedAdminMixin
 from connections.models import Connection
-from platforms.types import TRIGGERABLE_DATA_TYPES
+from platforms.base import platform_adapter_class, platform_names
+from platforms.types import TRIGGERABLE_DATA_TYPES, DataType
 from sync.admin.permissions import user_may_start_syncs
 from sync.admin.progress import JobProgressAdminMixin
 from sync.models import PushLog, SyncJob, TriggerSource
-from sync.services.jobs import SyncAlreadyActive, sync_job_cancel, sync_job_queue_full, sync_job_rerun
+from sync.services.jobs import (
+    DataTypeNotSupported,
+    SyncAlreadyActive,
+    sync_job_cancel,
+    sync_job_queue_full,
+    sync_job_rerun,
+)
 
 
 @admin.register(SyncJob)
@@ -59,16 +66,20 @@ class SyncJobAdmin(JobProgressAdminMixin, ConnectionScopedAdminMixin, admin.Mode
         description="Rerun the selected full syncs (unchanged records make no writes)", permissions=["operate"]
     )
     def rerun(self, request: HttpRequest, queryset: QuerySet[SyncJob]) -> None:
-        started, busy = 0, 0
+        started, busy, unsupported = 0, 0, 0
         for job in queryset.filter(kind="full").select_related("connection"):
             try:
                 sync_job_rerun(job=job, requested_by=request.user.get_username())
                 started += 1
             except SyncAlreadyActive:
                 busy += 1
+            except DataTypeNotSupported:
+                unsupported += 1
         self.message_user(request, f"{started} full sync(s) queued.", messages.SUCCESS)
         if busy:
             self.message_user(request, f"{busy} skipped: a sync of that type is already active.", messages.WARNING)
+        if unsupported:
+            self.message_user(request, f"{unsupported} skipped: the platform cannot sync that type.", messages.WARNING)
 
     @admin.action(
         description="Cancel the selected jobs (a running one stops at its next checkpoint)", permissions=["operate"]
@@ -99,7 +110,7 @@ def start_full_sync_action(data_type: str) -> Callable[[Any, HttpRequest, QueryS
     """A connections-list action queueing a full sync of ``data_type`` for each selected connection."""
 
     def action(model_admin: Any, request: HttpRequest, queryset: QuerySet[Connection]) -> None:
-        queued, busy, inactive = 0, 0, 0
+        queued, busy, inactive, unsupported = 0, 0, 0, 0
         for connection in queryset:
             if not connection.is_active:
                 inactive += 1
@@ -112,7 +123,13 @@ def start_full_sync_action(data_type: str) -> Callable[[Any, HttpRequest, QueryS
                 queued += 1
             except SyncAlreadyActive:
                 busy += 1
+            except DataTypeNotSupported:
+                unsupported += 1
         model_admin.message_user(request, f"{queued} {data_type} full sync(s) queued.", messages.SUCCESS)
+        if unsupported:
+            model_admin.message_user(
+                request, f"Skipped: {unsupported} on a platform that cannot sync {data_type}.", messages.WARNING
+            )
         if busy or inactive:
             model_admin.message_user(
                 request, f"Skipped: {busy} already active, {inactive} not active.", messages.WARNING
@@ -120,6 +137,12 @@ def start_full_sync_action(data_type: str) -> Callable[[Any, HttpRequest, QueryS
 
     action.__name__ = f"start_full_sync_{data_type}"
     return action
+
+
+def offered_data_types() -> list[DataType]:
+    """The triggerable types some registered platform can sync: a type none can sync is not offered."""
+    supported = {t for name in platform_names() for t in platform_adapter_class(name).data_types}
+    return [t for t in TRIGGERABLE_DATA_TYPES if t in supported]
 
 
 def extend_connection_admin(site: admin.AdminSite = admin.site) -> None:
@@ -134,7 +157,7 @@ def extend_connection_admin(site: admin.AdminSite = admin.site) -> None:
         admin.action(description=f"Start full sync: {data_type}", permissions=["start_sync"])(
             start_full_sync_action(str(data_type))
         )
-        for data_type in TRIGGERABLE_DATA_TYPES
+        for data_type in offered_data_types()
     )
     # Django offers (and runs) an action only when has_<permission>_permission(request) allows it.
     connection_admin.has_start_sync_permission = user_may_start_syncs  # type: ignore[attr-defined]

@@ -11,9 +11,9 @@ Memory does not grow with the catalogue: one page of records is held at a time (
 for duplicate detection). A job killed at any point resumes from its last checkpoint; records
 already accepted are skipped by their hash.
 
-Decision: a data type the platform does not have (``customer_groups`` on WooCommerce) is accepted
-at trigger time and its job succeeds at once with a note in ``result`` and a clean sync-log
-record, so SparkLayer sees a completed sync rather than an error for a type that is empty by design.
+A data type the platform cannot sync is refused when the sync is queued (``jobs``); should a job
+of one exist anyway (queued before its platform dropped the type), it succeeds at once with a note
+in ``result``. So does a customer sync (customers or their groups) a connection turned off.
 """
 
 from __future__ import annotations
@@ -46,6 +46,7 @@ from sync.services.price_lists import price_lists_ensure
 from sync.services.push import PushOutcome, sync_records_push
 from sync.services.settings_changes import merchant_hash, settings_followups
 from sync.services.skus import seen_skus_rebuild
+from sync.services.stock_locations import stock_locations_ensure
 from sync.services.synclog import synclog_report_full, synclog_report_start
 
 logger = logging.getLogger(__name__)
@@ -206,6 +207,7 @@ def _read_pages(
     seen_skus: dict[str, str] | None = None
     if data_type == DataType.PRODUCTS:
         price_lists_ensure(connection_id=connection.pk, client=client, adapter=adapter, force=True)
+        stock_locations_ensure(connection_id=connection.pk, client=client, adapter=adapter, force=True)
         seen_skus = seen_skus_rebuild(connection=connection, job_id=job.pk) if job.checkpoint_cursor else {}
     with ThreadPoolExecutor(max_workers=max(1, connection.push_concurrency), thread_name_prefix="push") as pool:
         pages = adapter.iter_pages(data_type, cursor=job.checkpoint_cursor or None, clock=clock)

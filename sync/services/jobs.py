@@ -25,6 +25,10 @@ class SyncAlreadyActive(Exception):
         self.job = job
 
 
+class DataTypeNotSupported(ValueError):
+    """The connection's platform cannot sync that data type: refused, never run as an empty sync."""
+
+
 def syncable_data_types(connection: Connection) -> list[DataType]:
     """The triggerable types this connection's platform supports, in sync order."""
     supported = set(platform_adapter_class(connection.platform).data_types)
@@ -48,8 +52,10 @@ def sync_job_queue_full(
     """Queue a full sync; raises ``SyncAlreadyActive`` when one of that type is queued or running.
 
     The database's partial unique constraint is the guard, so two concurrent calls cannot both
-    succeed."""
+    succeed. A type the connection's platform cannot sync raises ``DataTypeNotSupported``."""
     data_type = DataType(data_type)
+    if data_type not in syncable_data_types(connection):
+        raise DataTypeNotSupported(f"The {connection.platform} platform cannot sync {data_type}.")
     try:
         with transaction.atomic():
             job = SyncJob.objects.create(

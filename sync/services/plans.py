@@ -85,6 +85,7 @@ class Plan:
     stale: bool = False  # SparkLayer holds data read later than this record: nothing is written
     pending: int = 0  # writes not answered yet
     failed: bool = False  # a write failed transiently: the row stays in doubt
+    finished: bool = False  # every write was answered and the row to save is set
     refused: bool = False  # a write was refused: an issue says why
     retried_release: bool = False
     retried_pricing: bool = False
@@ -131,7 +132,7 @@ def plan_record(record: SyncRecord, state: StateRow, *, force: bool) -> Plan:
     if is_stale(record, state):
         plan.stale = True
         return plan
-    doubt = force or state.in_doubt
+    doubt = force  # a part whose write was interrupted has no hash (``_claim_row``): it differs anyway
     if mode == Mode.PUSH:
         assert hashes is not None
         variants = current_variants(record)

@@ -43,6 +43,12 @@ from sparklayer.client import SparkLayerClient
 from sync.models import PushLog, RecordState, SyncJob, WebhookEvent
 from sync.services import writes
 from sync.services.clock import database_now
+from sync.services.customer_groups import (
+    customer_groups_ensure_for_customers,
+    customer_groups_forget,
+    customer_groups_push,
+    refused_for_customer_group,
+)
 from sync.services.issues import (
     EMAIL_CONFLICT,
     SETTINGS_REJECTED,
@@ -62,7 +68,7 @@ from sync.services.plans import (
     stock_keys,
 )
 from sync.services.plans import unchanged_candidate as unchanged_key
-from sync.services.price_lists import price_lists_ensure, price_lists_forget
+from sync.services.price_lists import price_lists_ensure, price_lists_forget, pricing_without_lists_not_ours
 from sync.services.record_locks import locks_release, locks_try, record_lock_key
 from sync.services.record_states import (
     StateRow,
@@ -76,6 +82,7 @@ from sync.services.record_states import (
 )
 from sync.services.refresh import record_refresh_request
 from sync.services.skus import drop_duplicate_skus
+from sync.services.stock_locations import refused_for_stock_location, stock_locations_ensure, stock_locations_forget
 
 logger = logging.getLogger(__name__)
 
@@ -170,6 +177,7 @@ class _Writer:
         self.last_flush = time.monotonic()
         self.released_skus: set[str] = set()
         self.extra_locks: set[int] = set()
+        self.ensured_again: set[str] = set()  # what was ensured after a refusal: at most once per push
 
     # -- running ---------------------------------------------------------------------------
 
@@ -186,7 +194,8 @@ class _Writer:
             done, _ = wait(set(self.futures), timeout=max(self.flush_interval, 0.05), return_when=FIRST_COMPLETED)
             for future in done:
                 kind = self.futures.pop(future)
-                self._handle(kind, future.result())
+                for plan in self._handle(kind, future.result()):
+                    self._finish_if_answered(plan)
             if self.fatal is None:
                 self._submit_batches(final=not self.futures and not self.backlog)
             else:
@@ -195,7 +204,8 @@ class _Writer:
                 self.flush()
             self._fill()
         for plan in self.plans.values():
-            self._finish(plan)
+            if not plan.finished:
+                self._finish(plan)
 
     def _submit_ops(self, plan: Plan) -> None:
         plan.pending += 1
@@ -225,7 +235,7 @@ class _Writer:
         """Send stock/pricing of records whose product is in SparkLayer, ``batch_size`` rows a call."""
         size = self.client.batch_size
         for ready, rows_of, send, before in (
-            (self.stock_ready, lambda p: p.record.stock, writes.write_stock, None),
+            (self.stock_ready, lambda p: p.record.stock, writes.write_stock, self._stock_locations),
             (self.pricing_ready, lambda p: p.record.pricing, writes.write_pricing, self._price_lists),
         ):
             while ready:
@@ -256,10 +266,77 @@ class _Writer:
     def _price_lists(self) -> None:
         price_lists_ensure(connection_id=self.connection.pk, client=self.client, adapter=self.adapter)
 
+    def _stock_locations(self) -> None:
+        stock_locations_ensure(connection_id=self.connection.pk, client=self.client, adapter=self.adapter)
+
+    def _resend_after_ensure(self, result: writes.WriteResult) -> bool:
+        """Stock refused for its location, or a customer for its group: ensure it exists, resend once.
+
+        SparkLayer may have lost what this process believes exists (deleted in its dashboard). An
+        ensure that fails leaves the refusal to the usual handling."""
+        error = result.error
+        assert error is not None
+        records = [self.plans[external_id].record for external_id in result.external_ids]
+        if result.operation == writes.STOCK and refused_for_stock_location(error):
+            key = "stock locations"
+            ensure: Callable[[], Any] = self._stock_locations
+
+            def forget() -> None:
+                stock_locations_forget(connection_id=self.connection.pk)
+
+        elif (
+            result.operation == writes.UPSERT
+            and self.data_type == DataType.CUSTOMERS
+            and refused_for_customer_group(error)
+        ):
+            slugs = sorted({str((r.payload or {}).get("group")) for r in records})
+            key = f"customer groups {slugs}"
+
+            def ensure() -> Any:
+                return customer_groups_ensure_for_customers(
+                    connection_id=self.connection.pk, client=self.client, records=records
+                )
+
+            def forget() -> None:
+                customer_groups_forget(connection_id=self.connection.pk, slugs=slugs)
+
+        else:
+            return False
+        if key in self.ensured_again:
+            return False  # ensured once already: this refusal is the record's own
+        self.ensured_again.add(key)
+        forget()
+        try:
+            ensure()
+        except IntegrationError:
+            logger.warning("ensure before a resend failed", extra={"connection": self.connection.pk, "key": key})
+            return False
+        if result.operation == writes.STOCK:
+            rows = [row for external_id in result.external_ids for row in self.plans[external_id].record.stock]
+            self._submit_batch(writes.write_stock, list(result.external_ids), rows)
+        else:
+            plan = self.plans[result.external_ids[0]]
+            retry = writes.RecordOps(record=plan.record, upsert=True, known=plan.ops.known)
+            plan.pending += 1
+            self.backlog.append(("ops", (writes.run_record_ops, (self.client, retry))))
+        return True
+
     # -- results -----------------------------------------------------------------------------
 
-    def _handle(self, kind: str, answer: Any) -> None:
+    def _finish_if_answered(self, plan: Plan) -> None:
+        """Finish the record as soon as every write it needs was answered, so its row leaves doubt
+        with the next flush instead of at the end of the page."""
+        external_id = plan.record.external_id
+        if plan.finished or plan.pending or self.fatal is not None:
+            return
+        if external_id in self.stock_ready or external_id in self.pricing_ready:
+            return
+        self._finish(plan)
+
+    def _handle(self, kind: str, answer: Any) -> list[Plan]:
+        """Apply one answer; returns the plans it concerned."""
         results: list[writes.WriteResult] = answer if kind == "ops" else [answer]
+        touched = {external_id: self.plans[external_id] for r in results for external_id in r.external_ids}
         now = timezone.now()
         if kind == "ops":
             plan = self.plans[results[0].external_ids[0]] if results else None
@@ -283,6 +360,7 @@ class _Writer:
                 self._ready_parts(plan)
             elif plan.stock or plan.pricing:
                 plan.failed = True
+        return list(touched.values())
 
     def _refused_or_failed(self, kind: str, result: writes.WriteResult) -> None:
         error = result.error
@@ -291,6 +369,8 @@ class _Writer:
             self.fatal = self.fatal or error
             for external_id in result.external_ids:
                 self.plans[external_id].failed = True
+            return
+        if self.fatal is None and self._resend_after_ensure(result):
             return
         if kind == "batch" and len(result.external_ids) > 1:
             if self.fatal is not None:
@@ -438,6 +518,7 @@ class _Writer:
 
     def _finish(self, plan: Plan) -> None:
         """Every write of the record was answered (or abandoned): the row to save."""
+        plan.finished = True
         state = plan.state
         record = plan.record
         if plan.pending > 0:
@@ -502,8 +583,15 @@ def _merge(keys: list[list[str]], more: list[list[str]]) -> list[list[str]]:
 
 
 def _claim_row(plan: Plan) -> StateRow:
-    """The row as it must stand while the writes are in flight: in doubt, claiming new SKUs/variants."""
+    """The row as it must stand while the writes are in flight: in doubt, the parts being written
+    unknown (a crash leaves them so: the next push sends them again), new SKUs/variants claimed."""
     state = plan.state
+    if plan.ops.upsert:
+        state.content_hash = ""
+    if plan.stock or plan.ops.stock_delete:
+        state.stock_hash = ""
+    if plan.pricing or plan.ops.pricing_remove:
+        state.pricing_hash = ""
     current = current_variants(plan.record)
     state.variants = {**state.variants, **{vid: sku for vid, sku in current.items() if vid not in state.variants}}
     claimed = set(state.skus) | set(current.values())
@@ -555,6 +643,11 @@ def sync_records_push(
         raise ValueError("push records of one data type at a time")
     data_type = DataType(data_types.pop())
     client = client or connection_sparklayer_client(connection)
+    if data_type == DataType.CUSTOMER_GROUPS:  # groups are ensured, not written record by record
+        return customer_groups_push(
+            connection=connection, records=records, client=client, job=job,
+            outcome=PushOutcome(data_type=data_type), on_commit_page=on_commit_page,
+        )  # fmt: skip
     batch = _Batch(outcome=PushOutcome(data_type=data_type))
     outcome = batch.outcome
     by_id: dict[str, SyncRecord] = {}
@@ -567,6 +660,12 @@ def sync_records_push(
     for record in by_id.values():
         batch.issues.extend(record.issues)
         batch.current[record.external_id] = {issue.code for issue in record.issues}
+    pushable = [record for record in by_id.values() if record.payload is not None and not record.deleted]
+    if data_type == DataType.PRODUCTS:  # never price into a list SparkLayer owns (before hashing)
+        adapter = adapter or connection_platform_adapter(connection)
+        pricing_without_lists_not_ours(connection_id=connection.pk, client=client, adapter=adapter, records=pushable)
+    if data_type == DataType.CUSTOMERS:  # SparkLayer refuses a customer in a group it lacks
+        customer_groups_ensure_for_customers(connection_id=connection.pk, client=client, records=pushable)
 
     states = states_load(connection=connection, data_type=data_type, external_ids=list(by_id))
     to_write: list[SyncRecord] = []

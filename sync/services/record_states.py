@@ -6,11 +6,12 @@ Three ways a row changes, each safe against every other writer (``docs/sync-desi
   match what was pushed: only the read version (never backwards) and the "seen by this job" mark
   move, and only where the hashes *still* match; a record whose row changed meanwhile is handed
   back and goes through the locked path instead.
-* ``states_claim``: before a record's writes are sent, under its lock: ``in_doubt`` is set (a
-  crash from here on leaves the row saying "unknown", so the next push sends everything) and the
-  SKUs and variants the writes introduce are added to ``skus`` and ``variants`` (other writers see
-  the claim before any stock or price for them exists, and a later retirement knows every variant
-  that may exist in SparkLayer).
+* ``states_claim``: before a record's writes are sent, under its lock: ``in_doubt`` is set, the
+  hash of every part about to be written is cleared (a crash from here on leaves those parts
+  "unknown", so the next push sends them again; parts SparkLayer accepted meanwhile are saved with
+  their new hash as the answers arrive), and the SKUs and variants the writes introduce are added
+  to ``skus`` and ``variants`` (other writers see the claim before any stock or price for them
+  exists, and a later retirement knows every variant that may exist in SparkLayer).
 * ``states_save``: after the writes, under the lock: the accepted result.
 """
 
@@ -125,7 +126,8 @@ def states_save(*, connection: Connection, data_type: str, rows: dict[str, State
 
 
 def states_claim(*, connection: Connection, data_type: str, rows: dict[str, StateRow]) -> None:
-    """Mark the rows in doubt, with the SKUs about to be written claimed, before any write is sent.
+    """Mark the rows in doubt, the parts about to be written unknown and the SKUs they introduce
+    claimed, before any write is sent.
 
     The caller holds the records' locks and passes rows already carrying the claim; only the claim
     fields are written, so a row's last accepted hashes stay as they were."""
@@ -133,7 +135,12 @@ def states_claim(*, connection: Connection, data_type: str, rows: dict[str, Stat
         return
     for row in rows.values():
         row.in_doubt = True
-    _upsert(connection=connection, data_type=data_type, rows=rows, fields=("in_doubt", "skus", "variants"))
+    _upsert(
+        connection=connection,
+        data_type=data_type,
+        rows=rows,
+        fields=("in_doubt", "skus", "variants", "content_hash", "stock_hash", "pricing_hash"),
+    )
 
 
 @dataclass(frozen=True)

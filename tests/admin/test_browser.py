@@ -98,8 +98,8 @@ def test_superuser_dashboard_live_progress_and_rerun(browser: Any, live_server: 
     page.click(f"a[href='/admin/sync/dashboard/{a.connection.pk}/']")
     page.wait_for_selector("#ib-dashboard")
     assert page.locator(".ib-status .ib-light-amber").count() == 1  # products: synced, one open issue
-    # customers (its latest full sync failed) and merchant (never synced)
-    assert page.locator(".ib-status .ib-light-red").count() == 2
+    # customers (its latest full sync failed), merchant and customer_groups (never synced)
+    assert page.locator(".ib-status .ib-light-red").count() == 3
     assert page.locator("tr[data-data-type=products] .ib-reason").inner_text() == "1 record issue(s) open."
     assert page.locator("svg.ib-chart[aria-label='Recent sync jobs'] g.ib-bar").count() == 15
     assert page.locator("#ib-intake-failed").inner_text() == "1"

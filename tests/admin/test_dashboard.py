@@ -34,8 +34,8 @@ def _by_type(history: History) -> dict[str, object]:
 
 def test_lights_per_data_type(history_a: History) -> None:
     statuses = _by_type(history_a)
-    # the types WooCommerce syncs, in sync order (it has no customer groups)
-    assert list(statuses) == ["customers", "products", "purchases", "merchant"]
+    # the types WooCommerce syncs, in sync order (customer groups: those its customers' meta name)
+    assert list(statuses) == ["customers", "products", "purchases", "merchant", "customer_groups"]
     products, customers, purchases = statuses["products"], statuses["customers"], statuses["purchases"]
     assert (products.light, products.reason) == (AMBER, "1 record issue(s) open.")
     assert products.records_in_sparklayer == 1  # the deleted record is not in SparkLayer
@@ -111,7 +111,7 @@ def test_dashboard_page_shows_lights_counts_and_chart(admin_client_root: Client,
     response = admin_client_root.get(reverse("sync_admin:dashboard", args=[history_a.connection.pk]))
     page = response.content.decode()
     assert response.status_code == 200
-    assert page.count('class="ib-light ib-light-red"') == 3  # customers, purchases, merchant
+    assert page.count('class="ib-light ib-light-red"') == 4  # customers, purchases, merchant, customer_groups
     assert page.count('class="ib-light ib-light-amber"') == 1
     assert '<svg class="ib-chart" role="img" aria-label="Recent sync jobs"' in page
     assert page.count('class="ib-bar"') == 3
@@ -145,4 +145,4 @@ def test_dashboard_for_a_connection_with_no_history(admin_client_root: Client) -
     page = admin_client_root.get(reverse("sync_admin:dashboard", args=[connection.pk])).content.decode()
     assert "No job has run yet." in page
     assert "No open issues." in page
-    assert page.count('class="ib-light ib-light-red"') == 4
+    assert page.count('class="ib-light ib-light-red"') == 5  # every type WooCommerce syncs

@@ -320,7 +320,9 @@ def test_a_duplicate_that_waits_too_long_gets_409_and_no_second_order(connection
     import endpoints.storefront_checkout as service
 
     monkeypatch.setattr(service, "completion_wait_seconds", lambda: 0.2)
-    store.app.faults.configure(FaultConfig(latency_ms=1500, path_prefix="/wp-json/wc/v3/orders"))
+    # The first call holds the cart while its order call is slow (4 s); the duplicate comes 1.5 s in,
+    # long enough after for the first to hold the cart even on a busy machine.
+    store.app.faults.configure(FaultConfig(latency_ms=4000, path_prefix="/wp-json/wc/v3/orders"))
     body = {**cart(standard_rated_sku(store)), "payment_type": "paymentOnAccount"}
     answers: dict[str, tuple[int, dict]] = {}
 
@@ -335,7 +337,7 @@ def test_a_duplicate_that_waits_too_long_gets_409_and_no_second_order(connection
             db_connection.close()
 
     first = threading.Thread(target=complete, args=("first", 0))
-    second = threading.Thread(target=complete, args=("second", 0.5))
+    second = threading.Thread(target=complete, args=("second", 1.5))
     first.start()
     second.start()
     first.join(timeout=30)

@@ -21,11 +21,13 @@ def adapter(store_url: str = "https://shop.example.com", **kwargs: object) -> Wo
     return WooCommerceAdapter(store_url=store_url, credentials={}, **kwargs)  # type: ignore[arg-type]
 
 
-def test_registered_under_its_name_without_customer_groups() -> None:
+def test_registered_under_its_name_with_every_data_type() -> None:
     assert platform_adapter_class("woocommerce") is WooCommerceAdapter
-    assert DataType.CUSTOMER_GROUPS not in WooCommerceAdapter.data_types
-    with pytest.raises(ValueError, match="customer groups"):
-        next(adapter().iter_pages(DataType.CUSTOMER_GROUPS))
+    assert set(WooCommerceAdapter.data_types) == set(DataType)
+    with pytest.raises(ValueError, match="fetch_stock"):
+        adapter().fetch_record(DataType.STOCK, "SKU-1")
+    with pytest.raises(ValueError, match="customer_groups"):
+        adapter().fetch_record(DataType.CUSTOMER_GROUPS, "gold")
 
 
 def test_authorization_url_carries_every_required_parameter() -> None:

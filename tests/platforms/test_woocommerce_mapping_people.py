@@ -171,7 +171,7 @@ def test_order_from_sparklayer_checkout_maps_to_purchase() -> None:
             "name": "Organic Cotton T-Shirt - Blue, M",
             "name_parent": "Organic Cotton T-Shirt",
             "quantity": 3,
-            "unit_price": {"number": "6.6667", "currency": "gbp"},  # WooCommerce's float, never a float here
+            "unit_price": {"number": "6.67", "currency": "gbp"},  # WooCommerce's float 6.666…, in pence
             "line_total": {
                 "total_net": {"number": "20.00", "currency": "gbp"},
                 "subtotal_net": {"number": "20.00", "currency": "gbp"},
@@ -247,3 +247,70 @@ def test_saved_sparklayer_addresses_are_sent_with_the_native_ones() -> None:
     ]
     assert record.payload["addresses"][1]["title"] == "Depot"
     assert [(i.code, "broken-3" in i.message) for i in record.issues] == [("address_incomplete", True)]
+
+
+def test_refunds_lower_the_purchase_total_and_are_listed_in_metadata() -> None:
+    order = load("order_sparklayer.json")
+    order["status"] = "completed"
+    order["refunds"] = [{"id": 801, "reason": "damaged", "total": "-10.00"}, {"id": 802, "reason": "", "total": "-4.5"}]
+
+    payload = map_order(order, store_url=STORE).payload
+
+    assert payload is not None
+    assert payload["calculated_total"] == {"number": "39.50", "currency": "gbp"}
+    assert payload["metadata"] == [
+        {"name": "woocommerce_status", "value": "completed"},
+        {"name": "order_total", "value": "54.00"},
+        {"name": "refunded_total", "value": "14.50"},
+        {"name": "sparkPaymentType", "value": "paymentOnAccount"},
+    ]
+    assert payload["purchase_identifiers"]["sparklayer"] == "f81d4fae-7dec-11d0-a765-00a0c91e6bf6"
+
+
+def test_fully_refunded_order_totals_zero_and_keeps_its_sparklayer_id() -> None:
+    order = load("order_sparklayer.json")
+    order["status"] = "refunded"
+    order["refunds"] = [{"id": 803, "reason": "", "total": "-54.00"}]
+
+    payload = map_order(order, store_url=STORE).payload
+
+    assert payload is not None
+    assert payload["calculated_total"] == {"number": "0.00", "currency": "gbp"}
+    assert payload["metadata"][0] == {"name": "woocommerce_status", "value": "refunded"}
+    assert payload["purchase_identifiers"]["sparklayer"] == "f81d4fae-7dec-11d0-a765-00a0c91e6bf6"
+
+
+@pytest.mark.parametrize("status", ["pending", "processing", "on-hold", "completed", "cancelled", "refunded", "failed"])
+def test_every_order_status_is_a_purchase_carrying_the_status(status: str) -> None:
+    order = load("order_sparklayer.json")
+    order["status"] = status
+    record = map_order(order, store_url=STORE)
+    assert is_syncable_order(order)
+    assert record.payload is not None
+    assert record.payload["metadata"][0] == {"name": "woocommerce_status", "value": status}
+
+
+def test_order_money_is_rounded_half_up_to_the_currency_minor_unit() -> None:
+    order = load("order_guest.json")
+    order["total"] = "15.005"
+    order["line_items"][0]["total"] = "12.125"
+    order["line_items"][0]["price"] = 12.125
+
+    payload = map_order(order, store_url=STORE).payload
+
+    assert payload is not None
+    assert payload["calculated_total"] == {"number": "15.01", "currency": "gbp"}
+    (line,) = payload["packages"][0]["line_items"]
+    assert line["unit_price"] == {"number": "12.13", "currency": "gbp"}
+    assert line["line_total"]["total_net"] == {"number": "12.13", "currency": "gbp"}
+
+
+def test_zero_decimal_currency_has_no_minor_unit() -> None:
+    order = load("order_guest.json")
+    order["currency"] = "JPY"
+    order["total"] = "1500.5"
+
+    payload = map_order(order, store_url=STORE).payload
+
+    assert payload is not None
+    assert payload["calculated_total"] == {"number": "1501", "currency": "jpy"}

@@ -14,6 +14,7 @@ from platforms.woocommerce.mapping import (
     option_values,
     price_list_payloads,
     product_status,
+    stock_location_payloads,
     store_settings_from_options,
     variant_status,
     weight_in_grams,
@@ -113,10 +114,10 @@ def test_variable_product_with_a_single_variation(settings: StoreSettings) -> No
     assert [(v["external_id"], v["sku"], v["position"]) for v in record.payload["variants"]] == [("41", "TEE-RED-S", 1)]
 
 
-def test_variable_product_without_variations_has_no_payload(settings: StoreSettings) -> None:
+def test_variable_product_without_variations_has_no_payload_and_says_why(settings: StoreSettings) -> None:
     record = map_product(load("product_variable.json"), [], settings=settings, store_url=STORE)
     assert record.payload is None
-    assert record.issues == []
+    assert [issue.code for issue in record.issues] == ["product_no_variants"]
 
 
 @pytest.mark.parametrize(
@@ -249,7 +250,9 @@ def test_store_settings_and_merchant_record() -> None:
         **option_values(load("settings_tax.json")),
     }
     settings = store_settings_from_options(options)
-    assert settings == StoreSettings(currency="GBP", weight_unit="kg", prices_include_tax=True)
+    assert settings == StoreSettings(
+        currency="GBP", weight_unit="kg", prices_include_tax=True, store_address="1 Sandbox Street"
+    )
 
     record = map_merchant(settings, store_url=STORE)
     assert record.data_type == DataType.MERCHANT
@@ -268,3 +271,61 @@ def test_store_settings_and_merchant_record() -> None:
 
 def test_missing_settings_fall_back_to_woocommerce_defaults() -> None:
     assert store_settings_from_options({}) == StoreSettings(currency="USD", weight_unit="kg", prices_include_tax=False)
+
+
+@pytest.mark.parametrize(
+    ("currency", "typed", "sent"),
+    [
+        ("GBP", "12.345", "12.35"),  # half up, not banker's rounding
+        ("GBP", "12.344", "12.34"),
+        ("GBP", "12.5", "12.50"),
+        ("GBP", "7", "7.00"),
+        ("JPY", "1500.5", "1501"),
+        ("KWD", "1.2345", "1.235"),
+    ],
+)
+def test_prices_are_rounded_half_up_to_the_currency_minor_unit(currency: str, typed: str, sent: str) -> None:
+    product = load("product_simple.json")
+    product.update({"regular_price": typed, "sale_price": "", "price": typed})
+    record = map_product(product, settings=StoreSettings(currency=currency), store_url=STORE)
+
+    assert record.payload is not None
+    assert record.payload["variants"][0]["rrp"] == [{"currency_code": currency.lower(), "price": sent}]
+    assert record.pricing[0]["pricing"] == [{"quantity": 1, "price": sent}]
+    assert record.issues == []
+
+
+@pytest.mark.parametrize(
+    ("quantity", "level"),
+    [(14, 14), ("2.7", 2), (2.7, 2), ("0.4", 0), (-3, 0), ("-2.5", 0), ("12", 12)],
+)
+def test_stock_is_whole_units_floored_and_never_negative(settings: StoreSettings, quantity: object, level: int) -> None:
+    product = load("product_simple.json")
+    product.update({"manage_stock": True, "stock_quantity": quantity, "backorders": "notify"})
+    record = map_product(product, settings=settings, store_url=STORE)
+
+    assert record.stock == [{"sku": "HOOD-001", "stock_location_external_id": "default", "stock_level": level}]
+    assert record.payload is not None
+    assert record.payload["variants"][0]["status"] == "live"  # backordered stock stays sellable
+
+
+def test_unreadable_stock_quantity_sends_no_row(settings: StoreSettings) -> None:
+    product = load("product_simple.json")
+    product.update({"manage_stock": True, "stock_quantity": "lots"})
+    assert map_product(product, settings=settings, store_url=STORE).stock == []
+
+
+def test_the_one_stock_location_is_named_by_the_store_address_else_its_host() -> None:
+    options = {
+        "woocommerce_store_address": "Unit 4, Riverside Estate",
+        "woocommerce_store_address_2": "",
+        "woocommerce_store_city": "Manchester",
+        "woocommerce_store_postcode": " M1 2AB ",
+    }
+    settings = store_settings_from_options(options)
+    assert stock_location_payloads(settings, store_url=STORE) == [
+        {"external_id": "default", "name": "Unit 4, Riverside Estate, Manchester, M1 2AB"}
+    ]
+    assert stock_location_payloads(StoreSettings(), store_url=STORE) == [
+        {"external_id": "default", "name": "shop.example.com"}
+    ]

@@ -467,3 +467,31 @@ AUTH = ("ck_sandbox", "cs_sandbox")
 
 def url_of(server: SandboxServer, path: str) -> str:
     return f"{server.url}/wp-json/wc/v3{path}"
+
+
+def test_customer_group_pages_hold_each_group_of_the_customers_once(store: SandboxServer) -> None:
+    adapter = adapter_for(store)
+    customers = [r for page in adapter.iter_pages(DataType.CUSTOMERS) for r in page.records]
+    expected = sorted({r.payload["group"] for r in customers if r.payload and r.payload.get("group")} - {"base"})
+    assert expected  # the sandbox puts about a fifth of its customers in gold or silver
+
+    pages = list(adapter.iter_pages(DataType.CUSTOMER_GROUPS))
+    records = [record for page in pages for record in page.records]
+    assert sorted(r.external_id for r in records) == expected
+    assert {r.data_type for r in records} == {DataType.CUSTOMER_GROUPS}
+    assert records[0].payload == {
+        "slug": records[0].external_id, "name": records[0].external_id.capitalize(), "parent_slug": "base",
+    }  # fmt: skip
+    assert len(pages) == len(list(adapter.iter_pages(DataType.CUSTOMERS)))  # one per customer page: resumable
+    assert pages[-1].next_cursor is None
+
+
+def test_stock_locations_and_one_skus_stock_from_the_store(store: SandboxServer) -> None:
+    adapter = adapter_for(store)
+    assert adapter.stock_locations() == [{"external_id": "default", "name": "1 Sandbox Street, London, EC1A 1BB"}]
+    rows = [r for page in adapter.iter_pages(DataType.STOCK) for r in page.records]
+    for row in rows[:15]:
+        fetched = adapter.fetch_stock(row.external_id)
+        assert fetched is not None
+        assert (fetched.external_id, fetched.payload) == (row.external_id, row.payload)
+    assert adapter.fetch_stock("NO-SUCH-SKU") is None

@@ -366,7 +366,14 @@ def test_variant_patch_and_sku_guard(url: str) -> None:
 # --- stock -----------------------------------------------------------------------------------------------------
 
 
+def locations(url: str, *external_ids: str) -> None:
+    for external_id in external_ids:
+        body = {"name": external_id.title(), "external_id": external_id}
+        assert call("POST", url, "/api/v1/stock-locations", json=body).status_code == 200
+
+
 def test_stock_rows_overwrite_and_delete(url: str) -> None:
+    locations(url, "main", "north")
     rows = [
         {"sku": "A", "stock_location_external_id": "main", "stock_level": 5},
         {"sku": "A", "stock_location_external_id": "north", "stock_level": 2},
@@ -382,6 +389,7 @@ def test_stock_rows_overwrite_and_delete(url: str) -> None:
 
 
 def test_stock_duplicate_pair_and_bad_rows_are_400(url: str) -> None:
+    locations(url, "main")
     rows = [
         {"sku": "A", "stock_location_external_id": "main", "stock_level": 5},
         {"sku": "A", "stock_location_external_id": "main", "stock_level": 6},
@@ -393,6 +401,124 @@ def test_stock_duplicate_pair_and_bad_rows_are_400(url: str) -> None:
     assert state(url)["stock"] == []
     assert call("POST", url, "/api/v1/batch-update-stock", json={"sku": "A"}).status_code == 400
     assert call("POST", url, "/api/v1/batch-delete-stock", json={}).status_code == 400
+
+
+def test_stock_at_an_unknown_location_is_400_and_writes_nothing(url: str) -> None:
+    locations(url, "main")
+    rows = [
+        {"sku": "A", "stock_location_external_id": "main", "stock_level": 5},
+        {"sku": "B", "stock_location_external_id": "default", "stock_level": 1},
+    ]
+    response = call("POST", url, "/api/v1/batch-update-stock", json=rows)
+    assert response.status_code == 400
+    assert response.json()["errors"] == [
+        {"code": "resource-id-not-found", "message": "Stock location default does not exist.",
+         "property": "[1].stock_location_external_id"},
+    ]  # fmt: skip
+    assert state(url)["stock"] == []
+
+
+def test_stock_by_location_id_lands_on_that_location(url: str) -> None:
+    locations(url, "main")
+    (main,) = call("GET", url, "/api/v1/stock-locations").json()
+    rows = [{"sku": "A", "stock_location_id": main["id"], "stock_level": 3}]
+    assert call("POST", url, "/api/v1/batch-update-stock", json=rows).status_code == 204
+    both = [
+        {"sku": "A", "stock_location_id": main["id"], "stock_level": 4},
+        {"sku": "A", "stock_location_external_id": "main", "stock_level": 5},
+    ]
+    assert properties(call("POST", url, "/api/v1/batch-update-stock", json=both)) == ["[1].sku"]
+    unknown = [{"sku": "A", "stock_location_id": "00000000-0000-0000-0000-000000000000", "stock_level": 1}]
+    assert properties(call("POST", url, "/api/v1/batch-update-stock", json=unknown)) == ["[0].stock_location_id"]
+    assert state(url)["stock"] == [
+        {"sku": "A", "stock_location_external_id": "main", "stock_level": 3, "restock_date": None,
+         "min_stock_level": None},
+    ]  # fmt: skip
+
+
+# --- stock locations -------------------------------------------------------------------------------------------
+
+
+def test_stock_location_create_list_get_and_duplicate_is_409(url: str) -> None:
+    created = call("POST", url, "/api/v1/stock-locations", json={"name": "Main warehouse", "external_id": "main"})
+    assert created.status_code == 200
+    location = created.json()
+    assert location == {"id": location["id"], "name": "Main warehouse", "external_id": "main"}
+    assert call("GET", url, "/api/v1/stock-locations").json() == [location]
+    assert call("GET", url, "/api/v1/stock-locations/main").json() == location
+    assert call("GET", url, f"/api/v1/stock-locations/{location['id']}").json() == location
+    assert call("GET", url, "/api/v1/stock-locations/north").status_code == 404
+    duplicate = call("POST", url, "/api/v1/stock-locations", json={"name": "Again", "external_id": "main"})
+    assert duplicate.status_code == 409
+    assert duplicate.headers["Content-Type"] == PROBLEM
+    missing = call("POST", url, "/api/v1/stock-locations", json={"external_id": "x"})
+    assert (missing.status_code, properties(missing)) == (400, ["name"])
+    assert state(url)["stock_locations"] == [location]
+
+
+def test_stock_location_rename_by_id_or_external_id_and_delete_drops_its_stock(url: str) -> None:
+    locations(url, "main")
+    location = call("GET", url, "/api/v1/stock-locations/main").json()
+    renamed = call("PATCH", url, f"/api/v1/stock-locations/{location['id']}", json={"name": "Leeds depot"})
+    assert renamed.json() == {**location, "name": "Leeds depot"}
+    assert call("PATCH", url, "/api/v1/stock-locations/main", json={"name": "Depot"}).json()["name"] == "Depot"
+    assert call("PATCH", url, "/api/v1/stock-locations/none", json={"name": "x"}).status_code == 404
+    call("POST", url, "/api/v1/batch-update-stock", json=[{"sku": "A", "stock_location_external_id": "main",
+                                                             "stock_level": 1}])  # fmt: skip
+    assert call("DELETE", url, "/api/v1/stock-locations/main").status_code == 204
+    assert call("DELETE", url, "/api/v1/stock-locations/main").status_code == 204
+    assert state(url)["stock"] == []
+    assert state(url)["stock_locations"] == []
+
+
+# --- customer groups -------------------------------------------------------------------------------------------
+
+
+def test_customer_groups_start_with_base_and_create_answers_the_list(url: str) -> None:
+    base = {"slug": "base", "name": "Base", "parent_slug": None}
+    assert call("GET", url, "/api/v1/customer-groups").json() == [base]
+    body = {"slug": "trade", "name": "Trade customers"}
+    created = call("POST", url, "/api/v1/customer-groups", json=body)
+    assert created.status_code == 201
+    trade = {"slug": "trade", "name": "Trade customers", "parent_slug": "base"}
+    assert created.json() == [base, trade]
+    child = call(
+        "POST", url, "/api/v1/customer-groups", json={"slug": "trade-gold", "name": "Gold", "parent_slug": "trade"}
+    )
+    assert child.json()[-1] == {"slug": "trade-gold", "name": "Gold", "parent_slug": "trade"}
+    assert state(url)["customer_groups"] == child.json()
+
+
+def test_customer_group_duplicate_slug_and_unknown_parent_are_400(url: str) -> None:
+    call("POST", url, "/api/v1/customer-groups", json={"slug": "trade", "name": "Trade"})
+    duplicate = call("POST", url, "/api/v1/customer-groups", json={"slug": "trade", "name": "Trade again"})
+    assert duplicate.status_code == 400
+    assert duplicate.json()["errors"][0]["code"] == "resource-already-exists"
+    orphan = call("POST", url, "/api/v1/customer-groups", json={"slug": "x", "name": "X", "parent_slug": "nope"})
+    assert (orphan.status_code, orphan.json()["errors"][0]["code"]) == (400, "resource-id-not-found")
+    assert call("POST", url, "/api/v1/customer-groups", json={"slug": "base", "name": "B"}).status_code == 400
+    assert [g["slug"] for g in call("GET", url, "/api/v1/customer-groups").json()] == ["base", "trade"]
+
+
+def test_customer_group_update_sets_name_and_resets_parent(url: str) -> None:
+    call("POST", url, "/api/v1/customer-groups", json={"slug": "trade", "name": "Trade"})
+    call("POST", url, "/api/v1/customer-groups", json={"slug": "gold", "name": "Gold", "parent_slug": "trade"})
+    updated = call("PATCH", url, "/api/v1/customer-groups/gold", json={"name": "Gold tier"})
+    assert updated.json()[-1] == {"slug": "gold", "name": "Gold tier", "parent_slug": "base"}
+    unknown = call("PATCH", url, "/api/v1/customer-groups/none", json={"name": "x"})
+    assert (unknown.status_code, unknown.json()["errors"][0]["code"]) == (400, "resource-id-not-found")
+
+
+def test_customer_naming_an_unknown_group_is_400_until_the_group_exists(url: str) -> None:
+    response = call("PUT", url, "/api/v2/customers/platform/7", json=customer(group="trade"))
+    assert response.status_code == 400
+    assert properties(response) == ["group"]
+    assert state(url)["customers"] == []
+    call("POST", url, "/api/v1/customer-groups", json={"slug": "trade", "name": "Trade"})
+    assert call("PUT", url, "/api/v2/customers/platform/7", json=customer(group="trade")).json()["group"] == "trade"
+    assert (
+        call("PUT", url, "/api/v2/customers/platform/8", json=customer("8", "b@example.com")).json()["group"] == "base"
+    )
 
 
 # --- price lists and pricing ---------------------------------------------------------------------------------
@@ -825,8 +951,8 @@ def test_state_holds_everything_for_a_site(url: str) -> None:
     call("PUT", url, "/api/v2/customers/platform/7", json=customer())
     snapshot = state(url)
     assert snapshot["site_id"] == SITE
-    assert set(snapshot) == {"site_id", "counts", "products", "stock", "price_lists", "pricing", "customers",
-                             "purchases", "settings", "sync_logs"}  # fmt: skip
+    assert set(snapshot) == {"site_id", "counts", "products", "stock", "stock_locations", "price_lists", "pricing",
+                             "customers", "customer_groups", "purchases", "settings", "sync_logs"}  # fmt: skip
     assert [p["external_id"] for p in snapshot["products"]] == ["101"]
     assert snapshot["counts"]["customers"] == 1
     only = requests.get(f"{url}/_sandbox/state", params={"site_id": SITE, "include": "customers"}, timeout=TIMEOUT)

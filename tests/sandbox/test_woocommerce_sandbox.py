@@ -364,6 +364,41 @@ def test_order_create_validates_shipping_lines_and_customer(woo: SandboxServer, 
     assert (bad_customer.status_code, bad_customer.json()["code"]) == (400, "woocommerce_rest_invalid_customer_id")
 
 
+def test_refunds_are_listed_on_the_order_and_a_full_refund_marks_it_refunded(
+    woo: SandboxServer, api: requests.Session, receiver: tuple[Receiver, SandboxServer]
+) -> None:
+    app, server = receiver
+    product = api.post(url(woo, "/products"), json={"name": "Refund test", "regular_price": "10.00"}).json()
+    order = api.post(
+        url(woo, "/orders"), json={"line_items": [{"product_id": product["id"], "quantity": 2}], "set_paid": True}
+    ).json()
+    assert (order["status"], order["total"], order["refunds"]) == ("processing", "24.00", [])  # with 20% tax
+    make_webhook(api, woo, "order.updated", f"{server.url}/hook")
+
+    first = api.post(url(woo, f"/orders/{order['id']}/refunds"), json={"amount": "5.50", "reason": "scratched"})
+    assert first.status_code == 201
+    assert (first.json()["amount"], first.json()["reason"]) == ("5.50", "scratched")
+    partly = api.get(url(woo, f"/orders/{order['id']}")).json()
+    assert (partly["status"], partly["total"]) == ("processing", "24.00")  # the placed total stays
+    assert partly["refunds"] == [{"id": first.json()["id"], "reason": "scratched", "total": "-5.50"}]
+
+    too_much = api.post(url(woo, f"/orders/{order['id']}/refunds"), json={"amount": "18.51"})
+    assert (too_much.status_code, too_much.json()["code"]) == (500, "woocommerce_rest_cannot_create_order_refund")
+    nothing = api.post(url(woo, f"/orders/{order['id']}/refunds"), json={"amount": "0"})
+    assert (nothing.status_code, nothing.json()["code"]) == (400, "woocommerce_rest_invalid_order_refund")
+
+    rest = api.post(url(woo, f"/orders/{order['id']}/refunds"), json={"amount": "18.50"}).json()
+    refunded = api.get(url(woo, f"/orders/{order['id']}")).json()
+    assert refunded["status"] == "refunded"
+    assert [r["total"] for r in refunded["refunds"]] == ["-18.50", "-5.50"]  # newest first
+    assert [r["id"] for r in api.get(url(woo, f"/orders/{order['id']}/refunds")).json()] == [
+        rest["id"], first.json()["id"],
+    ]  # fmt: skip
+    flush(woo)
+    topics = [d["headers"]["X-Wc-Webhook-Topic"] for d in app.deliveries()]
+    assert topics == ["order.updated", "order.updated"]  # one per refund; the refused ones changed nothing
+
+
 # ---- webhooks ----
 
 

@@ -37,8 +37,10 @@ from sync.services.full_sync import sync_job_run
 from sync.services.hashing import record_hashes
 from sync.services.job_runs import sync_jobs_sweep
 from sync.services.jobs import sync_job_cancel, sync_job_queue_full
+from sync.services.plans import plan_record
 from sync.services.pull import sync_page_pull
-from sync.services.push import sync_records_push
+from sync.services.push import _claim_row, sync_records_push
+from sync.services.record_states import StateRow, states_claim
 from sync.services.synclog import synclog_report_start
 from sync.webhooks.catch_up import connection_catch_up
 from sync.webhooks.processing import webhook_event_process
@@ -254,10 +256,17 @@ def test_3_a_crash_after_sparklayer_accepted_leaves_the_row_in_doubt_and_a_b_a_i
     with store.lock:
         original = woo_products.stored(store, product_id)["name"]
         woo_products.update(store, product_id, {"name": "B"})
-    # The write of B is sent and accepted, then the process dies before saving (simulated: the
-    # claim is written, SparkLayer gets B, nothing else is saved).
+    # The write of B is sent and accepted, then the process dies before saving (simulated: the row
+    # as the claim leaves it, SparkLayer gets B, nothing else is saved).
     states = RecordState.objects.filter(connection=connection, data_type="products", external_id=str(product_id))
-    states.update(in_doubt=True)
+    row = states.get()
+    writer_plan = plan_record(
+        connection_platform_adapter(connection).fetch_record(DataType.PRODUCTS, str(product_id)),  # type: ignore[arg-type]
+        StateRow.from_model(row),
+        force=False,
+    )
+    claim = _claim_row(writer_plan)
+    states_claim(connection=connection, data_type="products", rows={str(product_id): claim})
     record = connection_platform_adapter(connection).fetch_record(DataType.PRODUCTS, str(product_id))
     assert record is not None
     assert record.payload is not None

@@ -22,6 +22,7 @@ from platforms.woocommerce.mapping.products import (
     price_list_payloads,
     price_list_slug,
     product_status,
+    stock_location_payloads,
     stock_quantity,
     variant_status,
 )
@@ -55,6 +56,7 @@ __all__ = [
     "product_admin_url",
     "product_status",
     "settings_payload",
+    "stock_location_payloads",
     "stock_quantity",
     "store_settings_from_options",
     "variant_status",

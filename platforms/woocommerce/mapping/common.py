@@ -30,6 +30,7 @@ class StoreSettings:
     currency: str = "USD"  # woocommerce_currency, ISO 4217
     weight_unit: str = "kg"  # woocommerce_weight_unit
     prices_include_tax: bool = False  # woocommerce_prices_include_tax
+    store_address: str = ""  # woocommerce_store_address(_2), _city, _postcode, joined: names the stock location
 
     @property
     def currency_code(self) -> str:
@@ -69,23 +70,43 @@ def iso_utc(value: Any) -> str | None:
     return parsed.strftime("%Y-%m-%dT%H:%M:%SZ") if parsed else None
 
 
-def decimal_string(value: Decimal) -> str:
-    """A decimal string with at least two places (``12.5`` → ``"12.50"``), never a float."""
-    exponent = value.as_tuple().exponent
-    if isinstance(exponent, int) and exponent > -2:
-        value = value.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
-    return format(value, "f")
+#: ISO 4217 minor units of the currencies whose minor unit is not 2 (everything else has 2)
+ZERO_DECIMAL_CURRENCIES = frozenset(
+    {"BIF", "CLP", "DJF", "GNF", "ISK", "JPY", "KMF", "KRW", "PYG", "RWF", "UGX", "UYI", "VND", "VUV", "XAF", "XOF"}
+    | {"XPF"}
+)
+CURRENCY_MINOR_UNITS: dict[str, int] = {
+    **dict.fromkeys(ZERO_DECIMAL_CURRENCIES, 0),
+    **dict.fromkeys(("BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND"), 3),
+    **dict.fromkeys(("CLF", "UYW"), 4),
+}
 
 
-def price_string(value: Any) -> str | None:
-    """A WooCommerce price (string, or a number for order ``price``) as a decimal string; None if blank/bad."""
+def minor_unit(currency_code: str) -> int:
+    """Decimal places of the currency's minor unit (ISO 4217): 2 unless the table above says otherwise."""
+    return CURRENCY_MINOR_UNITS.get((currency_code or "").strip().upper(), 2)
+
+
+def money_string(value: Decimal, currency_code: str) -> str:
+    """An amount as a decimal string with exactly the currency's minor unit, rounded half up.
+
+    WooCommerce stores prices as typed (``"12.345"`` in a pound store is possible); SparkLayer's Money
+    is an amount of the currency, so it gets the currency's precision: ``12.345`` GBP → ``"12.35"``,
+    ``1500.4`` JPY → ``"1500"``, ``1.2345`` KWD → ``"1.235"``.
+    """
+    places = minor_unit(currency_code)
+    return format(value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP), "f")
+
+
+def price_string(value: Any, currency_code: str) -> str | None:
+    """A WooCommerce price (string, or a number for order ``price``) in the currency's precision; None if blank/bad."""
     parsed = parse_decimal(value)
-    return decimal_string(parsed) if parsed is not None else None
+    return money_string(parsed, currency_code) if parsed is not None else None
 
 
 def money(value: Any, currency_code: str) -> dict[str, str] | None:
     """Contract Money ``{"number": "15.99", "currency": "gbp"}``; None when the value is not a number."""
-    number = price_string(value)
+    number = price_string(value, currency_code)
     return {"number": number, "currency": currency_code} if number is not None else None
 
 

@@ -7,7 +7,17 @@ placed through SparkLayer's checkout carries ``sparkCartId`` meta, sent back as
 Decisions where SparkLayer's docs are silent: ``dates`` uses ``created_at``/``updated_at``/
 ``paid_at``/``completed_at`` (ISO 8601, UTC, ``Z``); a line item's money is ``unit_price`` and
 ``line_total {total_net, subtotal_net, tax}`` as Money; the WooCommerce status travels in
-``metadata`` as ``woocommerce_status``. All money values are decimal strings.
+``metadata`` as ``woocommerce_status``. All money values are decimal strings in the currency's
+minor unit, rounded half up.
+
+Lifecycle: a purchase is written again whenever the order changes (status, refund, edit), so
+SparkLayer follows the order after it was placed. WooCommerce keeps an order's ``total`` as placed
+and lists refunds apart (``refunds[]``, each ``total`` negative); the purchase's
+``calculated_total`` is the total net of refunds, and the amounts themselves travel in
+``metadata`` (``order_total``, ``refunded_total``) so the history shows both. The refund's lines
+are not in the order resource, so line items stay as ordered. The ``sparkCartId`` meta the
+checkout wrote is kept by every later update of the order, so ``purchase_identifiers.sparklayer``
+stays the same through the whole lifecycle (SparkLayer refuses a change of it with 403).
 """
 
 from __future__ import annotations
@@ -19,10 +29,10 @@ from typing import Any
 from platforms.types import DataType, SyncRecord
 from platforms.woocommerce.mapping.common import (
     address_payload,
-    decimal_string,
     iso_utc,
     meta_value,
     money,
+    money_string,
     order_admin_url,
     parse_gmt,
     text,
@@ -73,7 +83,7 @@ def map_order(order: Mapping[str, Any], *, store_url: str) -> SyncRecord:
         "customer_identifiers": {"platform": str(customer_id) if customer_id else None},
         "dates": _dates(order),
         "currency_code": currency,
-        "calculated_total": money(order.get("total"), currency),
+        "calculated_total": _net_total(order, currency),
         "billing_address": _address_or_none(order.get("billing")),
         "packages": [
             {
@@ -84,7 +94,7 @@ def map_order(order: Mapping[str, Any], *, store_url: str) -> SyncRecord:
         ],
         "accounting_files": [],
         "custom_fields": [],
-        "metadata": _metadata(order),
+        "metadata": _metadata(order, currency),
     }
     if text(order.get("payment_method_title")):
         payload["payment_method"] = text(order.get("payment_method_title"))
@@ -127,9 +137,7 @@ def _line_item(item: Mapping[str, Any], currency: str) -> dict[str, Any]:
         "name": text(item.get("name")),
         "name_parent": text(item.get("parent_name")) or text(item.get("name")),
         "quantity": quantity,
-        "unit_price": {"number": decimal_string(unit.quantize(Decimal("0.0001")).normalize()), "currency": currency}
-        if unit is not None
-        else None,
+        "unit_price": {"number": money_string(unit, currency), "currency": currency} if unit is not None else None,
         "line_total": {
             "total_net": money(item.get("total"), currency),
             "subtotal_net": money(item.get("subtotal"), currency),
@@ -148,14 +156,34 @@ def _shipping_method(order: Mapping[str, Any], currency: str) -> dict[str, Any] 
         "name": ", ".join(text(line.get("method_title")) for line in lines if text(line.get("method_title"))),
         "method_id": text(lines[0].get("method_id")),
         "line_total": {
-            "total_net": {"number": decimal_string(total), "currency": currency},
-            "tax": {"number": decimal_string(tax), "currency": currency},
+            "total_net": {"number": money_string(total, currency), "currency": currency},
+            "tax": {"number": money_string(tax, currency), "currency": currency},
         },
     }
 
 
-def _metadata(order: Mapping[str, Any]) -> list[dict[str, str]]:
+def refunded_total(order: Mapping[str, Any]) -> Decimal:
+    """What was refunded so far, as a positive amount (WooCommerce lists each refund's total negative)."""
+    refunded = Decimal(0)
+    for refund in order.get("refunds") or []:
+        amount = parse_decimal(refund.get("total")) if isinstance(refund, Mapping) else None
+        if amount is not None:
+            refunded += abs(amount)
+    return refunded
+
+
+def _net_total(order: Mapping[str, Any], currency: str) -> dict[str, str]:
+    total = parse_decimal(order.get("total")) or Decimal(0)
+    return {"number": money_string(max(total - refunded_total(order), Decimal(0)), currency), "currency": currency}
+
+
+def _metadata(order: Mapping[str, Any], currency: str) -> list[dict[str, str]]:
     metadata = [{"name": "woocommerce_status", "value": text(order.get("status"))}]
+    refunded = refunded_total(order)
+    if refunded:
+        total = parse_decimal(order.get("total")) or Decimal(0)
+        metadata.append({"name": "order_total", "value": money_string(total, currency)})
+        metadata.append({"name": "refunded_total", "value": money_string(refunded, currency)})
     payment_type = text(meta_value(order, ORDER_PAYMENT_TYPE))
     if payment_type:
         metadata.append({"name": ORDER_PAYMENT_TYPE, "value": payment_type})

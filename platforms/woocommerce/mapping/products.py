@@ -9,17 +9,26 @@ Decisions (contract §2, reference §3.4.1 to §3.4.3, §3.4.9):
   live, then its own status decides (a disabled variation, ``private``, → ``suspended``).
 * ``regular_price`` is the variant's RRP. The price-list price is WooCommerce's current ``price``
   (which already reflects an active sale), falling back to ``sale_price`` then ``regular_price``
-  when ``price`` is blank. Prices are sent as stored: gross or net per ``prices_include_tax``,
-  which the merchant settings record reports.
-* Stock: one row per SKU whose stock is managed, at one location, ``DEFAULT_STOCK_LOCATION``.
+  when ``price`` is blank. Prices are sent gross or net per ``prices_include_tax`` (which the
+  merchant settings record reports), rounded half up to the currency's minor unit (WooCommerce
+  keeps whatever decimals the merchant typed).
+* Stock: one row per SKU whose stock is managed, at the store's one location,
+  ``DEFAULT_STOCK_LOCATION``. A fractional quantity (stores whose ``wc_stock_amount`` allows
+  them) is floored: a unit not wholly there cannot be sold. A negative quantity (WooCommerce
+  goes below zero while backorders are allowed) is sent as 0: SparkLayer's stock row has no
+  backorder field, and the variant stays ``live``, so whether a buyer may order it anyway is
+  decided by SparkLayer's product settings, not by a negative level (see ``stock_level``).
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, MutableMapping, Sequence
+from decimal import Decimal
 from typing import Any
+from urllib.parse import urlsplit
 
-from platforms.types import DataType, SyncRecord
+from platforms.types import DEFAULT_STOCK_LOCATION, DataType, SyncRecord
 from platforms.woocommerce.mapping.common import (
     StoreSettings,
     parse_gmt,
@@ -33,12 +42,11 @@ from platforms.woocommerce.validation import (
     duplicate_sku_issue,
     missing_sku_issue,
     no_variants_issue,
+    parse_decimal,
     price_issue,
     product_label,
     product_type_issue,
 )
-
-DEFAULT_STOCK_LOCATION = "default"
 
 PRODUCT_STATUS = {
     "publish": "live",
@@ -69,6 +77,16 @@ def price_list_payloads(settings: StoreSettings) -> list[dict[str, Any]]:
     ]
 
 
+def stock_location_payloads(settings: StoreSettings, *, store_url: str) -> list[dict[str, Any]]:
+    """WooCommerce core keeps one stock pool: one location, named by the store's address (else its host).
+
+    The external id is fixed (``DEFAULT_STOCK_LOCATION``) because every stock row names it; the
+    name follows the store's settings, so a changed address renames the location in SparkLayer.
+    """
+    name = settings.store_address or urlsplit(store_url).hostname or store_url
+    return [{"external_id": DEFAULT_STOCK_LOCATION, "name": name[:255]}]
+
+
 def product_status(status: Any) -> str:
     return PRODUCT_STATUS.get(str(status or ""), "pending")
 
@@ -94,6 +112,7 @@ def stock_quantity(source: Mapping[str, Any], parent: Mapping[str, Any]) -> int 
     """The managed stock level of a product/variation, or None when WooCommerce does not track it.
 
     A variation's ``manage_stock`` may be the string ``"parent"``: the parent's quantity applies.
+    The level is ``stock_level`` of WooCommerce's quantity (whole units, never below zero).
     """
     manage = source.get("manage_stock")
     if manage == "parent":
@@ -104,10 +123,20 @@ def stock_quantity(source: Mapping[str, Any], parent: Mapping[str, Any]) -> int 
         quantity = source.get("stock_quantity")
     else:
         return None
-    try:
-        return int(quantity) if quantity is not None else 0
-    except (TypeError, ValueError):
-        return None
+    if quantity is None:
+        return 0
+    parsed = parse_decimal(quantity)
+    return stock_level(parsed) if parsed is not None else None
+
+
+def stock_level(quantity: Decimal) -> int:
+    """WooCommerce's stock quantity as SparkLayer's ``stock_level``: whole units, floored, at least 0.
+
+    Fractional stock (``2.7``) is floored to what can be sold (``2``); negative stock (a store
+    selling on backorder, ``-3``) is 0, since SparkLayer's stock row has nowhere to say
+    "backordered" and a negative level is not a documented value.
+    """
+    return max(0, math.floor(quantity))
 
 
 def stock_row(sku: str, quantity: int) -> dict[str, Any]:
@@ -201,7 +230,7 @@ def map_product(
         quantity = stock_quantity(source, product)
         if quantity is not None:
             record.stock.append(stock_row(sku, quantity))
-        price = price_string(current_price(source))
+        price = price_string(current_price(source), settings.currency_code)
         if price is not None:
             record.pricing.append(
                 {
@@ -251,7 +280,7 @@ def _map_variant(
     if issue:
         record.issues.append(issue)
 
-    rrp_price = price_string(source.get("regular_price"))
+    rrp_price = price_string(source.get("regular_price"), settings.currency_code)
     variant: dict[str, Any] = {
         "external_id": variant_id,
         "sku": sku,

@@ -19,6 +19,13 @@ SETTING_KEYS = {
     "prices_include_tax": "prices_include_tax",
 }
 MERCHANT_EXTERNAL_ID = "settings"
+#: the store address options (WooCommerce → Settings → General), in the order they are written
+STORE_ADDRESS_OPTIONS = (
+    "woocommerce_store_address",
+    "woocommerce_store_address_2",
+    "woocommerce_store_city",
+    "woocommerce_store_postcode",
+)
 
 
 def option_values(options: Iterable[Any]) -> dict[str, Any]:
@@ -31,7 +38,12 @@ def store_settings_from_options(options: Mapping[str, Any]) -> StoreSettings:
     currency = str(options.get("woocommerce_currency") or "USD").strip().upper()
     weight_unit = str(options.get("woocommerce_weight_unit") or "kg").strip().lower()
     include_tax = str(options.get("woocommerce_prices_include_tax") or "no").strip().lower() == "yes"
-    return StoreSettings(currency=currency, weight_unit=weight_unit, prices_include_tax=include_tax)
+    address = ", ".join(
+        str(options.get(key) or "").strip() for key in STORE_ADDRESS_OPTIONS if str(options.get(key) or "").strip()
+    )
+    return StoreSettings(
+        currency=currency, weight_unit=weight_unit, prices_include_tax=include_tax, store_address=address
+    )
 
 
 def settings_payload(settings: StoreSettings) -> list[dict[str, Any]]:

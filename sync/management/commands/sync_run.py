@@ -16,7 +16,7 @@ from connections.selectors import connection_get_for_site
 from platforms.types import TRIGGERABLE_DATA_TYPES
 from sync.models import JobState, SyncJob, TriggerSource
 from sync.services.full_sync import sync_job_run
-from sync.services.jobs import SyncAlreadyActive, sync_job_queue_full
+from sync.services.jobs import DataTypeNotSupported, SyncAlreadyActive, sync_job_queue_full
 
 FINISHED = (JobState.SUCCEEDED, JobState.FAILED, JobState.CANCELLED)
 
@@ -74,6 +74,8 @@ class Command(BaseCommand):
             raise CommandError(
                 f"a {options['data_type']} sync is already active (job {exc.job and exc.job.pk})"
             ) from exc
+        except DataTypeNotSupported as exc:
+            raise CommandError(str(exc)) from exc
         bar = ProgressBar(sys.stderr)
         self.stdout.write(f"job {job.pk}: full sync of {job.data_type} for {connection}")
         if options["inline"]:
