@@ -70,7 +70,7 @@ def record_states(result: SeedResult) -> list[str]:
     ids = {d.key for d in [*result.differences, *(result.after_full_sync or [])] if d.key is not None}
     if not ids or result.connection_id is None:
         return []
-    lines = ["RecordState of those records:"]
+    lines = ["RecordState of those records now (after everything above):"]
     for data_type, external_id in sorted(ids):
         row = RecordState.objects.filter(
             connection_id=result.connection_id, data_type=data_type, external_id=external_id

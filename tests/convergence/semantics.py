@@ -107,7 +107,7 @@ def expected_from_store(connection: Connection) -> Expected:
 
 @dataclass
 class InvisibleChanges:
-    """Products with a change only a full sync can see, from the first such change not yet covered.
+    """Products with a change only a full sync can see, not covered yet, with the time of the latest.
 
     A change is covered by a webhook delivered after it (processing reads the record fresh), by a
     later change of the record that moved its ``date_modified`` (the catch-up reads it), or by a
@@ -116,7 +116,9 @@ class InvisibleChanges:
     marks: dict[str, tuple[datetime, str]] = field(default_factory=dict)
 
     def mark(self, product_id: str, why: str) -> None:
-        self.marks.setdefault(product_id, (timezone.now(), why))
+        """From now on: a full sync covers the product only if it starts after its latest such change."""
+        earlier = self.marks.get(product_id)
+        self.marks[product_id] = (timezone.now(), f"{earlier[1]}; {why}" if earlier else why)
 
     def covered(self, product_id: str) -> None:
         self.marks.pop(product_id, None)
