@@ -161,14 +161,38 @@ def _location(row: dict[str, Any]) -> str:
     return f"id:{row.get('stock_location_id')}"
 
 
+def left_over_reasons(expected: Expected, state: dict[str, Any], *, rows: str) -> dict[str, str]:
+    """Why SparkLayer may still hold a row the store does not map, by SKU: what the store did to the
+    variant SparkLayer has under that SKU (for the report and for counting causes)."""
+    reasons: dict[str, str] = {}
+    for product in state.get("products", []):
+        external_id = str(product["external_id"])
+        record = expected.products.get(external_id)
+        mapped = {str(v["external_id"]): v for v in (record.payload or {}).get("variants", [])} if record else {}
+        for variant in product.get("variants", []):
+            sku, variant_id = str(variant.get("sku")), str(variant["external_id"])
+            if record is None:
+                why = "product unpushable" if external_id in expected.unpushable else "product gone"
+            elif variant_id not in mapped:
+                why = "variation gone"
+            elif mapped[variant_id]["sku"] != sku:
+                why = "SKU changed"
+            else:
+                why = "stock not managed" if rows == "stock" else "no price"
+            reasons[sku] = f"({why} in the store)"
+    return reasons
+
+
 def compare_stock(expected: Expected, state: dict[str, Any]) -> list[Difference]:
     found: list[Difference] = []
     landed = {(str(row["sku"]), _location(row)): row for row in state.get("stock", [])}
+    reasons = left_over_reasons(expected, state, rows="stock")
     for key in sorted(set(landed) | set(expected.stock)):
         where = f"{key[0]} @ {key[1]}"
         have, want = landed.get(key), expected.stock.get(key)
         if want is None:
             assert have is not None
+            where += f" {reasons.get(key[0], '(no variant has the SKU)')}"
             found.append(Difference("stock", where, "(row)", have.get("stock_level"), MISSING))
         elif have is None:
             found.append(Difference("stock", where, "(row)", MISSING, want["stock_level"]))
@@ -190,11 +214,13 @@ def compare_pricing(expected: Expected, state: dict[str, Any]) -> list[Differenc
         if item["price_list_slug"] in platform_lists
     }
     found: list[Difference] = []
+    reasons = left_over_reasons(expected, state, rows="pricing")
     for key in sorted(set(landed) | set(expected.pricing)):
         where = f"{key[0]} in {key[1]}"
         have, want = landed.get(key), expected.pricing.get(key)
         if want is None:
             assert have is not None
+            where += f" {reasons.get(key[0], '(no variant has the SKU)')}"
             found.append(Difference("pricing", where, "(row)", _tiers(have), MISSING))
         elif have is None:
             found.append(Difference("pricing", where, "(row)", MISSING, _tiers(want)))

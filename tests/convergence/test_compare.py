@@ -120,7 +120,7 @@ def test_products_gone_or_unpushable_must_have_every_variant_discontinued() -> N
 
 def test_stock_rows_are_exactly_the_mapped_rows() -> None:
     record = product_record()
-    state = landed(record)
+    state = landed(record, product_record("20", ("G-1",)))
     state["stock"][0]["stock_level"] = 4
     state["stock"].append({"sku": "OLD-SKU", "stock_location_external_id": "default", "stock_level": 3})
     del state["stock"][1]
@@ -128,9 +128,15 @@ def test_stock_rows_are_exactly_the_mapped_rows() -> None:
     assert [(d.record, d.field, d.actual, d.expected) for d in found] == [
         ("A-1 @ default", "stock_level", 4, 5),
         ("A-2 @ default", "(row)", MISSING, 5),
-        ("OLD-SKU @ default", "(row)", 3, MISSING),
+        ("G-1 @ default (product gone in the store)", "(row)", 5, MISSING),
+        ("OLD-SKU @ default (no variant has the SKU)", "(row)", 3, MISSING),
     ]
-    assert [d.kind() for d in found] == ["stock stock_level", "stock missing", "stock left over"]
+    assert [d.kind() for d in found] == [
+        "stock stock_level",
+        "stock missing",
+        "stock left over (product gone in the store)",
+        "stock left over (no variant has the SKU)",
+    ]
 
 
 def test_pricing_rows_of_platform_lists_are_exactly_the_mapped_items() -> None:
@@ -141,7 +147,7 @@ def test_pricing_rows_of_platform_lists_are_exactly_the_mapped_items() -> None:
     found = compare_pricing(expected_of(record), state)
     assert [(d.record, d.field) for d in found] == [
         ("A-1 in woocommerce-gbp", "tiers"),
-        ("GONE in woocommerce-gbp", "(row)"),
+        ("GONE in woocommerce-gbp (no variant has the SKU)", "(row)"),
     ]
 
 
