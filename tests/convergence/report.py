@@ -7,7 +7,7 @@ import re
 from collections import Counter
 
 from sync.models import RecordState, SyncJob, WebhookEvent
-from tests.convergence.compare import Difference
+from tests.convergence.difference import Difference
 from tests.convergence.environment import Environment
 from tests.convergence.walk import SeedResult
 

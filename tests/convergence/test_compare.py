@@ -10,15 +10,9 @@ import pytest
 from platforms.types import DataType, SyncRecord
 from sync.models import RecordState, SyncIssue
 from sync.services.hashing import record_hashes
-from tests.convergence.compare import (
-    MISSING,
-    compare,
-    compare_customers,
-    compare_pricing,
-    compare_products,
-    compare_stock,
-    payload_differences,
-)
+from tests.convergence.compare import compare, compare_pricing, compare_products, compare_stock
+from tests.convergence.compare_records import compare_customers, payload_differences
+from tests.convergence.difference import MISSING
 from tests.convergence.semantics import Expected
 from tests.factories import ConnectionFactory
 

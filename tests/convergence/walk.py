@@ -21,8 +21,9 @@ from tests.convergence import semantics
 from tests.convergence.actionlog import ActionLog
 from tests.convergence.catalogue import Names, build_store
 from tests.convergence.changes import StoreChanges
-from tests.convergence.compare import Difference, compare
+from tests.convergence.compare import compare
 from tests.convergence.deliveries import WebhookQueue
+from tests.convergence.difference import Difference
 from tests.convergence.environment import Environment
 from tests.convergence.faults import Faults, ignite_client
 from tests.convergence.quiesce import NotQuiet, periodic_round, wait_quiet
