@@ -2,7 +2,8 @@
 
 So they fire exactly the webhooks a real store would, including the gaps: a permanent delete,
 a variation delete and a silent stock change (``stock_silent``, like stock reduced by an order,
-WooCommerce issue #40060) fire nothing and leave ``date_modified`` alone.
+WooCommerce issue #40060) fire nothing and leave ``date_modified`` alone; ``stock_from_order``
+fires ``product.updated`` but leaves ``date_modified`` alone too.
 """
 
 from __future__ import annotations
@@ -69,6 +70,24 @@ def stock_silent(store: WooStore, rng: random.Random) -> Change | None:
         return None
     products.set_stock_silently(store, product_id, rng.randint(0, 300))
     return {"kind": "stock_silent", "resource": "product", "id": product_id}
+
+
+def stock_from_order(store: WooStore, rng: random.Random) -> Change | None:
+    """Stock reduced by an order: ``product.updated`` fires (for a variation, with the variation's
+    body), but ``date_modified`` does not move."""
+    product_id = _pick(
+        rng, _live_products(store), lambda i: _live(store, i) and store.products[i].type in ("simple", "variable")
+    )
+    if product_id is None:
+        return None
+    quantity = rng.randint(0, 300)
+    family = products.children(store, product_id) if store.products[product_id].type == "variable" else []
+    if family:
+        variation_id = rng.choice(family)
+        variations.set_stock_silently(store, variation_id, quantity, notify=True)
+        return {"kind": "stock_from_order", "resource": "product", "id": variation_id, "parent_id": product_id}
+    products.set_stock_silently(store, product_id, quantity, notify=True)
+    return {"kind": "stock_from_order", "resource": "product", "id": product_id}
 
 
 def product_create(store: WooStore, rng: random.Random) -> Change:
@@ -202,6 +221,7 @@ KINDS: dict[str, Callable[[WooStore, random.Random], Change | None]] = {
     "product_update": product_update,
     "product_stock": product_stock,
     "stock_silent": stock_silent,
+    "stock_from_order": stock_from_order,
     "product_create": product_create,
     "product_delete": product_delete,
     "product_force_delete": product_force_delete,

@@ -228,16 +228,22 @@ def create(store: WooStore, data: dict[str, Any]) -> dict[str, Any]:
     return render(store, product_id)
 
 
-def update(store: WooStore, product_id: int, data: dict[str, Any], *, emit: bool = True) -> dict[str, Any]:
+def update(
+    store: WooStore, product_id: int, data: dict[str, Any], *, emit: bool = True, keep_modified: bool = False
+) -> dict[str, Any]:
+    """Write ``data``; ``keep_modified`` leaves ``date_modified`` where it is, as a second save within
+    the same second looks in WooCommerce (its dates have one-second resolution)."""
     if product_id not in store.products:
         if product_id in store.variation_parent:
-            return variations.update(store, store.variation_parent[product_id], product_id, data)
+            parent_id = store.variation_parent[product_id]
+            return variations.update(store, parent_id, product_id, data, emit=emit, keep_modified=keep_modified)
         raise invalid_id("product", 400)
     record = stored(store, product_id)
     old_sku = record["sku"]
     check_sku(store, product_id, data)
     _apply(store, record, data)
-    touch(record)
+    if not keep_modified:
+        touch(record)
     _save(store, record, old_sku)
     if emit:
         store.emit("product.updated", product_id)
@@ -270,10 +276,13 @@ def delete(store: WooStore, product_id: int) -> dict[str, Any]:
     return before
 
 
-def set_stock_silently(store: WooStore, product_id: int, quantity: int) -> None:
-    """Change stock the way an order's stock reduction does: no ``date_modified`` bump, no webhook (#40060)."""
+def set_stock_silently(store: WooStore, product_id: int, quantity: int, *, notify: bool = False) -> None:
+    """Change stock the way an order's stock reduction does: no ``date_modified`` bump, and no webhook
+    (#40060) unless ``notify``: then ``product.updated`` fires with the record as it is, date unchanged."""
     record = stored(store, product_id)
     record["manage_stock"] = True
     record["stock_quantity"] = quantity
     settle_price_and_stock(record)
     _save(store, record, record["sku"])
+    if notify:
+        store.emit("product.updated", product_id)

@@ -187,8 +187,15 @@ def create(store: WooStore, product_id: int, data: dict[str, Any]) -> dict[str, 
 
 
 def update(
-    store: WooStore, product_id: int, variation_id: int, data: dict[str, Any], *, emit: bool = True
+    store: WooStore,
+    product_id: int,
+    variation_id: int,
+    data: dict[str, Any],
+    *,
+    emit: bool = True,
+    keep_modified: bool = False,
 ) -> dict[str, Any]:
+    """Write ``data``; ``keep_modified`` as in ``products.update`` (a save within the same second)."""
     try:
         record = lookup(store, product_id, variation_id)
     except WooError as error:
@@ -196,11 +203,30 @@ def update(
     old_sku = record["sku"]
     products.check_sku(store, variation_id, data)
     _apply(store, record, data)
-    touch(record)
+    if not keep_modified:
+        touch(record)
     _save(store, record, old_sku)
     if emit:
         store.emit("product.updated", variation_id)
     return render(store, variation_id)
+
+
+def set_stock_silently(store: WooStore, variation_id: int, quantity: int, *, notify: bool = False) -> None:
+    """A variation's stock changed by an order: ``date_modified`` stays, no webhook unless ``notify``
+    (then ``product.updated`` with the variation in product shape). A variation whose stock is the
+    parent's (``manage_stock: "parent"``) changes the parent's quantity instead, as WooCommerce does."""
+    record = stored(store, variation_id)
+    if record["manage_stock"] == "parent":
+        products.set_stock_silently(store, record["parent_id"], quantity)
+        if notify:
+            store.emit("product.updated", variation_id)
+        return
+    record["manage_stock"] = True
+    record["stock_quantity"] = quantity
+    products.settle_price_and_stock(record)
+    _save(store, record, record["sku"])
+    if notify:
+        store.emit("product.updated", variation_id)
 
 
 def delete(store: WooStore, product_id: int, variation_id: int, *, force: bool) -> dict[str, Any]:
@@ -223,13 +249,3 @@ def forget(store: WooStore, variation_id: int) -> None:
     products.reindex_sku(store, variation_id, old_sku, None)
     del store.variation_parent[variation_id]
     store.variation_records.pop(variation_id, None)
-
-
-def set_stock_silently(store: WooStore, variation_id: int, quantity: int) -> None:
-    """Change a variation's stock the way an order's stock reduction does: no ``date_modified`` bump and
-    no webhook of its own (WooCommerce #40060)."""
-    record = stored(store, variation_id)
-    record["manage_stock"] = True
-    record["stock_quantity"] = quantity
-    products.settle_price_and_stock(record)
-    _save(store, record, record["sku"])

@@ -613,6 +613,56 @@ def test_mutate_changes_records_and_fires_webhooks(
     assert unknown.status_code == 400
 
 
+def test_stock_from_order_fires_product_updated_and_keeps_date_modified(
+    woo: SandboxServer, api: requests.Session, receiver: tuple[Receiver, SandboxServer]
+) -> None:
+    app, server = receiver
+    make_webhook(api, woo, "product.updated", f"{server.url}/hook")
+    changes = requests.post(
+        f"{woo.url}/_sandbox/mutate", json={"count": 8, "seed": 3, "kinds": ["stock_from_order"]}
+    ).json()["changes"]
+    flush(woo)
+    assert {c["kind"] for c in changes} == {"stock_from_order"}
+    assert any("parent_id" in c for c in changes), "some changes hit a variation"
+    bodies = [json.loads(d["body"]) for d in app.deliveries()]
+    assert sorted(b["id"] for b in bodies) == sorted({c["id"] for c in changes})
+    for change in changes:
+        current = api.get(url(woo, f"/products/{change['id']}")).json()
+        if "parent_id" in change:
+            assert (current["type"], current["parent_id"]) == ("variation", change["parent_id"])
+        assert current["date_modified_gmt"] < "2025-06-02", "an order's stock change leaves date_modified alone"
+
+
+def test_keep_modified_writes_without_moving_the_date_and_parent_managed_stock_moves_the_parent(
+    woo: SandboxServer,
+) -> None:
+    from sandbox.woocommerce import products, variations
+
+    store = woo.app.store
+    with store.lock:
+        simple = next(i for i, h in store.products.items() if h.type == "simple" and h.status == "publish")
+        before = products.stored(store, simple)["date_modified_gmt"]
+        products.update(store, simple, {"regular_price": "7.77"}, keep_modified=True)
+        after = products.stored(store, simple)
+        assert (after["regular_price"], after["date_modified_gmt"]) == ("7.77", before)
+        products.update(store, simple, {"regular_price": "7.78"})
+        assert products.stored(store, simple)["date_modified_gmt"] > before
+
+        parent = next(
+            i
+            for i in store.products
+            if store.products[i].type == "variable"
+            and any(variations.stored(store, v)["manage_stock"] == "parent" for v in products.children(store, i))
+        )
+        child = next(
+            v for v in products.children(store, parent) if variations.stored(store, v)["manage_stock"] == "parent"
+        )
+        variations.set_stock_silently(store, child, 42)
+        assert products.stored(store, parent)["stock_quantity"] == 42
+        assert variations.render(store, child)["stock_quantity"] == 42
+        assert variations.stored(store, child)["manage_stock"] == "parent"
+
+
 def test_calls_stats_and_reset(woo: SandboxServer, api: requests.Session) -> None:
     api.post(url(woo, "/customers"), json={"email": "reset@example.com"}).raise_for_status()
     calls = requests.get(f"{woo.url}/_sandbox/calls").json()
