@@ -21,10 +21,12 @@ ROOT = Path(__file__).resolve().parent.parent
 @pytest.fixture(autouse=True)
 def _process_caches_cleared() -> Iterator[None]:
     """Per-process caches keyed by store URL must not carry one test's store into the next."""
+    from platforms.standard.capabilities import discovery_cache_clear
     from platforms.woocommerce.checkout import shipping_cache_clear
     from sync.webhooks import intake
 
     shipping_cache_clear()
+    discovery_cache_clear()
     intake._receivers.clear()
     return
 
