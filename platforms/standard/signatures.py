@@ -154,10 +154,12 @@ def verify(
 
 
 def _v1_verifies(body: bytes, signed: SignedHeaders, secrets: Sequence[str], *, check_time: bool) -> bool:
-    """``standardwebhooks`` verifies the v1 entries; the other entries are left out of what it is
-    given, as it cannot parse some malformed ones. Without the time check (test vectors) its
+    """``standardwebhooks`` verifies the v1 entries. Entries that are not base64 are left out of what
+    it is given: it stops at the first one it cannot decode, before trying the valid ones. Without the time check (test vectors) its
     ``sign`` computes the expected entry and the comparison is constant-time here."""
-    v1 = [signature for version, signature in signed.entries if version == "v1"]
+    v1 = [signature for version, signature in signed.entries if version == "v1" and _is_base64(signature)]
+    if not v1:
+        return False
     headers = {ID_HEADER: signed.webhook_id, TIMESTAMP_HEADER: signed.timestamp, SIGNATURE_HEADER: ""}
     headers[SIGNATURE_HEADER] = " ".join(f"v1,{signature}" for signature in v1)
     for secret in secrets:
@@ -172,6 +174,14 @@ def _v1_verifies(body: bytes, signed: SignedHeaders, secrets: Sequence[str], *, 
         except (standardwebhooks.WebhookVerificationError, ValueError, UnicodeDecodeError, binascii.Error):
             continue
     return False
+
+
+def _is_base64(value: str) -> bool:
+    try:
+        base64.b64decode(value, validate=True)
+    except (binascii.Error, ValueError):
+        return False
+    return True
 
 
 def _v1a_verifies(body: bytes, signed: SignedHeaders, keys: Sequence[str]) -> bool:
