@@ -171,9 +171,13 @@ class StandardAdapter(StandardCustomerRequestsMixin, PlatformAdapter):
                 raise PermanentError(
                     f"platform-api GET /{RESOURCES[data_type]}: next_cursor repeats the cursor asked for"
                 )
-            yield with_read_start(
-                Page(records=records, next_cursor=following.serialize() if following else None), started
+            page = Page(
+                records=records,
+                next_cursor=following.serialize() if following else None,
+                total_records=listing.total,
+                total_pages=-(-listing.total // PAGE_SIZE) if listing.total is not None else None,
             )
+            yield with_read_start(page, started)
             if following is None:
                 return
             state = following

@@ -53,6 +53,7 @@ class Listing:
 
     items: list[Any]
     next_cursor: str | None
+    total: int | None = None
 
 
 class StandardClient(HttpClientBase):
@@ -127,7 +128,12 @@ class StandardClient(HttpClientBase):
         following = body.get("next_cursor")
         if following is not None and not isinstance(following, str):
             raise PermanentError(f"{self.service_name} GET {path}: next_cursor is not a string or null")
-        return Listing(items=list(body["data"]), next_cursor=following or None)
+        total = body.get("total")
+        return Listing(
+            items=list(body["data"]),
+            next_cursor=following or None,
+            total=total if isinstance(total, int) and not isinstance(total, bool) and total >= 0 else None,
+        )
 
     def iter_listing(self, path: str, *, limit: int, params: Mapping[str, Any] | None = None) -> Iterator[Any]:
         """Every item of a listing, one page in memory at a time."""

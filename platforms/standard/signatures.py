@@ -155,8 +155,9 @@ def verify(
 
 def _v1_verifies(body: bytes, signed: SignedHeaders, secrets: Sequence[str], *, check_time: bool) -> bool:
     """``standardwebhooks`` verifies the v1 entries. Entries that are not base64 are left out of what
-    it is given: it stops at the first one it cannot decode, before trying the valid ones. Without the time check (test vectors) its
-    ``sign`` computes the expected entry and the comparison is constant-time here."""
+    it is given: it stops at the first one it cannot decode, before trying the valid ones. Without
+    the time check (test vectors) its ``sign`` computes the expected entry and the comparison is
+    constant-time here."""
     v1 = [signature for version, signature in signed.entries if version == "v1" and _is_base64(signature)]
     if not v1:
         return False

@@ -70,7 +70,7 @@ def variant_sku_issue(
 
 
 def no_variants_issue(product: Mapping[str, Any], *, platform_url: str) -> RecordIssue:
-    """Nothing of the product can exist in SparkLayer (no variants, or none that could be mapped)."""
+    """The product has no variants at all (when its variants were left out, their issues say why)."""
     return RecordIssue(
         external_id=str(product.get("id")),
         code=PRODUCT_WITHOUT_VARIANTS,

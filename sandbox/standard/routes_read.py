@@ -52,7 +52,15 @@ def listing(app: StandardSandbox, request: Request, resource: str) -> Reply:
         following = encode_cursor("offset", position + len(page))
     else:
         following = encode_cursor("after", table.seq[page[-1]])
-    return Reply({"data": data, "next_cursor": following})
+    return Reply({"data": data, "next_cursor": following, "total": total(app, resource, after)})
+
+
+def total(app: StandardSandbox, resource: str, after: Any) -> int:
+    """How many records the listing holds now (with its ``updated_after`` filter)."""
+    table = app.store.tables[resource]
+    if after is None:
+        return len(table.records)
+    return sum(1 for when in table.updated.values() if when >= after)
 
 
 def render(app: StandardSandbox, resource: str, record_id: str) -> dict[str, Any]:

@@ -88,10 +88,16 @@ def test_a_variant_without_sku_is_left_out_with_an_issue() -> None:
     assert [item["sku"] for item in record.pricing] == ["OAK-RED-S"]
 
 
-def test_a_product_with_no_usable_variant_is_not_pushed() -> None:
+def test_a_product_with_no_usable_variant_is_not_pushed_with_one_issue_saying_why() -> None:
     record = map_product(product(variants=[]), settings=SETTINGS)
     assert record.payload is None
     assert [i.code for i in record.issues] == ["product_without_variants"]
+    data = product()
+    for variant in data["variants"]:
+        variant["sku"] = None
+    record = map_product(data, settings=SETTINGS)
+    assert record.payload is None
+    assert [i.code for i in record.issues] == ["variant_missing_sku", "variant_missing_sku"]
 
 
 def test_a_sku_another_product_owns_is_a_duplicate_across_pages() -> None:
@@ -101,7 +107,7 @@ def test_a_sku_another_product_owns_is_a_duplicate_across_pages() -> None:
     other["variants"] = [{**other["variants"][0], "id": "v-9"}]
     record = map_product(other, settings=SETTINGS, seen_skus=seen)
     assert record.payload is None
-    assert [i.code for i in record.issues] == ["duplicate_sku", "product_without_variants"]
+    assert [i.code for i in record.issues] == ["duplicate_sku"]  # it says why nothing is pushed
     assert "SKU 'OAK-RED-S' (variant #v-9) is already used by variant #v-1" in record.issues[0].message
 
 

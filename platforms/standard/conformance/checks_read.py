@@ -64,8 +64,10 @@ def settings(ctx: Context) -> None:
 
 
 def walk(ctx: Context, result: CheckResult, path: str, *, limit: int, params: dict[str, Any] | None = None,
-         item_schema: str | None = None, cap: int | None = None) -> tuple[list[Any], bool]:  # fmt: skip
-    """Every item of a listing, checking each page's envelope (and items); (items, complete)."""
+         item_schema: str | None = None, cap: int | None = None, totals: list[Any] | None = None,
+         ) -> tuple[list[Any], bool]:  # fmt: skip
+    """Every item of a listing, checking each page's envelope (and items); (items, complete).
+    ``totals`` receives each page's optional ``total``."""
     items: list[Any] = []
     cursor: str | None = None
     pages = 0
@@ -78,6 +80,8 @@ def walk(ctx: Context, result: CheckResult, path: str, *, limit: int, params: di
         if not expect(result, answer, where) or not valid(result, envelope, answer.body, where=where):
             return items, False
         data = answer.body["data"]
+        if totals is not None:
+            totals.append(answer.body.get("total"))
         if len(data) > limit:
             result.fail(f"{where}: {len(data)} items for limit={limit}")
         if item_schema is not None:
@@ -99,9 +103,13 @@ def walk(ctx: Context, result: CheckResult, path: str, *, limit: int, params: di
 def listings(ctx: Context) -> None:
     for resource, reference in RESOURCES.items():
         with ctx.check(f"listing: {resource}") as result:
+            totals: list[Any] = []
             items, complete = walk(
-                ctx, result, resource, limit=ctx.options.page_size, item_schema=reference, cap=ctx.options.max_records
-            )
+                ctx, result, resource, limit=ctx.options.page_size, item_schema=reference,
+                cap=ctx.options.max_records, totals=totals,
+            )  # fmt: skip
+            if complete and totals and totals[0] is not None and totals[0] != len(items):
+                result.warn(f"GET /{resource}: total says {totals[0]} records, the walk returned {len(items)}")
             ids = [str(item.get("id")) for item in items if isinstance(item, Mapping)]
             twice = sorted(record_id for record_id, n in Counter(ids).items() if n > 1)
             if twice:

@@ -111,7 +111,8 @@ def map_product(
         variants.append(variant)
         _stock_and_price(record, source, variant["sku"], settings)
     if not variants:
-        record.issues.append(no_variants_issue(product, platform_url=url))
+        if not record.issues:  # the variants' own issues already say why nothing can be pushed
+            record.issues.append(no_variants_issue(product, platform_url=url))
         return record
     record.payload = {
         "external_id": external_id,
