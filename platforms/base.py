@@ -11,6 +11,8 @@ See ``platforms/README.md`` for a walk-through with the WooCommerce adapter.
 
 from __future__ import annotations
 
+import importlib
+import threading
 from abc import ABC, abstractmethod
 from collections.abc import Collection, Iterator, Mapping
 from datetime import datetime
@@ -239,22 +241,57 @@ class PlatformAdapter(ABC):
     def metafield_enable(self, key: str) -> dict[str, str]: ...
 
 
+#: the adapters a deployment runs when its settings do not say (``IGNITE_PLATFORMS``): dotted paths
+DEFAULT_PLATFORMS: tuple[str, ...] = (
+    "platforms.woocommerce.adapter.WooCommerceAdapter",
+    "platforms.standard.adapter.StandardAdapter",
+)
+
 _REGISTRY: dict[str, type[PlatformAdapter]] = {}
+_registry_lock = threading.Lock()
 
 
 def register_platform(cls: type[PlatformAdapter]) -> type[PlatformAdapter]:
-    _REGISTRY[cls.name] = cls
+    """Class decorator kept for adapters that register on import; ``IGNITE_PLATFORMS`` decides what runs."""
     return cls
+
+
+def configured_platform_paths() -> tuple[str, ...]:
+    """``settings.IGNITE_PLATFORMS`` when Django is configured, else ``DEFAULT_PLATFORMS``."""
+    try:
+        from django.conf import settings
+
+        paths = getattr(settings, "IGNITE_PLATFORMS", None) if settings.configured else None
+    except ImportError:  # platforms used without Django (a script, the conformance checker's library)
+        paths = None
+    return tuple(paths or DEFAULT_PLATFORMS)
+
+
+def load_platform(path: str) -> type[PlatformAdapter]:
+    """The adapter class at a dotted path; ``ImportError``/``TypeError`` naming the path when it is not one."""
+    module_name, _, class_name = path.rpartition(".")
+    try:
+        found = getattr(importlib.import_module(module_name), class_name)
+    except (ImportError, AttributeError, ValueError) as exc:
+        raise ImportError(f"IGNITE_PLATFORMS: cannot import {path!r} ({exc})") from exc
+    if not (isinstance(found, type) and issubclass(found, PlatformAdapter)):
+        raise TypeError(f"IGNITE_PLATFORMS: {path!r} is not a PlatformAdapter subclass")
+    return found
+
+
+def _registry() -> dict[str, type[PlatformAdapter]]:
+    if not _REGISTRY:
+        with _registry_lock:
+            if not _REGISTRY:
+                loaded = {cls.name: cls for cls in map(load_platform, configured_platform_paths())}
+                _REGISTRY.update(loaded)
+    return _REGISTRY
 
 
 def platform_adapter_class(name: str) -> type[PlatformAdapter]:
     """The adapter class registered under ``name``; ``KeyError`` when unknown."""
-    if not _REGISTRY:
-        import platforms.woocommerce.adapter  # noqa: F401  (registers itself)
-    return _REGISTRY[name]
+    return _registry()[name]
 
 
 def platform_names() -> list[str]:
-    if not _REGISTRY:
-        import platforms.woocommerce.adapter  # noqa: F401
-    return sorted(_REGISTRY)
+    return sorted(_registry())

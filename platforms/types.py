@@ -111,7 +111,12 @@ class Page:
 
 @dataclass(frozen=True)
 class WebhookDelivery:
-    """What a verified webhook says happened. ``dedupe_key`` identifies the exact delivery."""
+    """What a verified webhook says happened. ``dedupe_key`` identifies the exact delivery.
+
+    ``message_key``: the dedupe key is the platform's own id of one message (Standard Webhooks'
+    ``webhook-id``), so a repeat is a retry of that message and never announces a change of its own.
+    Without it (WooCommerce) the key is derived from the delivery's content, which an A-B-A change
+    can repeat, and the intake is more careful (``sync/webhooks/intake.py`` ``delivery_is_repeat``)."""
 
     data_type: DataType
     record_id: str
@@ -120,6 +125,7 @@ class WebhookDelivery:
     dedupe_key: str
     delivery_id: str = ""
     occurred_at: datetime | None = None
+    message_key: bool = False
 
 
 @dataclass(frozen=True)

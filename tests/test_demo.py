@@ -21,7 +21,8 @@ def free_port() -> int:
 
 @pytest.mark.integration
 @pytest.mark.slow
-def test_demo_summary_matches_the_sparklayer_sandbox(tmp_path):
+@pytest.mark.parametrize("platform", ["woocommerce", "standard"])
+def test_demo_summary_matches_the_sparklayer_sandbox(tmp_path, platform):
     env = {k: v for k, v in os.environ.items() if k not in EMBEDDED_OVERRIDES}
     env.update(DJANGO_SETTINGS_MODULE="ignite_bridge.settings.local", IGNITE_VAR_DIR=str(tmp_path / "var"))
     summary_path, state_path = tmp_path / "summary.json", tmp_path / "state.json"
@@ -29,7 +30,8 @@ def test_demo_summary_matches_the_sparklayer_sandbox(tmp_path):
         [
             sys.executable, "manage.py", "demo", "--exit-after-sync", "--products", "40", "--changes", "3",
             "--port", str(free_port()), "--sparklayer-port", str(free_port()),
-            "--woocommerce-port", str(free_port()), "--timeout", "240",
+            "--woocommerce-port", str(free_port()), "--standard-port", str(free_port()), "--platform", platform,
+            "--timeout", "240",
             "--summary-json", str(summary_path), "--state-dump", str(state_path),
         ],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=420,

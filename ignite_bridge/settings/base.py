@@ -26,6 +26,8 @@ INSTALLED_APPS = [
     "connections",
     "sync",
     "endpoints",
+    # management command only (platform_check, the Platform API conformance checker); no models
+    "platforms.standard.apps.StandardPlatformConfig",
     # management commands only (sandbox_sparklayer, sandbox_woocommerce, demo); no models, nothing imports it
     "sandbox",
 ]

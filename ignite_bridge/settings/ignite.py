@@ -17,6 +17,9 @@ SPARKLAYER_URL_TEST = env.str("SPARKLAYER_URL_TEST", default="https://test.app.s
 SPARKLAYER_INTEGRATION_SLUG = env.str("SPARKLAYER_INTEGRATION_SLUG", default="ignite-bridge")
 
 IGNITE_DEFAULT_PLATFORM = env.str("IGNITE_DEFAULT_PLATFORM", default="woocommerce")
+#: platform adapters this deployment runs, as dotted paths to their classes (empty: every adapter
+#: the repository ships, ``platforms.base.DEFAULT_PLATFORMS``)
+IGNITE_PLATFORMS = env.list("IGNITE_PLATFORMS", default=[])
 #: the bridge's own external base URL (webhook delivery and install-callback URLs are built on it)
 IGNITE_PUBLIC_URL = env.str("IGNITE_PUBLIC_URL", default="http://127.0.0.1:8000")
 #: store hosts allowed although they are loopback/private or plain http (sandbox, tests)

@@ -10,20 +10,21 @@ Issue codes are stable: the sync engine stores them and resolves an issue when t
 
 from __future__ import annotations
 
-from collections.abc import Mapping, MutableMapping
-from decimal import Decimal, InvalidOperation
+from collections.abc import Mapping
 from typing import Any
 
 from platforms.types import RecordIssue
+from platforms.validation import DUPLICATE_SKU, PRICE_NOT_A_NUMBER
+from platforms.validation import duplicate_sku_issue as duplicate_sku_issue  # the rules every platform shares
+from platforms.validation import parse_decimal as parse_decimal
+from platforms.validation import price_issue as price_issue
 
 PRODUCT_MISSING_SKU = "product_missing_sku"
 VARIANT_MISSING_SKU = "variant_missing_sku"
-DUPLICATE_SKU = "duplicate_sku"
 PRODUCT_NO_VARIANTS = "product_no_variants"
 UNSUPPORTED_PRODUCT_TYPE = "unsupported_product_type"
 ADDRESS_INCOMPLETE = "address_incomplete"
 CUSTOMER_MISSING_EMAIL = "customer_missing_email"
-PRICE_NOT_A_NUMBER = "price_not_a_number"
 
 ISSUE_CODES = (
     PRODUCT_MISSING_SKU,
@@ -109,67 +110,6 @@ def missing_sku_issue(
 def variation_label(variation: Mapping[str, Any]) -> str:
     options = [str(a.get("option")) for a in variation.get("attributes") or [] if isinstance(a, Mapping)]
     return ", ".join(options) or "no attributes"
-
-
-def duplicate_sku_issue(
-    sku: str,
-    owner_external_id: str,
-    seen: MutableMapping[str, str],
-    *,
-    record_external_id: str,
-    record_label: str,
-    platform_url: str,
-) -> RecordIssue | None:
-    """Record ``sku`` as owned by ``owner_external_id``; an issue when another owner had it first.
-
-    ``seen`` belongs to the caller so duplicates are caught across pages of one sync run. The same
-    owner seen twice (the record fetched again) is not a duplicate.
-    """
-    key = sku.strip()
-    first_owner = seen.setdefault(key, owner_external_id)
-    if first_owner == owner_external_id:
-        return None
-    return RecordIssue(
-        external_id=record_external_id,
-        code=DUPLICATE_SKU,
-        message=(
-            f"{record_label}: SKU '{key}' (variant #{owner_external_id}) is already used by variant "
-            f"#{first_owner}; SKUs must be unique, so this one is left out."
-        ),
-        platform_url=platform_url,
-        visible_id=key,
-    )
-
-
-def price_issue(
-    prices: Mapping[str, Any], *, record_external_id: str, record_label: str, platform_url: str, visible_id: str = ""
-) -> RecordIssue | None:
-    """One issue naming every price field (``field → value``) that is set but not a number.
-
-    A blank price is fine (no price set); anything else must parse as a finite decimal.
-    """
-    bad = {field: value for field, value in prices.items() if value not in (None, "") and parse_decimal(value) is None}
-    if not bad:
-        return None
-    listed = ", ".join(f"{field} {value!r}" for field, value in bad.items())
-    return RecordIssue(
-        external_id=record_external_id,
-        code=PRICE_NOT_A_NUMBER,
-        message=f"{record_label}: {listed} is not a number; that price is left out.",
-        platform_url=platform_url,
-        visible_id=visible_id,
-    )
-
-
-def parse_decimal(value: Any) -> Decimal | None:
-    """A WooCommerce money/number (string or number) as a Decimal; None when blank or not numeric."""
-    if value is None or value == "" or isinstance(value, bool):
-        return None
-    try:
-        result = Decimal(str(value).strip())
-    except (InvalidOperation, ValueError):
-        return None
-    return result if result.is_finite() else None
 
 
 def address_is_blank(address: Mapping[str, Any] | None) -> bool:

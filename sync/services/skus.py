@@ -13,11 +13,8 @@ from typing import Any
 
 from connections.models import Connection
 from platforms.types import DataType, SyncRecord
-from platforms.woocommerce.validation import duplicate_sku_issue
+from platforms.validation import duplicate_sku_issue
 from sync.models import RecordState
-
-# The helper is WooCommerce's module today, but nothing in it is WooCommerce-specific (pure
-# function over SKU, owner and a caller's map); a second platform would move it to ``platforms``.
 
 
 def seen_skus_rebuild(*, connection: Connection, job_id: int) -> dict[str, str]:

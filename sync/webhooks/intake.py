@@ -136,7 +136,7 @@ MAX_KEY_CHAIN = 8
 REPEAT_SAFETY = timedelta(seconds=2)
 
 
-def delivery_is_repeat(existing: WebhookEvent, *, now: datetime) -> bool:
+def delivery_is_repeat(existing: WebhookEvent, *, now: datetime, message_key: bool = False) -> bool:
     """Whether a delivery with ``existing``'s dedupe key, arriving ``now``, needs no processing of its own.
 
     The same key means the same delivery id and body, so the same second and the same state; but
@@ -144,11 +144,12 @@ def delivery_is_repeat(existing: WebhookEvent, *, now: datetime) -> bool:
     if ``existing`` is still waiting (its read will come after both) or its read started late
     enough to see everything of that second. Keys are remembered ``WEBHOOK_DEDUPE_WINDOW_SECONDS``:
     an older delivery with the same key is a new change. A repeat processed again costs a read and
-    writes nothing (the content hash); a change taken for a repeat would be lost."""
+    writes nothing (the content hash); a change taken for a repeat would be lost. A ``message_key``
+    (the platform's id of one message) makes every repeat within the window a retry."""
     if existing.received_at < now - timedelta(seconds=settings.WEBHOOK_DEDUPE_WINDOW_SECONDS):
         return False
-    if existing.state in PENDING_EVENT_STATES:
-        return True
+    if message_key or existing.state in PENDING_EVENT_STATES:
+        return True  # a retry of one message, or its first copy is still to be read
     started = existing.processing_started_at or existing.processed_at
     return started is not None and started >= existing.received_at + REPEAT_SAFETY
 
@@ -198,7 +199,7 @@ def webhook_event_store(
         existing = WebhookEvent.objects.filter(connection=connection, dedupe_key=event.dedupe_key).first()
         if existing is None:  # pruned meanwhile: insert again
             continue
-        if delivery_is_repeat(existing, now=now):
+        if delivery_is_repeat(existing, now=now, message_key=delivery.message_key):
             return existing, False
         event.dedupe_key = _chained_key(event.dedupe_key, existing.pk)
     if event_id is None:

@@ -1,8 +1,9 @@
 """The whole product on one machine: sandboxes, web server, a real worker, a connected demo store.
 
-Starts the SparkLayer and WooCommerce sandboxes, gunicorn and a Celery worker (with beat) on the
-embedded default, connects a demo store through the real Ignite connect endpoint and WooCommerce's
-app-authorisation flow, shows the full sync's progress, changes a few store records so webhooks
+Starts the SparkLayer sandbox and a store sandbox (WooCommerce, or with ``--platform standard`` a
+store implementing the Platform API), gunicorn and a Celery worker (with beat) on the embedded
+default, connects a demo store through the real Ignite connect endpoint (and WooCommerce's
+app-authorisation flow), shows the full sync's progress, changes a few store records so webhooks
 flow, prints a summary and keeps running until Ctrl-C (or stops after the summary with
 ``--exit-after-sync``). Everything it started is stopped on the way out.
 """
@@ -32,6 +33,9 @@ from sync.models import EventState, IssueState, JobState, RecordState, SyncIssue
 DEMO_SITE = "demo-store"
 DEMO_USER = "demo"
 DEMO_PASSWORD = "demo-password"
+PLATFORM_NAMES = {"woocommerce": "WooCommerce", "standard": "Platform API"}
+#: the standard platform sandbox's default API token (``python -m sandbox.standard --api-token``)
+STANDARD_SANDBOX_TOKEN = "sandbox-token"
 
 
 def _interrupt(signum: int, frame: Any) -> None:
@@ -49,6 +53,13 @@ class Command(BaseCommand):
         parser.add_argument("--port", type=int, default=8000, help="the bridge's web port")
         parser.add_argument("--sparklayer-port", type=int, default=8801)
         parser.add_argument("--woocommerce-port", type=int, default=8802)
+        parser.add_argument(
+            "--platform",
+            choices=("woocommerce", "standard"),
+            default="woocommerce",
+            help="the demo store: WooCommerce, or a store implementing the Platform API (docs/platform-api.md)",
+        )
+        parser.add_argument("--standard-port", type=int, default=8803, help="the Platform API store's port")
         parser.add_argument("--changes", type=int, default=5, help="store records changed after the sync")
         parser.add_argument("--timeout", type=int, default=600, help="seconds to wait for the sync")
         parser.add_argument("--exit-after-sync", action="store_true", help="stop after the summary")
@@ -74,7 +85,9 @@ class Command(BaseCommand):
         products = options["products"]
         web = f"http://127.0.0.1:{options['port']}"
         sparklayer = f"http://127.0.0.1:{options['sparklayer_port']}"
-        store = f"http://127.0.0.1:{options['woocommerce_port']}"
+        platform = options["platform"]
+        store_port = options["standard_port"] if platform == "standard" else options["woocommerce_port"]
+        store = f"http://127.0.0.1:{store_port}"
         env = {
             **os.environ,
             "SPARKLAYER_URL_TEST": sparklayer,
@@ -91,11 +104,11 @@ class Command(BaseCommand):
 
         self.step(f"Starting the SparkLayer sandbox on {sparklayer}")
         self.spawn("sparklayer", ["-m", "sandbox.sparklayer", "--port", str(options["sparklayer_port"])], env)
-        self.step(f"Starting the WooCommerce sandbox on {store} ({products} products)")
+        self.step(f"Starting the {PLATFORM_NAMES[platform]} sandbox on {store} ({products} products)")
         self.spawn(
-            "woocommerce",
+            platform,
             [
-                "-m", "sandbox.woocommerce", "--port", str(options["woocommerce_port"]), "--products", str(products),
+                "-m", f"sandbox.{platform}", "--port", str(store_port), "--products", str(products),
                 "--customers", str(options["customers"] or max(1, products // 2)),
                 "--orders", str(options["orders"] or max(1, products // 4)), "--seed", "1",
             ],
@@ -117,11 +130,11 @@ class Command(BaseCommand):
             env,
         )  # fmt: skip
         self.wait_for(f"{sparklayer}/_sandbox/stats", "SparkLayer sandbox")
-        self.wait_for(f"{store}/_sandbox/state", "WooCommerce sandbox")
+        self.wait_for(f"{store}/_sandbox/state", f"{PLATFORM_NAMES[platform]} sandbox")
         self.wait_for(f"{web}/healthz", "web server")
 
         self.step("Connecting the demo store through POST /v1/test/demo-store")
-        connection = self.connect(web, store)
+        connection = self.connect(web, store, platform)
         self.step("Full sync")
         self.follow_sync(connection, options["timeout"])
 
@@ -156,13 +169,16 @@ class Command(BaseCommand):
         user.set_password(DEMO_PASSWORD)
         user.save()
 
-    def connect(self, web: str, store: str) -> Connection:
+    def connect(self, web: str, store: str, platform: str) -> Connection:
         token = settings.IGNITE_API_TOKENS[0]
+        extra_config = {"platform": platform, "store_url": store}
+        if platform == "standard":  # no app-authorisation flow: the platform team hands over a token
+            extra_config["api_token"] = STANDARD_SANDBOX_TOKEN
         body = {
             "store_id": DEMO_SITE,
             "spark_api_client_id": "demo-client",
             "spark_api_client_secret": "demo-client-secret",
-            "extra_config": {"platform": "woocommerce", "store_url": store},
+            "extra_config": extra_config,
         }
         response = requests.post(
             f"{web}/v1/test/{DEMO_SITE}", json=body, headers={"Authorization": f"Bearer {token}"}, timeout=60
