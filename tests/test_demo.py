@@ -57,6 +57,20 @@ def test_demo_summary_matches_the_sparklayer_sandbox(tmp_path):
     demo_env = (tmp_path / "var" / "demo.env").read_text()
     assert f"SPARKLAYER_URL_TEST=http://127.0.0.1:{sparklayer_port}" in demo_env
 
+    # After the demo: sync_run uses the demo's SparkLayer, and says why it cannot reach it now.
+    after = subprocess.run(
+        [sys.executable, "manage.py", "sync_run", "demo-store", "products"],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert after.returncode == 1
+    assert (
+        f"SparkLayer (test sites) at http://127.0.0.1:{sparklayer_port} (SPARKLAYER_URL_TEST, set by manage.py demo"
+        in after.stderr
+    )
+    assert "cannot be reached" in after.stderr
+    assert "Is the demo still running?" in after.stderr
+    assert "Traceback" not in after.stderr
+
 
 def test_demo_with_a_taken_port_names_it_and_how_to_choose_others(tmp_path):
     with socket.socket() as other_program:
