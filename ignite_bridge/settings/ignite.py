@@ -81,3 +81,8 @@ SYNC_JOB_RETRY_BASE_SECONDS = env.float("SYNC_JOB_RETRY_BASE_SECONDS", default=5
 SYNC_JOB_RETRY_MAX_SECONDS = env.float("SYNC_JOB_RETRY_MAX_SECONDS", default=600.0)
 #: how long a pull cursor handed to SparkLayer stays valid (seconds)
 SYNC_PULL_CURSOR_MAX_AGE_SECONDS = env.int("SYNC_PULL_CURSOR_MAX_AGE_SECONDS", default=24 * 3600)
+
+# -- operator console ---------------------------------------------------------------------------
+#: writes failing (webhook events or full syncs waiting to retry) for longer than this turn a
+#: connection's light red in the console; before that it is amber ("retrying")
+IGNITE_HEALTH_RED_AFTER_SECONDS = env.int("IGNITE_HEALTH_RED_AFTER_SECONDS", default=60)

@@ -42,9 +42,13 @@ def test_lights_per_data_type(history_a: History) -> None:
     assert products.open_issues == 1
     assert products.last_full_sync_at == history_a.succeeded_job.finished_at
     assert products.failed_events_24h == 1
-    assert (customers.light, customers.reason) == (RED, "No full sync has completed yet.")
-    assert purchases.light == RED
+    assert (customers.light, customers.reason) == (
+        RED,
+        "The last full sync failed: alpha: SparkLayer refused the credentials",
+    )
+    assert (purchases.light, purchases.reason) == (AMBER, "The first full sync is running.")
     assert purchases.active_job == history_a.running_job
+    assert (statuses["merchant"].light, statuses["merchant"].reason) == (RED, "No full sync has completed yet.")
 
 
 def test_green_when_synced_without_issues_and_red_when_last_full_sync_failed(history_a: History) -> None:
