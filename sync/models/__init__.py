@@ -1,3 +1,4 @@
+from sync.models.issue_history import IssueAction, SyncIssueChange
 from sync.models.jobs import JobKind, JobState, SyncJob, TriggerSource
 from sync.models.records import IssueState, PushLog, RecordState, SyncIssue
 from sync.models.webhooks import EventOutcome, EventState, WebhookEvent, WebhookEventAttempt
@@ -5,12 +6,14 @@ from sync.models.webhooks import EventOutcome, EventState, WebhookEvent, Webhook
 __all__ = [
     "EventOutcome",
     "EventState",
+    "IssueAction",
     "IssueState",
     "JobKind",
     "JobState",
     "PushLog",
     "RecordState",
     "SyncIssue",
+    "SyncIssueChange",
     "SyncJob",
     "TriggerSource",
     "WebhookEvent",

@@ -40,6 +40,7 @@ from sync.services.deletion import record_delete
 from sync.services.hashing import RecordHashes, record_hashes
 from sync.services.issues import EMAIL_CONFLICT, SETTINGS_REJECTED, SPARKLAYER_REJECTED, issues_record, issues_resolve
 from sync.services.price_lists import price_lists_ensure
+from sync.services.push_payloads import push_payload_digest
 from sync.services.record_states import StateRow, states_load, states_mark_seen, states_save
 from sync.services.skus import drop_duplicate_skus
 
@@ -290,6 +291,7 @@ class _Pusher:
             error="" if result.error is None else str(result.error)[:2000],
             job=self.job,
             event=self.event,
+            payload=push_payload_digest(plan.record, result.operation),
         )
 
     # -- saving ----------------------------------------------------------------------------
@@ -385,8 +387,10 @@ def sync_records_push(
         outcome.issues_opened = issues
         with transaction.atomic():
             pusher._save_rows()
-            issues_record(connection=connection, data_type=data_type, issues=issues)
-            outcome.issues_resolved = issues_resolve(connection=connection, data_type=data_type, current=current)
+            issues_record(connection=connection, data_type=data_type, issues=issues, job=job, event=event)
+            outcome.issues_resolved = issues_resolve(
+                connection=connection, data_type=data_type, current=current, job=job, event=event
+            )
             if pusher.mark_seen and job is not None:
                 states_mark_seen(
                     connection=connection, data_type=data_type, external_ids=[r.external_id for r in records],

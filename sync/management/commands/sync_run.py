@@ -16,16 +16,20 @@ import time
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils import timezone
 
 from connections.reachability import connection_reachability
 from connections.selectors import connection_get_for_site
 from platforms.types import TRIGGERABLE_DATA_TYPES
 from sync.models import JobState, SyncJob, TriggerSource
+from sync.models.jobs import ACTIVE_JOB_STATES
 from sync.selectors_health import sync_job_last_error
 from sync.services.full_sync import sync_job_run
 from sync.services.jobs import SyncAlreadyActive, sync_job_cancel, sync_job_queue_full
 
 FINISHED = (JobState.SUCCEEDED, JobState.FAILED, JobState.CANCELLED)
+REQUESTED_BY = "manage.py sync_run"
+INTERRUPTED = "cancelled: manage.py sync_run was interrupted (Ctrl-C)"
 
 
 class ProgressBar:
@@ -81,6 +85,22 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        started = timezone.now()
+        try:
+            self.run(options)
+        except KeyboardInterrupt:
+            # Ctrl-C may come at any point, even while the job is being queued: cancel what this run queued.
+            jobs = SyncJob.objects.filter(
+                trigger=TriggerSource.COMMAND, requested_by=REQUESTED_BY, created_at__gte=started,
+                connection__site_env=options["env"], connection__site_id=options["site_id"],
+                data_type=options["data_type"], state__in=ACTIVE_JOB_STATES,
+            )  # fmt: skip
+            cancelled = [job.pk for job in jobs if sync_job_cancel(job=job, reason=INTERRUPTED)]
+            sys.stderr.write("\n")
+            what = f"job {', '.join(map(str, cancelled))} cancelled" if cancelled else "nothing was queued"
+            raise CommandError(f"interrupted: {what}", returncode=130) from None
+
+    def run(self, options: dict[str, Any]) -> None:
         connection = connection_get_for_site(site_env=options["env"], site_id=options["site_id"])
         if connection is None or not connection.is_active:
             raise CommandError(f"no active connection for {options['env']}/{options['site_id']}")
@@ -92,7 +112,7 @@ class Command(BaseCommand):
         try:
             job = sync_job_queue_full(
                 connection=connection, data_type=options["data_type"], trigger=TriggerSource.COMMAND,
-                requested_by="manage.py sync_run",
+                requested_by=REQUESTED_BY,
             )  # fmt: skip
         except SyncAlreadyActive as exc:
             active = exc.job
@@ -109,10 +129,6 @@ class Command(BaseCommand):
                 self.run_inline(job, deadline=time.monotonic() + options["timeout"])
             else:
                 self.follow(job, timeout=options["timeout"], start_timeout=options["start_timeout"])
-        except KeyboardInterrupt:
-            sync_job_cancel(job=job, reason="cancelled: manage.py sync_run was interrupted (Ctrl-C)")
-            sys.stderr.write("\n")
-            raise CommandError(f"interrupted: job {job.pk} cancelled", returncode=130) from None
         except GaveUp as exc:
             sync_job_cancel(job=job, reason=f"cancelled: manage.py sync_run gave up ({exc})")
             sys.stderr.write("\n")
