@@ -443,9 +443,22 @@ def _with_headline(health: ConnectionHealth) -> ConnectionHealth:
         )
     elif health.outage is not None:
         headline = f"{health.outage.who} {health.outage.verb} ({health.outage.detail})."
+    elif health.light == RED:
+        worst_type = next(t for t in health.types if t.light == RED)
+        headline = f"{worst_type.data_type}: {worst_type.reason}"
+    elif health.light == AMBER:
+        parts = []
+        running = [t.data_type for t in health.types if t.light == AMBER and t.last_full_sync_at is None]
+        if running:
+            parts.append(f"first full sync running ({', '.join(running)})")
+        by_type = [f"{t.data_type} {t.open_issues}" for t in health.types if t.open_issues]
+        if health.open_issues:
+            parts.append(f"{health.open_issues} record issue(s) open ({', '.join(by_type)})")
+        if health.failed_events_24h:
+            parts.append(f"{health.failed_events_24h} webhook event(s) failed in 24 h")
+        headline = "; ".join(parts).capitalize() + "." if parts else "Needs attention."
     else:
-        worst_type = next((t for t in health.types if t.light == health.light and t.light != GREEN), None)
-        headline = f"{worst_type.data_type}: {worst_type.reason}" if worst_type else "Synced, nothing open."
+        headline = "Synced, nothing open."
     return ConnectionHealth(**{**health.__dict__, "headline": headline})
 
 

@@ -92,7 +92,9 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 LANGUAGE_CODE = "en-us"
-TIME_ZONE = "UTC"
+TIME_ZONE = env.str("TIME_ZONE", default="UTC")
+#: times to the second with their time zone in the console (ignite_bridge/formats/en/formats.py)
+FORMAT_MODULE_PATH = ["ignite_bridge.formats"]
 USE_I18N = True
 USE_TZ = True
 

@@ -24,6 +24,9 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "processed_folder": str(_broker_dir / "processed"),
         "control_folder": str(_broker_dir / "control"),
         "store_processed": False,
+        # how often an idle worker looks for new messages (kombu's default is 1 s): a change reaches the
+        # worker sooner, and a stopping worker leaves its wait sooner
+        "polling_interval": 0.2,
     }
 else:
     # A task not acknowledged within this window is redelivered (acks_late): it must be longer

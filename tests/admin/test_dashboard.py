@@ -115,8 +115,15 @@ def test_dashboard_page_shows_lights_counts_and_chart(admin_client_root: Client,
     response = admin_client_root.get(reverse("sync_admin:dashboard", args=[history_a.connection.pk]))
     page = response.content.decode()
     assert response.status_code == 200
-    assert page.count('class="ib-light ib-light-red"') == 3  # customers, purchases, merchant
-    assert page.count('class="ib-light ib-light-amber"') == 1
+    assert page.count('<tr class="ib-row-red"') == 2  # customers (its last full sync failed), merchant (never)
+    assert page.count('<tr class="ib-row-amber"') == 2  # products (an open issue), purchases (first sync running)
+    # the health line leads the page: the worst first
+    assert '<p class="ib-health-line ib-health-red" data-light="red">' in page
+    assert "customers: The last full sync failed: alpha: SparkLayer refused the credentials" in page
+    # "Sync now" for each idle type the platform syncs; the running one shows its job instead
+    for data_type in ("customers", "products", "merchant"):
+        assert f'data-data-type="{data_type}">Sync now</button>' in page
+    assert 'data-data-type="purchases">Sync now' not in page
     assert '<svg class="ib-chart" role="img" aria-label="Recent sync jobs"' in page
     assert page.count('class="ib-bar"') == 3
     issues_link = reverse("admin:sync_syncissue_changelist")
@@ -130,7 +137,7 @@ def test_issue_group_link_filters_the_issue_list(admin_client_root: Client, hist
     response = admin_client_root.get(
         reverse("admin:sync_syncissue_changelist"),
         {"connection__id__exact": history_a.connection.pk, "data_type": "products", "code": "alpha_missing_sku",
-         "state__exact": "open"},
+         "state": "open"},
     )  # fmt: skip
     assert response.status_code == 200
     assert [i.pk for i in response.context["cl"].result_list] == [history_a.issue.pk]
@@ -149,4 +156,4 @@ def test_dashboard_for_a_connection_with_no_history(admin_client_root: Client) -
     page = admin_client_root.get(reverse("sync_admin:dashboard", args=[connection.pk])).content.decode()
     assert "No job has run yet." in page
     assert "No open issues." in page
-    assert page.count('class="ib-light ib-light-red"') == 4
+    assert page.count('<tr class="ib-row-red"') == 4

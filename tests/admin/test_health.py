@@ -180,4 +180,4 @@ def test_admin_index_summary_counts_by_light_worst_first(history_a: History) -> 
     assert summary["counts"] == [(RED, 1), (AMBER, 1), (GREEN, 1)]
     assert [h.connection for h in summary["healths"]] == [red.connection, amber.connection, history_a.connection]
     assert summary["healths"][0].headline == "Connection is error."
-    assert summary["healths"][1].headline == "products: 1 record issue(s) open."
+    assert summary["healths"][1].headline == "1 record issue(s) open (products 1)."
