@@ -22,12 +22,12 @@ def local(value: datetime) -> datetime:
 
 
 def stamp(value: datetime) -> str:
-    """"2026-12-02 10:02:13 UTC"."""
+    """ "2026-12-02 10:02:13 UTC"."""
     return local(value).strftime(FORMAT)
 
 
 def ago(value: datetime, *, now: datetime | None = None) -> str:
-    """"12 s ago", "3 min ago", "2 h ago", "4 d ago"; "in 20 s" for a moment still to come."""
+    """ "12 s ago", "3 min ago", "2 h ago", "4 d ago"; "in 20 s" for a moment still to come."""
     seconds = ((now or timezone.now()) - value).total_seconds()
     future, seconds = seconds < 0, abs(seconds)
     if seconds < 60:
@@ -57,9 +57,7 @@ def when(value: datetime | None, *, empty: str = "—", relative: bool = True, n
 
 
 def when_short(value: datetime | None, *, empty: str = "never", now: datetime | None = None) -> SafeString:
-    """"3 min ago", with the full moment (seconds, time zone) in the tooltip: for narrow list columns."""
+    """ "3 min ago", with the full moment (seconds, time zone) in the tooltip: for narrow list columns."""
     if value is None:
         return format_html('<span class="ib-never">{}</span>', empty)
-    return format_html(
-        '<time datetime="{}" title="{}">{}</time>', value.isoformat(), stamp(value), ago(value, now=now)
-    )
+    return format_html('<time datetime="{}" title="{}">{}</time>', value.isoformat(), stamp(value), ago(value, now=now))

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+import pytest
+
 from platforms.types import DataType, SyncRecord
 from sync.services.push_payloads import MAX_FIELDS, flatten, payload_changes, push_payload_digest, record_name
 
@@ -53,3 +57,23 @@ def test_record_names() -> None:
     order = SyncRecord(DataType.PURCHASES, "5", {"purchase_identifiers": {"platform": "5", "visible": "#1005"}})
     assert record_name(customer) == "Zoë O'Neill <z@x.io>"
     assert record_name(order) == "Order #1005"
+
+
+@pytest.mark.django_db
+def test_a_real_push_keeps_what_was_sent_with_the_name_and_store_link(connection: Any, spark: Any) -> None:
+    import requests
+
+    from sync.models import PushLog
+    from sync.services.full_sync import sync_job_run
+    from sync.services.jobs import sync_job_queue_full
+
+    job = sync_job_queue_full(connection=connection, data_type="products", trigger="command")
+    assert sync_job_run(job_id=job.pk).state == "succeeded"
+    push = PushLog.objects.filter(connection=connection, operation="upsert", status__lt=400).first()
+    assert push is not None
+    state = requests.get(f"{spark.url}/_sandbox/state", params={"site_id": connection.site_id, "include": "products"},
+                         timeout=30).json()  # fmt: skip
+    stored = next(p for p in state["products"] if p["external_id"] == push.external_id)
+    assert push.payload["name"] == stored["title"]
+    assert push.payload["fields"]["title"] == stored["title"]
+    assert push.payload["platform_url"].endswith(f"post={push.external_id}&action=edit")
