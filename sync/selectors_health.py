@@ -159,8 +159,7 @@ class Outage:
         parts.append(f"{self.waiting} change{'s' if self.waiting != 1 else ''} waiting")
         if self.retrying_jobs:
             parts.append(f"{self.retrying_jobs} full sync{'s' if self.retrying_jobs != 1 else ''} waiting to retry")
-        if self.retry_every_seconds:
-            parts.append(f"retrying every {self.retry_every_seconds:.0f} s")
+        parts.append(f"retrying every {self.retry_every_seconds:.0f} s" if self.retry_every_seconds else "retrying")
         return ", ".join(parts)
 
 

@@ -6,6 +6,7 @@ times to the second with their time zone and "x ago", so every page words an out
 
 from __future__ import annotations
 
+from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
@@ -46,12 +47,17 @@ def outage_html(outage: Outage) -> SafeString:
     if outage.retrying_jobs:
         plural = "s" if outage.retrying_jobs > 1 else ""
         parts.append(format_html("{} full sync{} waiting to retry", outage.retrying_jobs, plural))
-    if outage.retry_every_seconds:
-        parts.append(format_html("retrying every {} s", f"{outage.retry_every_seconds:.0f}"))
-    if outage.next_retry_at:
-        parts.append(format_html('next retry <span title="{}">{}</span>', stamp(outage.next_retry_at),
-                                 ago(outage.next_retry_at)))  # fmt: skip
+    parts.append(retrying_html(outage))
     return format_html_join(", ", "{}", ((part,) for part in parts))
+
+
+def retrying_html(outage: Outage) -> SafeString:
+    """ "retrying every 30 s, next in 12 s" (or "retrying now" when the next try is due)."""
+    every = format_html(" every {} s", f"{outage.retry_every_seconds:.0f}") if outage.retry_every_seconds else ""
+    if outage.next_retry_at is None or outage.next_retry_at <= timezone.now():
+        return format_html('<span class="ib-retrying">retrying{}, next try now</span>', every)
+    return format_html('<span class="ib-retrying">retrying{}, next try <span title="{}">{}</span></span>', every,
+                       stamp(outage.next_retry_at), ago(outage.next_retry_at))  # fmt: skip
 
 
 def health_line_html(health: ConnectionHealth) -> SafeString:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 
 from sync.admin.operations.base import back, button_view, guarded, report
@@ -25,4 +25,6 @@ def job_rerun_view(request: HttpRequest, job_id: int) -> HttpResponse:
         report(request, f"Not queued: a {job.data_type} full sync is already active{active}.", did_something=False)
         return back(request, here)
     report(request, f"Full sync of {job.data_type} queued as job #{new_job.pk}.", did_something=True)
+    if request.POST.get("next", "").startswith(reverse("admin:sync_syncjob_change", args=[job.pk])):
+        return HttpResponseRedirect(reverse("admin:sync_syncjob_change", args=[new_job.pk]))  # follow the new job
     return back(request, reverse("admin:sync_syncjob_change", args=[new_job.pk]))
