@@ -24,6 +24,8 @@ from sync.selectors_health import (  # noqa: F401 - the lights are re-exported f
     RED,
     ConnectionHealth,
     connection_health,
+    job_is_retrying,
+    sync_job_last_error,
 )
 
 FINISHED_JOB_STATES = (JobState.SUCCEEDED, JobState.FAILED, JobState.CANCELLED)
@@ -213,5 +215,6 @@ def sync_job_progress(*, job: SyncJob, now: datetime | None = None) -> dict[str,
         "elapsed_seconds": round(elapsed, 1),
         "started_at": job.started_at.isoformat() if job.started_at else None,
         "finished_at": job.finished_at.isoformat() if job.finished_at else None,
-        "error": job.error[:500],
+        "error": sync_job_last_error(job)[:500],
+        "retrying": job_is_retrying(job),
     }

@@ -67,7 +67,7 @@ def live_progress_html(job: SyncJob) -> SafeString:
         job.pk,
         f"{width:.1f}",
         progress_text(progress),
-        progress["state_display"],
+        f"Retrying: {progress['error']}" if progress["retrying"] else progress["state_display"],
     )
 
 

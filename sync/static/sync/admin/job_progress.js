@@ -17,7 +17,7 @@
     var fill = el.querySelector(".ib-progress-fill");
     if (fill) { fill.style.width = (p.percent === null ? 0 : p.percent) + "%"; }
     el.querySelector(".ib-progress-text").textContent = text(p);
-    el.querySelector(".ib-progress-state").textContent = p.state_display;
+    el.querySelector(".ib-progress-state").textContent = p.retrying ? "Retrying: " + p.error : p.state_display;
     el.setAttribute("data-running", p.running ? "true" : "false");
     el.setAttribute("data-state", p.state);
   }
