@@ -1,17 +1,16 @@
 """Top-level routes: Ignite endpoints, platform webhooks and install callbacks, admin, probes, schema."""
 
 from django.contrib import admin
-from django.templatetags.static import static
 from django.urls import include, path
-from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView
 
 from ignite_bridge.core import health
 from ignite_bridge.core.api_docs import ApiDocsView
+from ignite_bridge.core.favicon import favicon
 
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
-    path("favicon.ico", RedirectView.as_view(url=static("ignite/favicon.svg"), permanent=True)),
+    path("favicon.ico", favicon, name="favicon"),
     path("readyz", health.readyz, name="readyz"),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", ApiDocsView.as_view(url_name="schema"), name="api-docs"),

@@ -54,7 +54,7 @@ def test_unreachable_sparklayer_is_named_with_its_setting_and_nothing_is_queued(
 def test_without_a_worker_it_gives_up_and_cancels_its_job(spark: Any, store_connection: Connection) -> None:
     result = _run(["cli-store", "products", "--start-timeout", "2"], _env(spark.url))
     assert result.returncode == 1
-    assert "gave up: no worker started the job within 2 s" in result.stderr
+    assert "gave up: no worker started the job within 2 s and none answers on this broker" in result.stderr
     assert "--inline" in result.stderr
     job = SyncJob.objects.get(connection=store_connection)
     assert job.state == JobState.CANCELLED
@@ -84,3 +84,22 @@ def test_ctrl_c_cancels_the_job_without_a_traceback_and_a_new_run_is_accepted(
     again = _run(["cli-store", "products", "--inline"], env, timeout=120)
     assert again.returncode == 0, again.stderr[-2000:]
     assert "succeeded: seen 60" in again.stdout
+
+
+@pytest.mark.integration
+def test_with_workers_busy_elsewhere_it_waits_then_gives_up_at_its_timeout(
+    spark: Any, store_connection: Connection
+) -> None:
+    from tests.conftest import WorkerProcess
+
+    env = worker_environment(SPARKLAYER_URL_TEST=spark.url)
+    worker = WorkerProcess(env, queues="webhooks", concurrency=1).start()  # answers pings, never takes sync jobs
+    try:
+        wait_until(lambda: "ready" in worker.log(), timeout=60, what="the worker")
+        result = _run(["cli-store", "products", "--start-timeout", "2", "--timeout", "10"], env, timeout=60)
+    finally:
+        worker.stop()
+    assert result.returncode == 1
+    assert "the job waits in the queue: 1 worker(s) answer but are busy" in result.stderr
+    assert "gave up: not finished after 10 s (--timeout)" in result.stderr
+    assert SyncJob.objects.get(connection=store_connection).state == JobState.CANCELLED

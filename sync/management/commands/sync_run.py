@@ -159,16 +159,21 @@ class Command(BaseCommand):
         bar = ProgressBar(sys.stderr)
         started = time.monotonic()
         last_error = ""
+        workers_busy = False
         while job.state not in FINISHED:
             time.sleep(1)
             job.refresh_from_db()
             elapsed = time.monotonic() - started
-            if job.started_at is None and elapsed > start_timeout:
-                raise GaveUp(
-                    f"no worker started the job within {start_timeout:.0f} s. Is a worker running on this "
-                    f"database and broker? Start one (celery -A ignite_bridge worker -Q realtime,webhooks,sync) "
-                    f"or run the sync here with --inline"
-                )
+            if job.started_at is None and elapsed > start_timeout and not workers_busy:
+                answering = workers_answering()
+                if not answering:
+                    raise GaveUp(
+                        f"no worker started the job within {start_timeout:.0f} s and none answers on this broker. "
+                        f"Start one (celery -A ignite_bridge worker -Q realtime,webhooks,sync) or run the sync "
+                        f"here with --inline"
+                    )
+                workers_busy = True  # they are there, just busy: wait in the queue, up to --timeout
+                self.stderr.write(f"\nthe job waits in the queue: {len(answering)} worker(s) answer but are busy")
             if elapsed > timeout:
                 raise GaveUp(f"not finished after {timeout:.0f} s (--timeout)")
             error = sync_job_last_error(job)
@@ -176,6 +181,16 @@ class Command(BaseCommand):
                 self.stderr.write(f"\nretrying: {error}")
             last_error = error
             bar.show(job)
+
+
+def workers_answering() -> list[Any]:
+    """The Celery workers that answer a ping on this broker within a second (none when it cannot ask)."""
+    from ignite_bridge.celery import app
+
+    try:
+        return list(app.control.ping(timeout=1.0) or [])
+    except Exception:  # noqa: BLE001 - a broker that cannot broadcast is treated as "no worker answers"
+        return []
 
 
 class GaveUp(Exception):
