@@ -118,8 +118,8 @@ class ConnectionAdmin(ConnectionScopedAdminMixin, admin.ModelAdmin):
     connection_lookup = ""  # the model is Connection itself (see connections/admin_scope.py)
     form = ConnectionAdminForm
     # Status first (other apps add the light, last syncs, issues, events, dashboard): it must fit 1366 px.
-    list_display = ("__str__", "state_label")
-    list_display_links = ("__str__",)
+    list_display = ("name_column", "state_label")
+    list_display_links = ("name_column",)
     list_filter = ("state", "site_env", "platform")
     search_fields = ("site_id", "store_id", "store_url")
     readonly_fields = (
@@ -168,6 +168,10 @@ class ConnectionAdmin(ConnectionScopedAdminMixin, admin.ModelAdmin):
 
     def get_changelist(self, request: HttpRequest, **kwargs: Any) -> type[ChangeList]:
         return ConnectionChangeList
+
+    @admin.display(description="Connection", ordering="site_id")
+    def name_column(self, obj: Connection) -> str:
+        return format_html('{}<br><span class="ib-quiet ib-store-url">{}</span>', obj, obj.store_url or obj.store_id)
 
     @admin.display(description="State", ordering="state")
     def state_label(self, obj: Connection) -> str:

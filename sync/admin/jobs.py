@@ -89,16 +89,21 @@ class SyncJobAdmin(JobProgressAdminMixin, ConnectionScopedAdminMixin, admin.Mode
 
     @admin.display(description="Records")
     def counts(self, obj: SyncJob) -> SafeString:
+        """The counters, each refreshed in place with the progress bar while the job runs (job_progress.js)."""
         issues_url = reverse("admin:sync_syncissue_changelist") + "?" + urlencode({"job": str(obj.pk), "state": "all"})
+
+        def live(field: str, value: Any) -> SafeString:
+            return format_html('<span class="ib-live" data-job="{}" data-field="{}">{}</span>', obj.pk, field, value)
+
         return format_html(
             '{} read{} · {} pushed · {} unchanged · <a href="{}">{} with issues</a> · {} deleted',
-            obj.seen,
-            f" of {obj.total_estimate}" if obj.total_estimate else "",
-            obj.pushed,
-            obj.unchanged,
+            live("seen", obj.seen),
+            format_html(" of {}", live("total_estimate", obj.total_estimate)) if obj.total_estimate else "",
+            live("pushed", obj.pushed),
+            live("unchanged", obj.unchanged),
             issues_url,
-            obj.issues,
-            obj.deleted,
+            live("issues", obj.issues),
+            live("deleted", obj.deleted),
         )
 
     @admin.display(description="Connection")

@@ -83,6 +83,9 @@ def test_superuser_dashboard_live_progress_and_rerun(browser: Any, live_server: 
         "document.querySelector('.ib-progress-text').textContent.startsWith('75.0% · 150 of 200 read')"
     )
     assert page.evaluate("window.__sameDocument") is True  # no reload happened
+    # the Records line follows the same numbers
+    assert page.locator(f".ib-live[data-job='{a.running_job.pk}'][data-field=seen]").inner_text() == "150"
+    assert page.locator(f".ib-live[data-job='{a.running_job.pk}'][data-field=pushed]").inner_text() == "120"
     assert re.search(r"\d+\.\d records/s", widget.locator(".ib-progress-text").inner_text())
     screenshot(page, "job.png")
     SyncJob.objects.filter(pk=a.running_job.pk).update(state=JobState.SUCCEEDED, finished_at=timezone.now())

@@ -50,7 +50,7 @@ def test_view_site_leads_to_the_dashboards(admin_client_root: Client, client_a: 
 def test_connections_list_leads_with_status(client_a: Client, history_a: History) -> None:
     page = client_a.get(reverse("admin:connections_connection_changelist")).content.decode()
     headers = re.findall(r'<th scope="col" class="[^"]*column-(\w+)', page)
-    assert headers[:3] == ["health_column", "__str__", "state_label"]
+    assert headers[:3] == ["health_column", "name_column", "state_label"]
     assert headers[3:] == ["last_sync_column", "issues_column", "events_column", "dashboard_column"]
     assert "customers: The last full sync failed: alpha: SparkLayer refused the credentials" in page
     assert "0 waiting" in page
