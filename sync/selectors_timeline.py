@@ -22,7 +22,7 @@ from connections.clients import sparklayer_base_url
 from connections.models import Connection
 from ignite_bridge.core.display import stamp
 from sync.models import IssueAction, IssueState, PushLog, RecordState, SyncIssue, SyncIssueChange, WebhookEvent
-from sync.services.push_payloads import NAME, STORE_URL, VISIBLE_ID, payload_changes
+from sync.services.push_payloads import NAME, RECORD_OPERATIONS, STORE_URL, VISIBLE_ID, payload_changes
 
 RECEIPT, PUSH, ISSUE_OPENED, ISSUE_RESOLVED, ISSUE_MUTED = "receipt", "push", "issue_opened", "issue_resolved", "muted"
 ISSUE_REOPENED, ISSUE_RECHECKED = "issue_reopened", "issue_rechecked"
@@ -87,7 +87,7 @@ def record_header(*, connection: Connection, data_type: str, external_id: str) -
     """The record's name and links: from its latest push (what SparkLayer was sent), else its issues."""
     latest = (
         PushLog.objects.filter(connection=connection, data_type=data_type, external_id=external_id,
-                               payload__isnull=False)
+                               operation__in=RECORD_OPERATIONS, payload__isnull=False)
         .order_by("-at", "-pk")
         .values_list("payload", flat=True)
         .first()

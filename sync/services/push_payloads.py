@@ -12,11 +12,15 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from django.conf import settings
+
 from platforms.types import DataType, SyncRecord
 
 MAX_FIELDS = 300
 MAX_TEXT = 200
 IDENTITY_KEYS = ("external_id", "sku", "key", "slug", "stock_location_external_id")
+#: writes of the record's own content (the others are its stock and pricing rows, or deletes)
+RECORD_OPERATIONS = ("upsert", "settings")
 #: the digest's own keys
 NAME, STORE_URL, VISIBLE_ID, FIELDS, MORE = "name", "platform_url", "visible_id", "fields", "more_fields"
 
@@ -71,8 +75,11 @@ def record_name(record: SyncRecord) -> str:
     return ""
 
 
-def push_payload_digest(record: SyncRecord, operation: str) -> dict[str, Any]:
-    """The ``PushLog.payload`` of one write of ``record`` (``operation``: upsert, stock, pricing, settings...)."""
+def push_payload_digest(record: SyncRecord, operation: str) -> dict[str, Any] | None:
+    """The ``PushLog.payload`` of one write of ``record`` (``operation``: upsert, stock, pricing, settings...);
+    None when ``SYNC_PUSH_LOG_PAYLOADS`` is off (the timeline then shows writes without their changed fields)."""
+    if not getattr(settings, "SYNC_PUSH_LOG_PAYLOADS", True):
+        return None
     if operation == "stock":
         sent: Any = {"stock": record.stock}
     elif operation == "pricing":
@@ -82,12 +89,12 @@ def push_payload_digest(record: SyncRecord, operation: str) -> dict[str, Any]:
     else:  # deletes and discontinues carry no content of the record
         sent = {}
     leaves = list(flatten(sent)) if sent else []
-    digest: dict[str, Any] = {
-        NAME: record_name(record)[:MAX_TEXT],
-        STORE_URL: record.platform_url[:500],
-        VISIBLE_ID: record.visible_id[:255],
-        FIELDS: dict(leaves[:MAX_FIELDS]),
-    }
+    digest: dict[str, Any] = {FIELDS: dict(leaves[:MAX_FIELDS])}
+    if operation in RECORD_OPERATIONS:  # the record's own write names it; its stock and pricing rows need not
+        digest.update(
+            {NAME: record_name(record)[:MAX_TEXT], STORE_URL: record.platform_url[:500],
+             VISIBLE_ID: record.visible_id[:255]}
+        )  # fmt: skip
     if len(leaves) > MAX_FIELDS:
         digest[MORE] = len(leaves) - MAX_FIELDS
     return digest

@@ -40,6 +40,7 @@ def test_the_digest_names_the_record_and_diffs_two_pushes() -> None:
         ("variants[sku=H-M].sku", None, "H-M"),
     ]  # the variant inserted in front does not make H-S look changed
     stock = push_payload_digest(product("Hoodie", []), "stock")
+    assert "name" not in stock  # only the record's own write carries its name and links
     assert stock["fields"] == {"stock[sku=H-S].sku": "H-S", "stock[sku=H-S].stock_level": 4,
                                "stock[sku=H-S].stock_location_external_id": "main"}  # fmt: skip
 
@@ -77,3 +78,8 @@ def test_a_real_push_keeps_what_was_sent_with_the_name_and_store_link(connection
     assert push.payload["name"] == stored["title"]
     assert push.payload["fields"]["title"] == stored["title"]
     assert push.payload["platform_url"].endswith(f"post={push.external_id}&action=edit")
+
+
+def test_keeping_payloads_can_be_turned_off(settings: Any) -> None:
+    settings.SYNC_PUSH_LOG_PAYLOADS = False
+    assert push_payload_digest(product("Hoodie", []), "upsert") is None
