@@ -5,8 +5,11 @@ password-style inputs that *replace* a value when filled in (left empty: unchang
 who are not superusers see only the connections they are operators of
 (``connections_visible_to``); the same selector scopes every other per-connection admin.
 
-Other apps add list columns without subclassing: append a callable (taking a connection, with
-``short_description``) to ``EXTRA_LIST_COLUMNS`` (the sync admin adds its last-sync columns so).
+Other apps add list columns without subclassing (this app cannot import them): append a callable
+(taking a connection, with ``short_description``) to ``LEADING_LIST_COLUMNS`` (before the name) or
+``EXTRA_LIST_COLUMNS`` (after the state); the sync admin adds the health light first and the last
+syncs, issues, events and dashboard link after. ``LIST_PAGE_HOOKS`` run once per list page with the
+page's connections, so such columns can read what they need for the whole page at once.
 """
 
 from __future__ import annotations
@@ -17,9 +20,11 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.views.main import ChangeList
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
+from django.utils.html import format_html
 
 from connections.admin_scope import ConnectionScopedAdminMixin
 from connections.errors import WebhookRegistrationFailed
@@ -36,8 +41,20 @@ from connections.services import (
 )
 from ignite_bridge.core.outbound import OutboundUrlRefused, ensure_public_url
 
-#: list columns contributed by other apps (callables taking a Connection)
+#: list columns contributed by other apps (callables taking a Connection): before the name, and after the state
+LEADING_LIST_COLUMNS: list[Callable[[Connection], Any]] = []
 EXTRA_LIST_COLUMNS: list[Callable[[Connection], Any]] = []
+#: called with (request, the page's connections) before the list renders
+LIST_PAGE_HOOKS: list[Callable[[HttpRequest, list[Connection]], None]] = []
+
+
+class ConnectionChangeList(ChangeList):
+    def get_results(self, request: HttpRequest) -> None:
+        super().get_results(request)
+        page = list(self.result_list)
+        for hook in LIST_PAGE_HOOKS:
+            hook(request, page)
+        self.result_list = page  # the hooks may annotate the instances; keep these ones
 
 
 def _secret_input() -> forms.PasswordInput:
@@ -114,7 +131,9 @@ def _mask(value: Any) -> str:
 class ConnectionAdmin(ConnectionScopedAdminMixin, admin.ModelAdmin):
     connection_lookup = ""  # the model is Connection itself (see connections/admin_scope.py)
     form = ConnectionAdminForm
-    list_display = ("__str__", "state", "platform", "store_url", "store_id", "activated_at", "removed_at")
+    # Status first (other apps add the light, last syncs, issues, events, dashboard): it must fit 1366 px.
+    list_display = ("name_column", "state_label")
+    list_display_links = ("name_column",)
     list_filter = ("state", "site_env", "platform")
     search_fields = ("site_id", "store_id", "store_url")
     readonly_fields = (
@@ -160,7 +179,19 @@ class ConnectionAdmin(ConnectionScopedAdminMixin, admin.ModelAdmin):
     # -- display ---------------------------------------------------------------------------------
 
     def get_list_display(self, request: HttpRequest) -> Any:
-        return (*super().get_list_display(request), *EXTRA_LIST_COLUMNS)
+        return (*LEADING_LIST_COLUMNS, *super().get_list_display(request), *EXTRA_LIST_COLUMNS)
+
+    def get_changelist(self, request: HttpRequest, **kwargs: Any) -> type[ChangeList]:
+        return ConnectionChangeList
+
+    @admin.display(description="Connection", ordering="site_id")
+    def name_column(self, obj: Connection) -> str:
+        return format_html('{}<br><span class="ib-quiet ib-store-url">{}</span>', obj, obj.store_url or obj.store_id)
+
+    @admin.display(description="State", ordering="state")
+    def state_label(self, obj: Connection) -> str:
+        return format_html('<span class="ib-state-{}" title="{}">{}</span>', obj.state, obj.get_state_display(),
+                           obj.state)  # fmt: skip
 
     @admin.display(description="Credentials")
     def credentials_status(self, obj: Connection) -> str:

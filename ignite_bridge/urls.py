@@ -2,15 +2,18 @@
 
 from django.contrib import admin
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView
+from drf_spectacular.views import SpectacularAPIView
 
 from ignite_bridge.core import health
+from ignite_bridge.core.api_docs import ApiDocsView
+from ignite_bridge.core.favicon import favicon
 
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
+    path("favicon.ico", favicon, name="favicon"),
     path("readyz", health.readyz, name="readyz"),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("api/docs/", SpectacularRedocView.as_view(url_name="schema"), name="api-docs"),
+    path("api/docs/", ApiDocsView.as_view(url_name="schema"), name="api-docs"),
     # the operator console's custom pages (dashboard, timeline, job progress) before the admin's own
     path("admin/sync/", include("sync.admin.urls")),
     path("admin/", admin.site.urls),

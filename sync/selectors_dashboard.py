@@ -14,15 +14,20 @@ from django.db.models import Count, F, Max, Q
 from django.db.models.functions import TruncHour
 from django.utils import timezone
 
-from connections.models import Connection, ConnectionState
-from platforms.base import platform_adapter_class
-from platforms.types import TRIGGERABLE_DATA_TYPES
+from connections.models import Connection
 from sync.models import EventState, IssueState, JobKind, JobState, RecordState, SyncIssue, SyncJob, WebhookEvent
 from sync.models.jobs import ACTIVE_JOB_STATES
+from sync.selectors_health import (  # noqa: F401 - the lights are re-exported for the dashboard's callers
+    AMBER,
+    GREEN,
+    NONE,
+    RED,
+    ConnectionHealth,
+    connection_health,
+    job_is_retrying,
+    sync_job_last_error,
+)
 
-GREEN, AMBER, RED = "green", "amber", "red"
-#: jobs that change only some records: SparkLayer shows them as a "partial sync"
-PARTIAL_JOB_KINDS = (JobKind.INCREMENTAL, JobKind.CATCH_UP, JobKind.RECONCILE)
 FINISHED_JOB_STATES = (JobState.SUCCEEDED, JobState.FAILED, JobState.CANCELLED)
 
 
@@ -40,6 +45,7 @@ class DataTypeStatus:
     records_in_sparklayer: int
     open_issues: int
     failed_events_24h: int
+    syncable: bool = True
 
 
 @dataclass(frozen=True)
@@ -71,66 +77,27 @@ class JobPoint:
     issues: int
 
 
-def dashboard_data_types(*, connection: Connection) -> list[str]:
-    """The data types the dashboard shows: what the platform syncs, plus any type that has jobs."""
-    try:
-        supported = set(platform_adapter_class(connection.platform).data_types)
-        types = [str(t) for t in TRIGGERABLE_DATA_TYPES if t in supported]
-    except Exception:  # noqa: BLE001 - an unknown platform must not break the page that diagnoses it
-        types = [str(t) for t in TRIGGERABLE_DATA_TYPES]
-    seen = SyncJob.objects.filter(connection=connection).values_list("data_type", flat=True).distinct()
-    return types + sorted(set(seen) - set(types))
-
-
-def dashboard_data_type_statuses(*, connection: Connection, now: datetime | None = None) -> list[DataTypeStatus]:
-    """A status light per data type.
-
-    red: the connection is not active, the type never completed a full sync, or its latest finished
-    full sync failed; amber: synced, but records have open issues or webhook events of the type
-    failed in the last 24 hours; green: synced and nothing open."""
-    now = now or timezone.now()
-    since = now - timedelta(hours=24)
+def dashboard_data_type_statuses(
+    *, connection: Connection, now: datetime | None = None, health: ConnectionHealth | None = None
+) -> list[DataTypeStatus]:
+    """A status light per data type, by the rules of ``sync.selectors_health`` (one place for them)."""
+    health = health or connection_health(connection=connection, now=now)
     records = dict(
         RecordState.objects.filter(connection=connection, deleted=False)
         .values_list("data_type")
         .annotate(n=Count("pk"))
         .values_list("data_type", "n")
     )
-    issues = dict(
-        SyncIssue.objects.filter(connection=connection, state=IssueState.OPEN)
-        .values_list("data_type")
-        .annotate(n=Count("pk"))
-        .values_list("data_type", "n")
-    )
-    failed_events = dict(
-        WebhookEvent.objects.filter(connection=connection, state=EventState.FAILED, received_at__gte=since)
-        .values_list("data_type")
-        .annotate(n=Count("pk"))
-        .values_list("data_type", "n")
-    )
-    partial_by_events = dict(
-        WebhookEvent.objects.filter(connection=connection, state=EventState.SUCCEEDED)
-        .values_list("data_type")
-        .annotate(at=Max("processed_at"))
-        .values_list("data_type", "at")
-    )
-    partial_by_jobs = dict(
-        SyncJob.objects.filter(connection=connection, kind__in=PARTIAL_JOB_KINDS, state=JobState.SUCCEEDED)
-        .values_list("data_type")
-        .annotate(at=Max("finished_at"))
-        .values_list("data_type", "at")
-    )
-    full_ok = dict(
-        SyncJob.objects.filter(connection=connection, kind=JobKind.FULL, state=JobState.SUCCEEDED)
-        .values_list("data_type")
-        .annotate(at=Max("finished_at"))
-        .values_list("data_type", "at")
-    )
     statuses = []
-    for data_type in dashboard_data_types(connection=connection):
-        full_jobs = SyncJob.objects.filter(connection=connection, data_type=data_type, kind=JobKind.FULL)
+    for type_health in health.types:
+        data_type = type_health.data_type
         last_full_job = (
-            full_jobs.filter(state__in=(JobState.SUCCEEDED, JobState.FAILED))
+            SyncJob.objects.filter(
+                connection=connection,
+                data_type=data_type,
+                kind=JobKind.FULL,
+                state__in=(JobState.SUCCEEDED, JobState.FAILED),
+            )
             .order_by(F("finished_at").desc(nulls_last=True), "-created_at")
             .first()
         )
@@ -139,45 +106,22 @@ def dashboard_data_type_statuses(*, connection: Connection, now: datetime | None
             .order_by("-created_at")
             .first()
         )
-        partial_times = [t for t in (partial_by_events.get(data_type), partial_by_jobs.get(data_type)) if t]
-        open_issues = issues.get(data_type, 0)
-        failed = failed_events.get(data_type, 0)
-        light, reason = _light(connection, full_ok.get(data_type), last_full_job, open_issues, failed)
         statuses.append(
             DataTypeStatus(
                 data_type=data_type,
-                light=light,
-                reason=reason,
-                last_full_sync_at=full_ok.get(data_type),
-                last_partial_sync_at=max(partial_times) if partial_times else None,
+                light=type_health.light,
+                reason=type_health.reason,
+                last_full_sync_at=type_health.last_full_sync_at,
+                last_partial_sync_at=type_health.last_partial_sync_at,
                 last_full_job=last_full_job,
                 active_job=active_job,
                 records_in_sparklayer=records.get(data_type, 0),
-                open_issues=open_issues,
-                failed_events_24h=failed,
+                open_issues=type_health.open_issues,
+                failed_events_24h=type_health.failed_events_24h,
+                syncable=type_health.syncable,
             )
         )
     return statuses
-
-
-def _light(
-    connection: Connection,
-    last_success: datetime | None,
-    last_full_job: SyncJob | None,
-    open_issues: int,
-    failed_events: int,
-) -> tuple[str, str]:
-    if connection.state != ConnectionState.ACTIVE:
-        return RED, f"Connection is {connection.get_state_display().lower()}."
-    if last_success is None:
-        return RED, "No full sync has completed yet."
-    if last_full_job is not None and last_full_job.state == JobState.FAILED:
-        return RED, f"The last full sync failed: {last_full_job.error[:200] or 'no error recorded'}"
-    if open_issues:
-        return AMBER, f"{open_issues} record issue(s) open."
-    if failed_events:
-        return AMBER, f"{failed_events} webhook event(s) failed in the last 24 h."
-    return GREEN, "Synced, no open issues."
 
 
 def dashboard_open_issues_by_code(*, connection: Connection) -> list[dict[str, Any]]:
@@ -271,5 +215,6 @@ def sync_job_progress(*, job: SyncJob, now: datetime | None = None) -> dict[str,
         "elapsed_seconds": round(elapsed, 1),
         "started_at": job.started_at.isoformat() if job.started_at else None,
         "finished_at": job.finished_at.isoformat() if job.finished_at else None,
-        "error": job.error[:500],
+        "error": sync_job_last_error(job)[:500],
+        "retrying": job_is_retrying(job),
     }

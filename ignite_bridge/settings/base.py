@@ -73,9 +73,18 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # instead of failing, and let readers run beside the writer.
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"].setdefault("OPTIONS", {}).update(
-        {"timeout": 30, "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"}
+        {
+            "timeout": 30,
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            # A transaction takes the write lock when it begins, so it waits (``timeout``) for another
+            # writer instead of failing with "database is locked" when its first write needs the lock
+            # a reader of the same transaction could not upgrade to.
+            "transaction_mode": "IMMEDIATE",
+        }
     )
 
+#: the shared SparkLayer token cache; the database default's table is made by ``migrate``
+#: (``ignite_bridge/core/migrations/0001_cache_table.py``)
 CACHES = {"default": env.cache("CACHE_URL", default="dbcache://ignite_bridge_cache")}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -87,7 +96,9 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 LANGUAGE_CODE = "en-us"
-TIME_ZONE = "UTC"
+TIME_ZONE = env.str("TIME_ZONE", default="UTC")
+#: times to the second with their time zone in the console (ignite_bridge/formats/en/formats.py)
+FORMAT_MODULE_PATH = ["ignite_bridge.formats"]
 USE_I18N = True
 USE_TZ = True
 

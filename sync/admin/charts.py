@@ -21,7 +21,7 @@ def _duration_label(seconds: float) -> str:
         return f"{seconds / 3600:.1f} h"
     if seconds >= 60:
         return f"{seconds / 60:.1f} min"
-    return f"{seconds:.0f} s"
+    return f"{seconds:.1f} s" if seconds < 10 else f"{seconds:.0f} s"
 
 
 def jobs_chart_svg(points: Sequence[JobPoint], *, width: int = 760, height: int = 260) -> SafeString:

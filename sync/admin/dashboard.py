@@ -1,7 +1,9 @@
-"""The per-connection dashboard and the live job-progress endpoint of the operator console.
+"""The per-connection dashboard: health first (the outage line, what waits, what failed, what to do), then
+per data type status with "Sync now", open issues by code, webhook intake and recent jobs.
 
-Both are custom admin views (mounted by ``sync/admin/urls.py`` behind ``admin.site.admin_view``);
-the numbers come from ``sync.selectors_dashboard``, the guard from ``connection_get_visible_or_404``.
+A custom admin view (mounted by ``sync/admin/urls.py`` behind ``admin.site.admin_view``); the numbers come
+from ``sync.selectors_health`` and ``sync.selectors_dashboard``, the guard from
+``connection_get_visible_or_404``. Its health block refreshes itself (``dashboard_health.py``).
 """
 
 from __future__ import annotations
@@ -9,26 +11,24 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, reverse
-from django.utils.html import format_html
 from django.utils.http import urlencode
-from django.utils.safestring import SafeString
 
-from connections.admin import EXTRA_LIST_COLUMNS
 from connections.admin_scope import connection_get_visible_or_404
 from connections.models import Connection
 from connections.selectors import connections_visible_to
 from sync.admin.charts import intake_chart_svg, jobs_chart_svg
-from sync.models import SyncJob
+from sync.admin.operations.base import may_operate
+from sync.models import SyncJob, WebhookEvent
 from sync.selectors_dashboard import (
     dashboard_data_type_statuses,
     dashboard_open_issues_by_code,
     dashboard_recent_jobs,
     dashboard_webhook_intake,
-    sync_job_progress,
 )
+from sync.selectors_health import ConnectionHealth, connection_health
 from sync.selectors_security import webhook_verification_failures_recent
 
 
@@ -41,23 +41,42 @@ def admin_url(name: str, *args: Any, query: dict[str, Any] | None = None) -> str
     return f"{url}?{urlencode(query)}" if query else url
 
 
+def health_block_context(request: HttpRequest, connection: Connection, health: ConnectionHealth) -> dict[str, Any]:
+    """What ``admin/sync/includes/health_block.html`` shows (the page and its refresh share it)."""
+    return {
+        "connection": connection,
+        "health": health,
+        "can_reprocess": may_operate(request, WebhookEvent),
+        "waiting_url": admin_url("sync_webhookevent_changelist", query={"connection": connection.pk, "pending": "1"}),
+        "failed_events_url": admin_url(
+            "sync_webhookevent_changelist", query={"connection": connection.pk, "state__exact": "failed"}
+        ),
+        "issues_url": admin_url(
+            "sync_syncissue_changelist", query={"connection__id__exact": connection.pk, "state": "open"}
+        ),
+        "jobs_url": admin_url("sync_syncjob_changelist", query={"connection__id__exact": connection.pk}),
+        "reprocess_url": reverse("sync_admin:connection-reprocess-failed", args=[connection.pk]),
+        "refresh_url": reverse("sync_admin:dashboard-health", args=[connection.pk]),
+        "next": request.get_full_path(),
+    }
+
+
 def connection_dashboard_view(request: HttpRequest, connection_id: int) -> HttpResponse:
     connection = connection_get_visible_or_404(user=request.user, connection_id=connection_id)
-    statuses = dashboard_data_type_statuses(connection=connection)
+    health = connection_health(connection=connection)
+    statuses = dashboard_data_type_statuses(connection=connection, health=health)
     intake = dashboard_webhook_intake(connection=connection)
     points = dashboard_recent_jobs(connection=connection)
-    issues_url = admin_url("sync_syncissue_changelist")
     issue_groups = [
         {
             **group,
-            "url": issues_url
-            and admin_url(
+            "url": admin_url(
                 "sync_syncissue_changelist",
                 query={
                     "connection__id__exact": connection.pk,
                     "data_type": group["data_type"],
                     "code": group["code"],
-                    "state__exact": "open",
+                    "state": "open",
                 },
             ),
         }
@@ -73,9 +92,11 @@ def connection_dashboard_view(request: HttpRequest, connection_id: int) -> HttpR
     ]
     context = {
         **admin.site.each_context(request),
+        **health_block_context(request, connection, health),
         "title": f"Dashboard: {connection}",
-        "connection": connection,
         "rows": rows,
+        "can_sync": may_operate(request, SyncJob) and connection.is_active,
+        "sync_now_url": reverse("sync_admin:connection-sync-now", args=[connection.pk]),
         "issue_groups": issue_groups,
         "intake": intake,
         "intake_svg": intake_chart_svg(intake.per_hour),
@@ -83,41 +104,7 @@ def connection_dashboard_view(request: HttpRequest, connection_id: int) -> HttpR
         "jobs_svg": jobs_chart_svg(points),
         "recent_jobs": [(point, admin_url("sync_syncjob_change", point.job_id)) for point in reversed(points)][:10],
         "connection_url": admin_url("connections_connection_change", connection.pk),
-        "jobs_url": admin_url("sync_syncjob_changelist", query={"connection__id__exact": connection.pk}),
-        "failed_events_url": admin_url(
-            "sync_webhookevent_changelist", query={"connection": connection.pk, "state__exact": "failed"}
-        ),
         "timeline_url": reverse("sync_admin:timeline"),
         "other_connections": connections_visible_to(request.user).exclude(pk=connection.pk)[:50],
     }
     return TemplateResponse(request, "admin/sync/dashboard.html", context)
-
-
-def sync_job_progress_view(request: HttpRequest, job_id: int) -> HttpResponse:
-    """JSON polled by ``sync/static/sync/admin/job_progress.js`` while a job runs (404 outside the user's scope)."""
-    job = (
-        SyncJob.objects.filter(pk=job_id, connection__in=connections_visible_to(request.user).values("pk"))
-        .only(*PROGRESS_FIELDS)
-        .first()
-    )
-    if job is None:
-        raise Http404("No such job among the connections assigned to you.")
-    response = JsonResponse(sync_job_progress(job=job))
-    response["Cache-Control"] = "no-store"
-    return response
-
-
-PROGRESS_FIELDS = (
-    "pk", "state", "seen", "total_estimate", "pushed", "unchanged", "issues", "deleted", "pages_done",
-    "started_at", "finished_at", "error", "connection_id",
-)  # fmt: skip
-
-
-@admin.display(description="Dashboard")
-def connection_dashboard_link(connection: Connection) -> SafeString:
-    """Connections list column (via ``EXTRA_LIST_COLUMNS``): the way into a connection's dashboard."""
-    return format_html('<a href="{}">Dashboard</a>', reverse("sync_admin:dashboard", args=[connection.pk]))
-
-
-if connection_dashboard_link not in EXTRA_LIST_COLUMNS:
-    EXTRA_LIST_COLUMNS.append(connection_dashboard_link)

@@ -11,12 +11,33 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
+from connections.selectors import connections_visible_to
 from sync.models import SyncJob
 from sync.selectors_dashboard import sync_job_progress
+
+PROGRESS_FIELDS = (
+    "pk", "state", "seen", "total_estimate", "pushed", "unchanged", "issues", "deleted", "pages_done",
+    "started_at", "finished_at", "error", "connection_id", "resume_at", "result",
+)  # fmt: skip
+
+
+def sync_job_progress_view(request: HttpRequest, job_id: int) -> HttpResponse:
+    """JSON polled by ``sync/static/sync/admin/job_progress.js`` while a job runs (404 outside the user's scope)."""
+    job = (
+        SyncJob.objects.filter(pk=job_id, connection__in=connections_visible_to(request.user).values("pk"))
+        .only(*PROGRESS_FIELDS)
+        .first()
+    )
+    if job is None:
+        raise Http404("No such job among the connections assigned to you.")
+    response = JsonResponse(sync_job_progress(job=job))
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 def progress_text(progress: dict[str, Any]) -> str:
@@ -46,7 +67,7 @@ def live_progress_html(job: SyncJob) -> SafeString:
         job.pk,
         f"{width:.1f}",
         progress_text(progress),
-        progress["state_display"],
+        f"Retrying: {progress['error']}" if progress["retrying"] else progress["state_display"],
     )
 
 

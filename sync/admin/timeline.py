@@ -1,4 +1,6 @@
-"""Per-record timeline page: search a connection's records by external id or SKU, then show their history."""
+"""Per-record timeline page: search a connection's records by external id or SKU, then show their history: the
+record's name with links to the store and SparkLayer, then every receipt, write (with the fields it changed)
+and issue change in the order they happened."""
 
 from __future__ import annotations
 
@@ -12,9 +14,12 @@ from sync.admin.dashboard import admin_url
 from sync.selectors_timeline import (
     ISSUE_MUTED,
     ISSUE_OPENED,
+    ISSUE_RECHECKED,
+    ISSUE_REOPENED,
     ISSUE_RESOLVED,
     PUSH,
     RECEIPT,
+    record_header,
     record_search,
     record_timeline,
 )
@@ -24,8 +29,10 @@ ENTRY_ADMIN = {
     RECEIPT: "sync_webhookevent_change",
     PUSH: "sync_pushlog_change",
     ISSUE_OPENED: "sync_syncissue_change",
+    ISSUE_REOPENED: "sync_syncissue_change",
     ISSUE_RESOLVED: "sync_syncissue_change",
     ISSUE_MUTED: "sync_syncissue_change",
+    ISSUE_RECHECKED: "sync_syncissue_change",
 }
 
 
@@ -44,7 +51,9 @@ def record_timeline_view(request: HttpRequest) -> HttpResponse:
     if connection and len(matches) == 1 and not external_id:
         data_type, external_id = matches[0].data_type, matches[0].external_id
     entries = []
+    header = None
     if connection and data_type and external_id:
+        header = record_header(connection=connection, data_type=data_type, external_id=external_id)
         for entry in record_timeline(connection=connection, data_type=data_type, external_id=external_id):
             name = ENTRY_ADMIN[entry.kind]
             entries.append({"entry": entry, "url": name and entry.object_id and admin_url(name, entry.object_id)})
@@ -58,6 +67,7 @@ def record_timeline_view(request: HttpRequest) -> HttpResponse:
         "data_type": data_type,
         "external_id": external_id,
         "entries": entries,
+        "header": header,
         "searched": bool(query),
     }
     return TemplateResponse(request, "admin/sync/timeline.html", context)

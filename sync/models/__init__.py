@@ -1,3 +1,4 @@
+from sync.models.issue_history import IssueAction, SyncIssueChange
 from sync.models.jobs import JobKind, JobPhase, JobState, SyncJob, TriggerSource
 from sync.models.records import IssueState, PushLog, RecordState, SyncIssue
 from sync.models.security import WebhookVerificationFailure
@@ -6,6 +7,7 @@ from sync.models.webhooks import EventOutcome, EventState, WebhookEvent, Webhook
 __all__ = [
     "EventOutcome",
     "EventState",
+    "IssueAction",
     "IssueState",
     "JobKind",
     "JobPhase",
@@ -13,6 +15,7 @@ __all__ = [
     "PushLog",
     "RecordState",
     "SyncIssue",
+    "SyncIssueChange",
     "SyncJob",
     "TriggerSource",
     "WebhookEvent",

@@ -82,6 +82,11 @@ class SyncIssue(TimestampedModel):
     last_seen_at = models.DateTimeField()
     resolved_at = models.DateTimeField(null=True, blank=True)
     occurrences = models.PositiveIntegerField(default=1)
+    # The run that last saw the problem (the console links to it); history: sync/models/issue_history.py.
+    last_job = models.ForeignKey("sync.SyncJob", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    last_event = models.ForeignKey(
+        "sync.WebhookEvent", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         ordering = ["-last_seen_at"]
@@ -111,6 +116,9 @@ class PushLog(models.Model):
     job = models.ForeignKey("sync.SyncJob", null=True, blank=True, on_delete=models.SET_NULL)
     event = models.ForeignKey("sync.WebhookEvent", null=True, blank=True, on_delete=models.SET_NULL)
     at = models.DateTimeField(auto_now_add=True, db_index=True)
+    payload = models.JSONField(
+        null=True, blank=True, help_text="What was sent, flattened and bounded (sync/services/push_payloads.py)."
+    )
 
     class Meta:
         ordering = ["-at"]

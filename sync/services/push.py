@@ -69,6 +69,7 @@ from sync.services.plans import (
 )
 from sync.services.plans import unchanged_candidate as unchanged_key
 from sync.services.price_lists import price_lists_ensure, price_lists_forget, pricing_without_lists_not_ours
+from sync.services.push_payloads import push_payload_digest
 from sync.services.record_locks import locks_release, locks_try, record_lock_key
 from sync.services.record_states import (
     StateRow,
@@ -559,6 +560,7 @@ class _Writer:
             error="" if result.error is None else str(result.error)[:2000],
             job=self.job,
             event=self.event,
+            payload=push_payload_digest(plan.record, result.operation),
         )
 
     # -- saving ------------------------------------------------------------------------------
@@ -711,8 +713,10 @@ def sync_records_push(
 
     outcome.issues_opened = batch.issues
     with transaction.atomic():
-        issues_record(connection=connection, data_type=data_type, issues=batch.issues)
-        outcome.issues_resolved = issues_resolve(connection=connection, data_type=data_type, current=batch.current)
+        issues_record(connection=connection, data_type=data_type, issues=batch.issues, job=job, event=event)
+        outcome.issues_resolved = issues_resolve(
+            connection=connection, data_type=data_type, current=batch.current, job=job, event=event
+        )
         if outcome.deleted:
             issues_resolve_records(connection=connection, data_type=data_type, external_ids=outcome.deleted)
         if job is not None and mark_seen:

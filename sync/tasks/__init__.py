@@ -5,4 +5,5 @@ routes in ``ignite_bridge/celery.py`` match; import every submodule here so auto
 """
 
 from sync.tasks.full_sync import *  # noqa: F403
+from sync.tasks.issues import *  # noqa: F403
 from sync.tasks.webhooks import *  # noqa: F403

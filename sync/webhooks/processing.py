@@ -262,7 +262,7 @@ def _open_issue(event: WebhookEvent, exc: PermanentError) -> None:
         code="platform_refused" if exc.status else "permanent_error",
         message=f"The {event.data_type} record {event.record_id} could not be synced: {exc.message}"[:2000],
     )
-    issues_record(connection=event.connection, data_type=event.data_type, issues=[issue])
+    issues_record(connection=event.connection, data_type=event.data_type, issues=[issue], event=event)
 
 
 def _error_text(exc: BaseException | None) -> str:

@@ -25,6 +25,7 @@ from sync.models import (
     WebhookEvent,
 )
 from tests.factories import ConnectionFactory
+from tests.sync.conftest import spark, woo_store  # noqa: F401 - the sandboxes' fixtures, for the console's tests
 
 PASSWORD = "operator-password-1"
 

@@ -8,61 +8,29 @@ Playwright package; no browser is ever downloaded. With ``IGNITE_SCREENSHOTS=1``
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
 from django.utils import timezone
 
 from sync.models import IssueState, JobKind, JobState, SyncIssue, SyncJob
+from tests.admin.browser import BROWSER_MARKS, launch, logged_in_page, screenshot
 from tests.admin.conftest import PASSWORD, History, make_history, make_operator
 from tests.factories import ConnectionFactory
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync",
-]  # fmt: skip
-DOCS = Path(__file__).resolve().parents[2] / "docs"
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"no Chromium at {CHROMIUM} (scripts/chromium installs it)"),
-]
-
-# Playwright's sync API runs an event loop in this thread; Django's ORM calls from it are still synchronous.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+pytestmark = BROWSER_MARKS
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            headless=True,
-            args=CHROMIUM_ARGS,
-        )
-        yield chromium
-        chromium.close()
+    yield from launch()
 
 
 def _page(browser: Any, live_server: Any, username: str) -> Any:
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    page.goto(f"{live_server.url}/admin/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.click("input[type=submit]")
-    page.wait_for_selector("#site-name")
-    return page
+    return logged_in_page(browser, live_server, username)
 
 
 def _more_history(history: History) -> None:
@@ -103,8 +71,7 @@ def test_superuser_dashboard_live_progress_and_rerun(browser: Any, live_server: 
     assert page.locator("tr[data-data-type=products] .ib-reason").inner_text() == "1 record issue(s) open."
     assert page.locator("svg.ib-chart[aria-label='Recent sync jobs'] g.ib-bar").count() == 15
     assert page.locator("#ib-intake-failed").inner_text() == "1"
-    if os.environ.get("IGNITE_SCREENSHOTS"):
-        page.screenshot(path=str(DOCS / "dashboard.png"), full_page=True)
+    screenshot(page, "dashboard.png")
 
     # The running job's page refreshes its numbers without a reload.
     page.goto(f"{live_server.url}/admin/sync/syncjob/{a.running_job.pk}/change/")
@@ -116,9 +83,11 @@ def test_superuser_dashboard_live_progress_and_rerun(browser: Any, live_server: 
         "document.querySelector('.ib-progress-text').textContent.startsWith('75.0% · 150 of 200 read')"
     )
     assert page.evaluate("window.__sameDocument") is True  # no reload happened
+    # the Records line follows the same numbers
+    assert page.locator(f".ib-live[data-job='{a.running_job.pk}'][data-field=seen]").inner_text() == "150"
+    assert page.locator(f".ib-live[data-job='{a.running_job.pk}'][data-field=pushed]").inner_text() == "120"
     assert re.search(r"\d+\.\d records/s", widget.locator(".ib-progress-text").inner_text())
-    if os.environ.get("IGNITE_SCREENSHOTS"):
-        page.screenshot(path=str(DOCS / "job.png"), full_page=True)
+    screenshot(page, "job.png")
     SyncJob.objects.filter(pk=a.running_job.pk).update(state=JobState.SUCCEEDED, finished_at=timezone.now())
     page.wait_for_function("document.querySelector('.ib-progress').getAttribute('data-running') === 'false'")
     assert widget.locator(".ib-progress-state").inner_text() == "Succeeded"

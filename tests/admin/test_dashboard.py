@@ -42,9 +42,13 @@ def test_lights_per_data_type(history_a: History) -> None:
     assert products.open_issues == 1
     assert products.last_full_sync_at == history_a.succeeded_job.finished_at
     assert products.failed_events_24h == 1
-    assert (customers.light, customers.reason) == (RED, "No full sync has completed yet.")
-    assert purchases.light == RED
+    assert (customers.light, customers.reason) == (
+        RED,
+        "The last full sync failed: alpha: SparkLayer refused the credentials",
+    )
+    assert (purchases.light, purchases.reason) == (AMBER, "The first full sync is running.")
     assert purchases.active_job == history_a.running_job
+    assert (statuses["merchant"].light, statuses["merchant"].reason) == (RED, "No full sync has completed yet.")
 
 
 def test_green_when_synced_without_issues_and_red_when_last_full_sync_failed(history_a: History) -> None:
@@ -111,8 +115,16 @@ def test_dashboard_page_shows_lights_counts_and_chart(admin_client_root: Client,
     response = admin_client_root.get(reverse("sync_admin:dashboard", args=[history_a.connection.pk]))
     page = response.content.decode()
     assert response.status_code == 200
-    assert page.count('class="ib-light ib-light-red"') == 4  # customers, purchases, merchant, customer_groups
-    assert page.count('class="ib-light ib-light-amber"') == 1
+    # customers (its last full sync failed), merchant and customer_groups (never)
+    assert page.count('<tr class="ib-row-red"') == 3
+    assert page.count('<tr class="ib-row-amber"') == 2  # products (an open issue), purchases (first sync running)
+    # the health line leads the page: the worst first
+    assert '<p class="ib-health-line ib-health-red" data-light="red">' in page
+    assert "customers: The last full sync failed: alpha: SparkLayer refused the credentials" in page
+    # "Sync now" for each idle type the platform syncs; the running one shows its job instead
+    for data_type in ("customers", "products", "merchant"):
+        assert f'data-data-type="{data_type}">Sync now</button>' in page
+    assert 'data-data-type="purchases">Sync now' not in page
     assert '<svg class="ib-chart" role="img" aria-label="Recent sync jobs"' in page
     assert page.count('class="ib-bar"') == 3
     issues_link = reverse("admin:sync_syncissue_changelist")
@@ -126,7 +138,7 @@ def test_issue_group_link_filters_the_issue_list(admin_client_root: Client, hist
     response = admin_client_root.get(
         reverse("admin:sync_syncissue_changelist"),
         {"connection__id__exact": history_a.connection.pk, "data_type": "products", "code": "alpha_missing_sku",
-         "state__exact": "open"},
+         "state": "open"},
     )  # fmt: skip
     assert response.status_code == 200
     assert [i.pk for i in response.context["cl"].result_list] == [history_a.issue.pk]
@@ -145,4 +157,4 @@ def test_dashboard_for_a_connection_with_no_history(admin_client_root: Client) -
     page = admin_client_root.get(reverse("sync_admin:dashboard", args=[connection.pk])).content.decode()
     assert "No job has run yet." in page
     assert "No open issues." in page
-    assert page.count('class="ib-light ib-light-red"') == 5  # every type WooCommerce syncs
+    assert page.count('<tr class="ib-row-red"') == 5  # every type WooCommerce syncs

@@ -100,7 +100,7 @@ def test_resolve_and_mute_report_counts(client_a: Client, history_a: History) ->
         connection=history_a.connection, data_type="products", external_id="9", code="c", message="m",
         first_seen_at=timezone.now(), last_seen_at=timezone.now(),
     )  # fmt: skip
-    url = reverse("admin:sync_syncissue_changelist")
+    url = reverse("admin:sync_syncissue_changelist") + "?state=all"  # the list shows open issues unless asked
     muted = client_a.post(url, {"action": "mute", "_selected_action": [str(other.pk)], "index": "0"}, follow=True)
     assert _messages(muted) == ["1 issue(s) muted."]
     resolved = client_a.post(

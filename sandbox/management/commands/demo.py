@@ -13,8 +13,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import subprocess
-import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -28,12 +26,25 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db.models import Count, Q
 
 from connections.models import Connection
+from sandbox.management.processes import (
+    Children,
+    Port,
+    PortTaken,
+    ensure_ports_free,
+    is_bridge_health,
+    is_sparklayer_sandbox_stats,
+    is_standard_sandbox_state,
+    is_woocommerce_sandbox_state,
+    json_answer,
+)
 from sync.models import EventState, IssueState, JobState, RecordState, SyncIssue, SyncJob, WebhookEvent
 
 DEMO_SITE = "demo-store"
 DEMO_USER = "demo"
 DEMO_PASSWORD = "demo-password"
 PLATFORM_NAMES = {"woocommerce": "WooCommerce", "standard": "Platform API"}
+#: how each store sandbox's control state is told from another program on its port
+STORE_READY = {"woocommerce": is_woocommerce_sandbox_state, "standard": is_standard_sandbox_state}
 #: the standard platform sandbox's default API token (``python -m sandbox.standard --api-token``)
 STANDARD_SANDBOX_TOKEN = "sandbox-token"
 
@@ -50,9 +61,9 @@ class Command(BaseCommand):
         parser.add_argument("--products", type=int, default=300, help="catalogue size of the demo store")
         parser.add_argument("--customers", type=int, default=None, help="default: half the products")
         parser.add_argument("--orders", type=int, default=None, help="default: a quarter of the products")
-        parser.add_argument("--port", type=int, default=8000, help="the bridge's web port")
-        parser.add_argument("--sparklayer-port", type=int, default=8801)
-        parser.add_argument("--woocommerce-port", type=int, default=8802)
+        parser.add_argument("--port", type=int, default=8000, help="the bridge's web port (default 8000)")
+        parser.add_argument("--sparklayer-port", type=int, default=8801, help="the SparkLayer sandbox's port")
+        parser.add_argument("--woocommerce-port", type=int, default=8802, help="the WooCommerce sandbox's port")
         parser.add_argument(
             "--platform",
             choices=("woocommerce", "standard"),
@@ -68,16 +79,28 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         started = time.monotonic()
-        self.children: list[subprocess.Popen[bytes]] = []
+        try:
+            ensure_ports_free(
+                [
+                    Port(options["port"], "--port", "the bridge's web server"),
+                    Port(options["sparklayer_port"], "--sparklayer-port", "the SparkLayer sandbox"),
+                    Port(options["woocommerce_port"], "--woocommerce-port", "the WooCommerce sandbox"),
+                ]
+            )
+        except PortTaken as exc:
+            raise CommandError(str(exc)) from None
         self.log_dir = Path(settings.VAR_DIR) / "demo-logs"
         self.log_dir.mkdir(parents=True, exist_ok=True)
+        self.children = Children(self.log_dir)
         signal.signal(signal.SIGTERM, _interrupt)
         try:
             self.run(options, started)
         except KeyboardInterrupt:
             self.stdout.write("\nStopping…")
         finally:
-            self.stop_children()
+            stopping = time.monotonic()
+            self.children.stop()
+            self.stdout.write(f"Stopped everything the demo started ({time.monotonic() - stopping:.1f} s).")
 
     # -- the story ---------------------------------------------------------------------------
 
@@ -98,7 +121,6 @@ class Command(BaseCommand):
         }
         self.step("Preparing the embedded database")
         call_command("migrate", interactive=False, verbosity=0)
-        call_command("createcachetable", verbosity=0)
         self.reset_demo_data()
         self.ensure_demo_user()
 
@@ -119,7 +141,7 @@ class Command(BaseCommand):
             "web",
             [
                 "-m", "gunicorn", "ignite_bridge.wsgi:application", "--bind", f"127.0.0.1:{options['port']}",
-                "--workers", "2", "--threads", "4", "--timeout", "60",
+                "--workers", "2", "--threads", "4", "--timeout", "60", "--graceful-timeout", "2",
             ],
             env,
         )  # fmt: skip
@@ -129,9 +151,10 @@ class Command(BaseCommand):
              "-l", "INFO", "--schedule", str(self.log_dir / "celerybeat-schedule")],
             env,
         )  # fmt: skip
-        self.wait_for(f"{sparklayer}/_sandbox/stats", "SparkLayer sandbox")
-        self.wait_for(f"{store}/_sandbox/state", f"{PLATFORM_NAMES[platform]} sandbox")
-        self.wait_for(f"{web}/healthz", "web server")
+        self.wait_for(f"{sparklayer}/_sandbox/stats", is_sparklayer_sandbox_stats, "the SparkLayer sandbox")
+        self.wait_for(f"{store}/_sandbox/state", STORE_READY[platform], f"the {PLATFORM_NAMES[platform]} sandbox")
+        self.wait_for(f"{web}/healthz", is_bridge_health, "the web server")
+        self.write_demo_env(env)
 
         self.step("Connecting the demo store through POST /v1/test/demo-store")
         connection = self.connect(web, store, platform)
@@ -152,7 +175,7 @@ class Command(BaseCommand):
         if options["exit_after_sync"]:
             return
         self.stdout.write("Running. Press Ctrl-C to stop everything.")
-        while all(child.poll() is None for child in self.children):
+        while self.children.all_running():
             time.sleep(1)
         raise CommandError("a demo process stopped unexpectedly; logs are in " + str(self.log_dir))
 
@@ -161,6 +184,14 @@ class Command(BaseCommand):
     def reset_demo_data(self) -> None:
         """A fresh demo each run: the sandboxes start empty, so forget the old demo connection."""
         Connection.objects.filter(site_env="test", site_id=DEMO_SITE).delete()
+
+    def write_demo_env(self, env: dict[str, str]) -> None:
+        """Leave the URLs of this demo where ``manage.py`` commands run later find them (``local`` settings read
+        ``var/demo.env``), so ``manage.py sync_run demo-store products`` talks to these sandboxes."""
+        names = ("SPARKLAYER_URL_TEST", "SPARKLAYER_URL_LIVE", "IGNITE_PUBLIC_URL")
+        lines = ["# Written by manage.py demo: the URLs of its sandboxes and web server (removed on the next run)."]
+        lines += [f"{name}={env[name]}" for name in names]
+        (Path(settings.VAR_DIR) / "demo.env").write_text("\n".join(lines) + "\n")
 
     def ensure_demo_user(self) -> None:
         user_model = get_user_model()
@@ -293,43 +324,20 @@ class Command(BaseCommand):
         self.stdout.write(self.style.MIGRATE_HEADING(f"» {text}"))
 
     def spawn(self, name: str, args: list[str], env: dict[str, str]) -> None:
-        log = (self.log_dir / f"{name}.log").open("ab")
-        child = subprocess.Popen(
-            [sys.executable, *args],
-            cwd=settings.BASE_DIR,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        self.children.append(child)
+        self.children.spawn(name, args, env, cwd=Path(settings.BASE_DIR))
 
-    def stop_children(self) -> None:
-        for child in reversed(self.children):
-            if child.poll() is None:
-                os.killpg(child.pid, signal.SIGTERM)
-        for child in self.children:
-            try:
-                child.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                os.killpg(child.pid, signal.SIGKILL)
-        self.children.clear()
-
-    def wait_for(self, url: str, what: str, timeout: float = 60) -> None:
-        def answers() -> bool:
-            try:
-                return requests.get(url, timeout=2).status_code < 500
-            except requests.RequestException:
-                return False
-
-        self.poll(answers, timeout=timeout, what=what)
+    def wait_for(self, url: str, recognise: Callable[[Any], bool], what: str, timeout: float = 60) -> None:
+        """Wait until ``url`` answers as ``what`` does (another program on the port is not taken for it)."""
+        self.poll(lambda: json_answer(url, recognise), timeout=timeout, what=what)
 
     def poll(self, check: Callable[[], Any], *, timeout: float, what: str) -> Any:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            for child in self.children:
-                if child.poll() is not None:
-                    raise CommandError(f"a demo process exited early; see the logs in {self.log_dir}")
+            exited = self.children.exited()
+            if exited:
+                raise CommandError(
+                    f"the demo's {', '.join(exited)} process exited early; see {self.log_dir / (exited[0] + '.log')}"
+                )
             value = check()
             if value:
                 return value

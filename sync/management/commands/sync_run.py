@@ -2,6 +2,11 @@
 
 ``--inline`` runs the job in this process with a progress bar (records/s, ETA); without it the job
 is queued for the workers and the command follows its progress from the database.
+
+Before anything is queued, the connection's SparkLayer API and store are probed once: an address
+nothing answers on is reported with the URL and the setting it came from. The command never waits
+without bound: no worker starting the job within ``--start-timeout``, or the job not done within
+``--timeout``, cancels the job and says why; so does Ctrl-C (no traceback, no active job left behind).
 """
 
 from __future__ import annotations
@@ -11,14 +16,20 @@ import time
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils import timezone
 
+from connections.reachability import connection_reachability
 from connections.selectors import connection_get_for_site
 from platforms.types import TRIGGERABLE_DATA_TYPES
 from sync.models import JobState, SyncJob, TriggerSource
+from sync.models.jobs import ACTIVE_JOB_STATES
+from sync.selectors_health import sync_job_last_error
 from sync.services.full_sync import sync_job_run
-from sync.services.jobs import DataTypeNotSupported, SyncAlreadyActive, sync_job_queue_full
+from sync.services.jobs import DataTypeNotSupported, SyncAlreadyActive, sync_job_cancel, sync_job_queue_full
 
 FINISHED = (JobState.SUCCEEDED, JobState.FAILED, JobState.CANCELLED)
+REQUESTED_BY = "manage.py sync_run"
+INTERRUPTED = "cancelled: manage.py sync_run was interrupted (Ctrl-C)"
 
 
 class ProgressBar:
@@ -53,43 +64,77 @@ def format_seconds(seconds: float) -> str:
 
 
 class Command(BaseCommand):
-    help = "Run a full sync of one data type for a connection (foreground with --inline)."
+    help = (
+        "Run a full sync of one data type for a connection: queued for the workers (or run here with --inline) "
+        "and followed with a progress bar. Ctrl-C cancels the job."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("site_id")
         parser.add_argument("data_type", choices=[str(t) for t in TRIGGERABLE_DATA_TYPES])
         parser.add_argument("--env", choices=["test", "live"], default="test")
         parser.add_argument("--inline", action="store_true", help="run here instead of on the workers")
+        parser.add_argument(
+            "--timeout", type=float, default=3600, help="give up (and cancel the job) after this many seconds"
+        )
+        parser.add_argument(
+            "--start-timeout",
+            type=float,
+            default=30,
+            help="give up when no worker has started the job within this many seconds",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        started = timezone.now()
+        try:
+            self.run(options)
+        except KeyboardInterrupt:
+            # Ctrl-C may come at any point, even while the job is being queued: cancel what this run queued.
+            jobs = SyncJob.objects.filter(
+                trigger=TriggerSource.COMMAND, requested_by=REQUESTED_BY, created_at__gte=started,
+                connection__site_env=options["env"], connection__site_id=options["site_id"],
+                data_type=options["data_type"], state__in=ACTIVE_JOB_STATES,
+            )  # fmt: skip
+            cancelled = [job.pk for job in jobs if sync_job_cancel(job=job, reason=INTERRUPTED)]
+            sys.stderr.write("\n")
+            what = f"job {', '.join(map(str, cancelled))} cancelled" if cancelled else "nothing was queued"
+            raise CommandError(f"interrupted: {what}", returncode=130) from None
+
+    def run(self, options: dict[str, Any]) -> None:
         connection = connection_get_for_site(site_env=options["env"], site_id=options["site_id"])
         if connection is None or not connection.is_active:
             raise CommandError(f"no active connection for {options['env']}/{options['site_id']}")
+        for check in connection_reachability(connection=connection):
+            if not check.reachable:
+                raise CommandError(f"{check.describe()}. Nothing was queued.{_hint(check.source)}")
+            if check.answered_status and check.answered_status >= 500:
+                self.stderr.write(f"warning: {check.what} at {check.url} answers {check.answered_status}")
         try:
             job = sync_job_queue_full(
                 connection=connection, data_type=options["data_type"], trigger=TriggerSource.COMMAND,
-                requested_by="manage.py sync_run",
+                requested_by=REQUESTED_BY,
             )  # fmt: skip
         except SyncAlreadyActive as exc:
+            active = exc.job
+            where = ""
+            if active is not None:
+                where = f" (job {active.pk}, {active.state} since {active.updated_at:%Y-%m-%d %H:%M:%S %Z})"
             raise CommandError(
-                f"a {options['data_type']} sync is already active (job {exc.job and exc.job.pk})"
+                f"a {options['data_type']} full sync is already active{where}; cancel it on its admin page "
+                f"(/admin/sync/syncjob/{active.pk if active else ''}) or wait for it"
             ) from exc
         except DataTypeNotSupported as exc:
             raise CommandError(str(exc)) from exc
-        bar = ProgressBar(sys.stderr)
         self.stdout.write(f"job {job.pk}: full sync of {job.data_type} for {connection}")
-        if options["inline"]:
-            while True:
-                result = sync_job_run(job_id=job.pk, progress=bar.show)
-                if result.state != "rescheduled":
-                    break
-                self.stderr.write(f"\nretrying in {result.countdown:.0f}s: {result.detail}")
-                time.sleep(result.countdown)  # a foreground command may wait; workers never do
-        else:
-            while job.state not in FINISHED:
-                time.sleep(1)
-                job.refresh_from_db()
-                bar.show(job)
+        try:
+            if options["inline"]:
+                self.run_inline(job, deadline=time.monotonic() + options["timeout"])
+            else:
+                self.follow(job, timeout=options["timeout"], start_timeout=options["start_timeout"])
+        except GaveUp as exc:
+            sync_job_cancel(job=job, reason=f"cancelled: manage.py sync_run gave up ({exc})")
+            sys.stderr.write("\n")
+            raise CommandError(f"gave up: {exc}; job {job.pk} cancelled") from None
         job.refresh_from_db()
         sys.stderr.write("\n")
         summary = (
@@ -99,3 +144,62 @@ class Command(BaseCommand):
         if job.state != JobState.SUCCEEDED:
             raise CommandError(f"{summary}: {job.error}")
         self.stdout.write(self.style.SUCCESS(summary))
+
+    def run_inline(self, job: SyncJob, *, deadline: float) -> None:
+        bar = ProgressBar(sys.stderr)
+        while True:
+            result = sync_job_run(job_id=job.pk, progress=bar.show)
+            if result.state != "rescheduled":
+                return
+            if time.monotonic() + result.countdown > deadline:
+                raise GaveUp(f"still failing when the time ran out: {result.detail}")
+            self.stderr.write(f"\nretrying in {result.countdown:.0f}s: {result.detail}")
+            time.sleep(result.countdown)  # a foreground command may wait; workers never do
+
+    def follow(self, job: SyncJob, *, timeout: float, start_timeout: float) -> None:
+        """Follow a job the workers run; give up when none starts it, or when ``timeout`` passes."""
+        bar = ProgressBar(sys.stderr)
+        started = time.monotonic()
+        last_error = ""
+        workers_busy = False
+        while job.state not in FINISHED:
+            time.sleep(1)
+            job.refresh_from_db()
+            elapsed = time.monotonic() - started
+            if job.started_at is None and elapsed > start_timeout and not workers_busy:
+                answering = workers_answering()
+                if not answering:
+                    raise GaveUp(
+                        f"no worker started the job within {start_timeout:.0f} s and none answers on this broker. "
+                        f"Start one (celery -A ignite_bridge worker -Q realtime,webhooks,sync) or run the sync "
+                        f"here with --inline"
+                    )
+                workers_busy = True  # they are there, just busy: wait in the queue, up to --timeout
+                self.stderr.write(f"\nthe job waits in the queue: {len(answering)} worker(s) answer but are busy")
+            if elapsed > timeout:
+                raise GaveUp(f"not finished after {timeout:.0f} s (--timeout)")
+            error = sync_job_last_error(job)
+            if error and error != last_error:
+                self.stderr.write(f"\nretrying: {error}")
+            last_error = error
+            bar.show(job)
+
+
+def workers_answering() -> list[Any]:
+    """The Celery workers that answer a ping on this broker within a second (none when it cannot ask)."""
+    from ignite_bridge.celery import app
+
+    try:
+        return list(app.control.ping(timeout=1.0) or [])
+    except Exception:  # noqa: BLE001 - a broker that cannot broadcast is treated as "no worker answers"
+        return []
+
+
+class GaveUp(Exception):
+    """The command stops waiting; the message says why."""
+
+
+def _hint(source: str) -> str:
+    if "manage.py demo" in source:
+        return " Is the demo still running? Its sandboxes stop with it: start scripts/demo again."
+    return " Check the URL setting, or that the service is up."

@@ -17,8 +17,14 @@
     var fill = el.querySelector(".ib-progress-fill");
     if (fill) { fill.style.width = (p.percent === null ? 0 : p.percent) + "%"; }
     el.querySelector(".ib-progress-text").textContent = text(p);
-    el.querySelector(".ib-progress-state").textContent = p.state_display;
+    el.querySelector(".ib-progress-state").textContent = p.retrying ? "Retrying: " + p.error : p.state_display;
     el.setAttribute("data-running", p.running ? "true" : "false");
+    // the job page's counters (sync/admin/jobs.py "Records") follow the same numbers
+    var counters = document.querySelectorAll('.ib-live[data-job="' + p.id + '"]');
+    for (var i = 0; i < counters.length; i++) {
+      var value = p[counters[i].getAttribute("data-field")];
+      if (value !== undefined && value !== null) { counters[i].textContent = String(value); }
+    }
     el.setAttribute("data-state", p.state);
   }
 

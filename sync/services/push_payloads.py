@@ -1,0 +1,113 @@
+"""What each SparkLayer write sent, kept on its ``PushLog`` row so the record timeline can say which fields
+changed between two pushes, name the record and link to it on the store.
+
+A payload is flattened to ``{path: value}`` (``variants[sku=ABC-1].rrp[0].price``): list items that carry
+an identity (``external_id``, ``sku``, ``key``, ``slug``) are addressed by it, so a variant added at the
+front does not make every later one look changed. It is bounded: long texts are cut, and past
+``MAX_FIELDS`` leaves the rest is summarised by a count, so a row never grows with a huge product.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from django.conf import settings
+
+from platforms.types import DataType, SyncRecord
+
+MAX_FIELDS = 300
+MAX_TEXT = 200
+IDENTITY_KEYS = ("external_id", "sku", "key", "slug", "stock_location_external_id")
+#: writes of the record's own content (the others are its stock and pricing rows, or deletes)
+RECORD_OPERATIONS = ("upsert", "settings")
+#: the digest's own keys
+NAME, STORE_URL, VISIBLE_ID, FIELDS, MORE = "name", "platform_url", "visible_id", "fields", "more_fields"
+
+
+def _scalar(value: Any) -> Any:
+    if isinstance(value, str) and len(value) > MAX_TEXT:
+        return value[:MAX_TEXT] + "…"
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    return str(value)[:MAX_TEXT]
+
+
+def _identity(item: Mapping[str, Any]) -> str | None:
+    for key in IDENTITY_KEYS:
+        if item.get(key) not in (None, ""):
+            return f"{key}={item[key]}"
+    return None
+
+
+def flatten(value: Any, prefix: str = "") -> Iterable[tuple[str, Any]]:
+    """Yield (path, scalar) leaves of a JSON-like value; empty lists and objects are leaves too."""
+    if isinstance(value, Mapping):
+        if not value:
+            yield prefix, {}
+        for key in sorted(value):
+            yield from flatten(value[key], f"{prefix}.{key}" if prefix else str(key))
+    elif isinstance(value, list | tuple):
+        if not value:
+            yield prefix, []
+        for index, item in enumerate(value):
+            identity = _identity(item) if isinstance(item, Mapping) else None
+            yield from flatten(item, f"{prefix}[{identity or index}]")
+    else:
+        yield prefix, _scalar(value)
+
+
+def record_name(record: SyncRecord) -> str:
+    """What a merchant calls the record: a product's title, a customer's name or email, an order's number."""
+    payload = record.payload or {}
+    if record.data_type == DataType.PRODUCTS:
+        return str(payload.get("title") or "")
+    if record.data_type == DataType.CUSTOMERS:
+        full = " ".join(str(payload.get(k) or "") for k in ("first_name", "last_name")).strip()
+        email = str(payload.get("email") or "")
+        return f"{full} <{email}>" if full and email else full or email
+    if record.data_type == DataType.PURCHASES:
+        identifiers = payload.get("purchase_identifiers") or {}
+        visible = identifiers.get("visible") if isinstance(identifiers, Mapping) else None
+        return f"Order {visible}" if visible else ""
+    if record.data_type == DataType.MERCHANT:
+        return "Store settings"
+    return ""
+
+
+def push_payload_digest(record: SyncRecord, operation: str) -> dict[str, Any] | None:
+    """The ``PushLog.payload`` of one write of ``record`` (``operation``: upsert, stock, pricing, settings...);
+    None when ``SYNC_PUSH_LOG_PAYLOADS`` is off (the timeline then shows writes without their changed fields)."""
+    if not getattr(settings, "SYNC_PUSH_LOG_PAYLOADS", True):
+        return None
+    if operation == "stock":
+        sent: Any = {"stock": record.stock}
+    elif operation == "pricing":
+        sent = {"pricing": record.pricing}
+    elif operation in ("upsert", "settings"):
+        sent = record.payload or {}
+    else:  # deletes and discontinues carry no content of the record
+        sent = {}
+    leaves = list(flatten(sent)) if sent else []
+    digest: dict[str, Any] = {FIELDS: dict(leaves[:MAX_FIELDS])}
+    if operation in RECORD_OPERATIONS:  # the record's own write names it; its stock and pricing rows need not
+        digest.update(
+            {NAME: record_name(record)[:MAX_TEXT], STORE_URL: record.platform_url[:500],
+             VISIBLE_ID: record.visible_id[:255]}
+        )  # fmt: skip
+    if len(leaves) > MAX_FIELDS:
+        digest[MORE] = len(leaves) - MAX_FIELDS
+    return digest
+
+
+def payload_changes(before: Mapping[str, Any] | None, after: Mapping[str, Any] | None) -> list[tuple[str, Any, Any]]:
+    """(path, old, new) of every field that differs between two digests' fields; a missing side is None."""
+    old = dict((before or {}).get(FIELDS) or {})
+    new = dict((after or {}).get(FIELDS) or {})
+    missing = object()
+    changes = []
+    for path in sorted(set(old) | set(new)):
+        was, now = old.get(path, missing), new.get(path, missing)
+        if was != now:
+            changes.append((path, None if was is missing else was, None if now is missing else now))
+    return changes
