@@ -719,14 +719,15 @@ def sync_records_push(
         )
         if outcome.deleted:
             issues_resolve_records(connection=connection, data_type=data_type, external_ids=outcome.deleted)
-        if job is not None and mark_seen:
-            handled = confirmed | batch.planned
-            states_track(
-                connection=connection,
-                data_type=data_type,
-                external_ids=[i for i, r in by_id.items() if i not in handled and not r.deleted],
-                job_id=job.pk,
-            )
+        # Every record a push saw has a row (one that could never be pushed too), so deletion
+        # detection finds it when it is gone and resolves its issues; a full sync marks it seen.
+        handled = confirmed | batch.planned
+        states_track(
+            connection=connection,
+            data_type=data_type,
+            external_ids=[i for i, r in by_id.items() if i not in handled and not r.deleted],
+            job_id=job.pk if job is not None and mark_seen else None,
+        )
         if batch.fatal is None and on_commit_page is not None:
             on_commit_page(outcome)
     if batch.fatal is not None:

@@ -230,8 +230,9 @@ def states_mark_seen(*, connection: Connection, data_type: str, external_ids: It
 
 
 def states_track(*, connection: Connection, data_type: str, external_ids: Iterable[str], job_id: int | None) -> None:
-    """Make sure every record a sync saw has a row (records never pushed, e.g. with issues, too), so
-    deletion detection and issue resolution know them. Existing rows only get the seen mark."""
+    """Make sure every record a sync saw on the platform has a live row (records never pushed, e.g.
+    with issues, too), so deletion detection and issue resolution know them. Existing rows are only
+    marked live again (a record back after it was gone) and seen by ``job_id``."""
     ids = list(external_ids)
     if not ids:
         return
@@ -240,7 +241,9 @@ def states_track(*, connection: Connection, data_type: str, external_ids: Iterab
             RecordState(connection=connection, data_type=data_type, external_id=external_id, last_seen_job_id=job_id)
             for external_id in ids
         ],
-        ignore_conflicts=True,
+        update_conflicts=True,
+        unique_fields=["connection", "data_type", "external_id"],
+        update_fields=["deleted"],
     )
     if job_id is not None:
         states_mark_seen(connection=connection, data_type=data_type, external_ids=ids, job_id=job_id)

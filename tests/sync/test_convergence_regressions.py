@@ -691,3 +691,24 @@ def test_13_the_start_report_streams_and_caps_the_open_issues(connection: Connec
     log = next(e for e in logs if e["data_type"] == "products")
     assert log["started_full_sync"] is not None
     assert len(log["errors"]) == 5000
+
+
+def test_4_a_record_only_a_webhook_saw_unpushable_is_tracked_so_its_issue_goes_with_it(
+    connection: Connection, woo_store: Any
+) -> None:
+    """Made unpushable, then deleted, between full syncs: the webhook's push leaves a row, so the next
+    full sync finds the record gone and resolves its issue."""
+    (product_id,) = clean_simple(woo_store, connection)
+    store = store_of(woo_store)
+    with store.lock:
+        woo_products.update(store, product_id, {"type": "external"})
+    outcome = push_now(connection, product_id)
+    assert outcome.issues_opened
+    assert state_of(connection, product_id).content_hash == ""  # never pushed, but known
+    with store.lock:
+        woo_products.delete(store, product_id)
+    run_full(connection, "products")
+    assert not SyncIssue.objects.filter(
+        connection=connection, data_type="products", external_id=str(product_id), state=IssueState.OPEN
+    ).exists()
+    assert state_of(connection, product_id).deleted
