@@ -92,3 +92,9 @@ SYNC_JOB_RETRY_BASE_SECONDS = env.float("SYNC_JOB_RETRY_BASE_SECONDS", default=5
 SYNC_JOB_RETRY_MAX_SECONDS = env.float("SYNC_JOB_RETRY_MAX_SECONDS", default=600.0)
 #: how long a pull cursor handed to SparkLayer stays valid (seconds)
 SYNC_PULL_CURSOR_MAX_AGE_SECONDS = env.int("SYNC_PULL_CURSOR_MAX_AGE_SECONDS", default=24 * 3600)
+
+# -- drift audit --------------------------------------------------------------------------------
+#: records per connection and data type the scheduled audit compares with SparkLayer (0: no scheduled audit)
+AUDIT_SAMPLE_SIZE = env.int("AUDIT_SAMPLE_SIZE", default=200)
+#: how often each connection's products and customers get a sampled audit (seconds; 0: never)
+AUDIT_INTERVAL_SECONDS = env.int("AUDIT_INTERVAL_SECONDS", default=24 * 3600)

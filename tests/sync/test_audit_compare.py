@@ -99,7 +99,8 @@ def test_variants_missing_or_left_live_and_missing_stock_or_prices() -> None:
     record = product_record()
     side = held_side(record)
     assert side.product is not None
-    side.product["variants"] = side.product["variants"][:1] + [
+    side.product["variants"] = [
+        side.product["variants"][0],
         {"external_id": "13", "sku": "J-L", "status": "live"},
         {"external_id": "14", "sku": "J-XL~retired-14", "status": "discontinued"},
     ]
