@@ -1,7 +1,8 @@
-"""``manage.py sync_run <site_id> <data_type> [--env test|live] [--inline]``: a full sync for operators.
+"""``manage.py sync_run <site_id> <data_type> [--env test|live] [--inline] [--force]``: a full sync for operators.
 
 ``--inline`` runs the job in this process with a progress bar (records/s, ETA); without it the job
-is queued for the workers and the command follows its progress from the database.
+is queued for the workers and the command follows its progress from the database. ``--force`` writes
+every record whatever SparkLayer is believed to hold (after SparkLayer lost or changed data).
 """
 
 from __future__ import annotations
@@ -60,6 +61,9 @@ class Command(BaseCommand):
         parser.add_argument("data_type", choices=[str(t) for t in TRIGGERABLE_DATA_TYPES])
         parser.add_argument("--env", choices=["test", "live"], default="test")
         parser.add_argument("--inline", action="store_true", help="run here instead of on the workers")
+        parser.add_argument(
+            "--force", action="store_true", help="write every record, ignoring what SparkLayer is believed to hold"
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         connection = connection_get_for_site(site_env=options["env"], site_id=options["site_id"])
@@ -68,14 +72,15 @@ class Command(BaseCommand):
         try:
             job = sync_job_queue_full(
                 connection=connection, data_type=options["data_type"], trigger=TriggerSource.COMMAND,
-                requested_by="manage.py sync_run",
+                requested_by="manage.py sync_run", force=options["force"],
             )  # fmt: skip
         except SyncAlreadyActive as exc:
             raise CommandError(
                 f"a {options['data_type']} sync is already active (job {exc.job and exc.job.pk})"
             ) from exc
         bar = ProgressBar(sys.stderr)
-        self.stdout.write(f"job {job.pk}: full sync of {job.data_type} for {connection}")
+        forced = " (forced: every record is written)" if job.force else ""
+        self.stdout.write(f"job {job.pk}: full sync of {job.data_type} for {connection}{forced}")
         if options["inline"]:
             while True:
                 result = sync_job_run(job_id=job.pk, progress=bar.show)
