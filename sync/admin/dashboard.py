@@ -21,7 +21,9 @@ from connections.admin_scope import connection_get_visible_or_404
 from connections.models import Connection
 from connections.selectors import connections_visible_to
 from sync.admin.charts import intake_chart_svg, jobs_chart_svg
-from sync.models import SyncJob
+from sync.admin.permissions import user_may_view
+from sync.models import AuditRun, SyncJob
+from sync.selectors_audit import dashboard_drift
 from sync.selectors_dashboard import (
     dashboard_data_type_statuses,
     dashboard_open_issues_by_code,
@@ -89,6 +91,7 @@ def connection_dashboard_view(request: HttpRequest, connection_id: int) -> HttpR
         ),
         "timeline_url": reverse("sync_admin:timeline"),
         "other_connections": connections_visible_to(request.user).exclude(pk=connection.pk)[:50],
+        "drift": dashboard_drift(connection=connection) if user_may_view(request.user, (AuditRun,)) else [],
     }
     return TemplateResponse(request, "admin/sync/dashboard.html", context)
 

@@ -8,6 +8,7 @@ connections itself (``connection_get_visible_or_404``).
 from django.contrib import admin
 from django.urls import path
 
+from sync.admin.audits import AUDIT_MODELS, audit_run_view
 from sync.admin.dashboard import connection_dashboard_view, sync_job_progress_view
 from sync.admin.permissions import DASHBOARD_MODELS, PROGRESS_MODELS, TIMELINE_MODELS, requires_view_permissions
 from sync.admin.timeline import record_timeline_view
@@ -29,5 +30,10 @@ urlpatterns = [
         "timeline/",
         admin.site.admin_view(requires_view_permissions(*TIMELINE_MODELS)(record_timeline_view)),
         name="timeline",
+    ),
+    path(
+        "audits/<int:run_id>/",
+        admin.site.admin_view(requires_view_permissions(*AUDIT_MODELS)(audit_run_view)),
+        name="audit",
     ),
 ]

@@ -31,7 +31,9 @@ logger = logging.getLogger(__name__)
 
 #: findings repaired (pushed together, then re-read) at a time
 CHUNK = 50
-REPAIRABLE_STATES = (FindingState.OPEN, FindingState.REPAIRING, FindingState.STILL_DIFFERS)
+#: findings a repair may be queued for (one already queued is left to its task)
+QUEUEABLE_STATES = (FindingState.OPEN, FindingState.STILL_DIFFERS)
+REPAIRABLE_STATES = (*QUEUEABLE_STATES, FindingState.REPAIRING)
 
 
 @dataclass
@@ -47,7 +49,7 @@ class RepairOutcome:
 
 def audit_findings_mark_repairing(*, findings: QuerySet[AuditFinding]) -> list[int]:
     """Mark open (or still differing) findings as queued for repair; returns their ids."""
-    ids = list(findings.filter(state__in=REPAIRABLE_STATES).values_list("pk", flat=True))
+    ids = list(findings.filter(state__in=QUEUEABLE_STATES).values_list("pk", flat=True))
     AuditFinding.objects.filter(pk__in=ids).update(state=FindingState.REPAIRING)
     return ids
 
