@@ -32,6 +32,14 @@ from bench.full_sync import run_child as sync_child  # noqa: E402
 from bench.full_sync import spark_stats, start  # noqa: E402
 
 
+def peak_rss_mb() -> float:
+    """This process's own peak RSS (``VmHWM``: ``ru_maxrss`` would carry the parent's peak across the fork)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def audit_child(scope: str, sample: int) -> None:
     import logging
 
@@ -70,7 +78,7 @@ def audit_child(scope: str, sample: int) -> None:
                 "findings": AuditFinding.objects.filter(run=run).count(),
                 "reads_counted": run.reads,
                 "pauses": run.pauses,
-                "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                "rss_mb": peak_rss_mb(),
             }
         )
     )

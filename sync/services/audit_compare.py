@@ -207,12 +207,12 @@ def _stock_and_pricing(
         (str(item["sku"]), str(item["price_list_slug"])): _tiers(item["pricing"])
         for item in (record.pricing if record else [])
     }
-    held_pricing = {
-        (sku, slug): _tiers(tiers)
-        for slug in sorted(set(slugs) | {key[1] for key in expected_pricing})
-        for sku, tiers in (side.pricing.get(slug) or {}).items()
-        if sku in skus and tiers
-    }
+    held_pricing = {}
+    for slug in sorted(set(slugs) | {key[1] for key in expected_pricing}):
+        prices = side.pricing.get(slug) or {}  # a whole price list: look the product's SKUs up, never scan it
+        for sku in skus:
+            if prices.get(sku):
+                held_pricing[(sku, slug)] = _tiers(prices[sku])
     for key in sorted(set(expected_pricing) | set(held_pricing)):
         want_tiers, have_tiers = expected_pricing.get(key), held_pricing.get(key)
         if want_tiers is not None and have_tiers is not None and _same_tiers(want_tiers, have_tiers):
