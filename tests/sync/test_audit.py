@@ -4,6 +4,7 @@ audit, which resumes where it was; unmappable records are issues, not drift; aud
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -216,3 +217,64 @@ def test_an_unmappable_record_is_an_issue_not_drift(synced: Connection, spark: A
     assert target not in findings(run)
     issue = SyncIssue.objects.get(connection=synced, data_type="customers", external_id=target, state="open")
     assert issue.code == "customer_missing_email"
+
+
+def test_records_gone_from_the_store_but_live_in_sparklayer_are_extra_and_repair_retires_them(
+    synced: Connection, spark: Any, woo_store: Any
+) -> None:
+    auth = (woo_store.app.consumer_key, woo_store.app.consumer_secret)
+    chosen = pick_products(synced)
+    trashed, deleted = chosen["status"], chosen["title"]
+    base = f"{woo_store.url}/wp-json/wc/v3"
+    # No webhook is processed here: the bridge does not know, SparkLayer still has them live.
+    assert requests.delete(f"{base}/products/{trashed.external_id}", auth=auth, timeout=10).status_code == 200
+    gone = requests.delete(f"{base}/products/{deleted.external_id}", params={"force": "true"}, auth=auth, timeout=10)
+    assert gone.status_code == 200
+    customer = pick_customers(spark, 1)[0]["external_id"]
+    gone = requests.delete(f"{base}/customers/{customer}", params={"force": "true"}, auth=auth, timeout=10)
+    assert gone.status_code == 200
+
+    products_run = audit(synced, DataType.PRODUCTS, scope="all")
+    customers_run = audit(synced, DataType.CUSTOMERS, scope="all")
+    found = findings(products_run)
+    assert set(found) == {trashed.external_id, deleted.external_id}
+    for record in (trashed, deleted):
+        kind, fields = found[record.external_id]
+        assert kind == "extra"
+        assert {f"variants[{v['external_id']}].status" for v in record.payload["variants"]} <= fields  # type: ignore[index]
+        assert any(field.startswith(("stock[", "pricing[")) for field in fields)
+    assert findings(customers_run) == {customer: ("extra", {"customer"})}
+    assert (products_run.extra, customers_run.extra) == (2, 1)
+
+    outcome = audit_findings_repair(findings=AuditFinding.objects.filter(run__in=[products_run, customers_run]))
+    assert (outcome.repaired, outcome.still_differs) == (3, 0)
+    held = {p["external_id"]: p for p in spark_state(spark, SITE, "products")["products"]}
+    assert {v["status"] for v in held[trashed.external_id]["variants"]} == {"discontinued"}
+    assert customer not in {c["external_id"] for c in spark_state(spark, SITE, "customers")["customers"]}
+    assert findings(audit(synced, DataType.PRODUCTS, scope="all")) == {}
+
+
+def test_a_5xx_that_outlasts_the_client_retries_pauses_the_audit_too(synced: Connection, spark: Any) -> None:
+    faults = {"error_500_rate": 1.0, "path_prefix": "/api/v1/products/"}
+    requests.put(f"{spark.url}/_sandbox/faults", json=faults, timeout=10).raise_for_status()
+    run = audit_run_queue(connection=synced, data_type=DataType.PRODUCTS, trigger="command", sample_size=3)
+    outcome = audit_run_execute(run_id=run.pk)
+    run.refresh_from_db()
+    assert outcome.state == "paused"
+    assert (run.state, run.pauses, run.checked) == (AuditState.PAUSED, 1, 0)
+    assert "500" in run.error
+    requests.put(f"{spark.url}/_sandbox/faults", json={}, timeout=10).raise_for_status()
+    AuditRun.objects.filter(pk=run.pk).update(resume_at=None)
+    assert audit_run_execute(run_id=run.pk).state == "succeeded"
+    run.refresh_from_db()
+    assert (run.checked, run.equal) == (3, 3)
+
+
+def test_the_connection_request_budget_paces_the_reads(synced: Connection, spark: Any) -> None:
+    Connection.objects.filter(pk=synced.pk).update(request_budget_per_minute=600)  # one read every 0.1 s
+    synced.refresh_from_db()
+    started = time.monotonic()
+    run = audit(synced, DataType.CUSTOMERS, sample_size=12)
+    elapsed = time.monotonic() - started
+    assert run.reads >= 12
+    assert elapsed >= (run.reads - 1) * 0.1
