@@ -1,5 +1,6 @@
 """The scheduled sampled audit: every ``AUDIT_INTERVAL_SECONDS`` each active connection gets an audit of
-``AUDIT_SAMPLE_SIZE`` records per audited data type, and audits whose task was lost are sent again.
+``AUDIT_SAMPLE_SIZE`` records per audited data type it has fully synced, and audits whose task was
+lost are sent again.
 
 Cheap enough to leave on: a sample of 200 products costs about 200 product reads, a few stock reads
 and one price-list read per day per connection (``bench/RESULTS.md``), paced by the connection's
@@ -17,7 +18,8 @@ from django.utils import timezone
 
 from connections.models import Connection, ConnectionState
 from connections.selectors import connection_syncs
-from sync.models import AuditRun, AuditScope, AuditState, TriggerSource
+from sync.models import AuditRun, AuditScope, AuditState, JobKind, JobState, SyncJob, TriggerSource
+from sync.models.jobs import ACTIVE_JOB_STATES
 from sync.services.audit_check import AUDITED_DATA_TYPES
 from sync.services.audits import AuditRefused, audit_run_enqueue, audit_run_queue
 
@@ -25,7 +27,9 @@ logger = logging.getLogger(__name__)
 
 
 def audits_due(*, now: datetime | None = None) -> list[tuple[Connection, str]]:
-    """(connection, data type) pairs of active connections whose last scheduled audit is older than the interval."""
+    """(connection, data type) pairs of active connections whose last scheduled audit is older than the
+    interval. A type is audited only once a full sync of it has succeeded (before that there is nothing
+    to compare), and not while one runs (records are changing under it; the next tick catches up)."""
     now = now or timezone.now()
     cutoff = now - timedelta(seconds=settings.AUDIT_INTERVAL_SECONDS)
     recent = set(
@@ -33,11 +37,16 @@ def audits_due(*, now: datetime | None = None) -> list[tuple[Connection, str]]:
             "connection_id", "data_type"
         )
     )
+    full = SyncJob.objects.filter(kind=JobKind.FULL, data_type__in=[str(t) for t in AUDITED_DATA_TYPES])
+    synced = set(full.filter(state=JobState.SUCCEEDED).values_list("connection_id", "data_type").distinct())
+    syncing = set(full.filter(state__in=ACTIVE_JOB_STATES).values_list("connection_id", "data_type"))
     due = []
     for connection in Connection.objects.filter(state=ConnectionState.ACTIVE).order_by("pk"):
         for data_type in AUDITED_DATA_TYPES:
-            if (connection.pk, str(data_type)) not in recent and connection_syncs(connection, data_type):
-                due.append((connection, str(data_type)))
+            key = (connection.pk, str(data_type))
+            if key in recent or key not in synced or key in syncing or not connection_syncs(connection, data_type):
+                continue
+            due.append((connection, str(data_type)))
     return due
 
 

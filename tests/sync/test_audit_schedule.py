@@ -11,7 +11,7 @@ import requests
 from django.utils import timezone
 
 from connections.models import Connection, ConnectionState, CustomerSyncScope
-from sync.models import AuditFinding, AuditRun, AuditState
+from sync.models import AuditFinding, AuditRun, AuditState, JobState, SyncJob
 from sync.services.audit_schedule import audits_resend, audits_schedule
 from sync.services.full_sync import sync_job_run
 from sync.services.jobs import sync_job_queue_full
@@ -28,20 +28,32 @@ def sent(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     return ids
 
 
+def synced(connection: Connection, *data_types: str, state: str = JobState.SUCCEEDED) -> Connection:
+    for data_type in data_types:
+        SyncJob.objects.create(connection=connection, data_type=data_type, state=state, trigger="connect")
+    return connection
+
+
 @pytest.mark.django_db
 def test_each_active_connection_gets_a_sampled_audit_per_type_once_per_interval(
     settings: Any, sent: list[int], django_capture_on_commit_callbacks: Any
 ) -> None:
     settings.AUDIT_INTERVAL_SECONDS, settings.AUDIT_SAMPLE_SIZE = 3600, 150
-    both = ConnectionFactory(site_id="both")
-    products_only = ConnectionFactory(site_id="no-customers", customer_sync_scope=CustomerSyncScope.NONE)
-    ConnectionFactory(site_id="removed", state=ConnectionState.REMOVED)
+    both = synced(ConnectionFactory(site_id="both"), "products", "customers")
+    products_only = synced(
+        ConnectionFactory(site_id="no-customers", customer_sync_scope=CustomerSyncScope.NONE), "products", "customers"
+    )
+    synced(ConnectionFactory(site_id="removed", state=ConnectionState.REMOVED), "products")
+    synced(ConnectionFactory(site_id="never-synced"), "products", state=JobState.FAILED)
+    syncing = synced(ConnectionFactory(site_id="syncing"), "customers")
+    synced(syncing, "products", state=JobState.RUNNING)
     with django_capture_on_commit_callbacks(execute=True):
         queued = audits_schedule()
     assert sorted((run.connection.site_id, run.data_type) for run in queued) == [
         ("both", "customers"),
         ("both", "products"),
         ("no-customers", "products"),
+        ("syncing", "customers"),  # its products are being synced: not now
     ]
     assert {(run.scope, run.sample_size, run.trigger) for run in queued} == {("sample", 150, "schedule")}
     assert sorted(sent) == sorted(run.pk for run in queued)
@@ -50,8 +62,8 @@ def test_each_active_connection_gets_a_sampled_audit_per_type_once_per_interval(
     AuditRun.objects.update(state=AuditState.SUCCEEDED)
     assert audits_schedule(now=timezone.now() + timedelta(seconds=1800)) == []
     later = audits_schedule(now=timezone.now() + timedelta(seconds=3700))
-    assert len(later) == 3
-    assert {run.connection_id for run in later} == {both.pk, products_only.pk}
+    assert len(later) == 4
+    assert {run.connection_id for run in later} == {both.pk, products_only.pk, syncing.pk}
 
 
 @pytest.mark.django_db
@@ -59,7 +71,7 @@ def test_a_type_with_an_active_audit_is_left_to_it_and_zero_turns_the_schedule_o
     settings: Any, sent: list[int]
 ) -> None:
     settings.AUDIT_INTERVAL_SECONDS = 3600
-    connection = ConnectionFactory()
+    connection = synced(ConnectionFactory(), "products", "customers")
     AuditRun.objects.create(connection=connection, data_type="products", state=AuditState.RUNNING, trigger="command")
     assert [run.data_type for run in audits_schedule()] == ["customers"]
     AuditRun.objects.update(state=AuditState.SUCCEEDED, created_at=timezone.now() - timedelta(days=2))
