@@ -18,6 +18,7 @@ from django.template.response import TemplateResponse
 
 from connections.models import Connection
 from platforms.types import TRIGGERABLE_DATA_TYPES
+from sync.admin.permissions import user_may_start_syncs
 from sync.models import TriggerSource
 from sync.services.jobs import SyncAlreadyActive, sync_job_queue_full, syncable_data_types
 
@@ -76,9 +77,11 @@ def extend_connection_admin_with_repush(site: admin.AdminSite = admin.site) -> N
     connection_admin = site._registry.get(Connection)
     if connection_admin is None:
         return
-    action = admin.action(description="Force full re-push (writes every record)", permissions=["operate"])(
+    action = admin.action(description="Force full re-push (writes every record)", permissions=["start_sync"])(
         force_full_repush
     )
+    # it queues sync jobs: the permission "Start full sync" needs (``sync/admin/permissions.py``)
+    connection_admin.has_start_sync_permission = user_may_start_syncs  # type: ignore[attr-defined]
     names = {getattr(a, "__name__", a) for a in connection_admin.actions or ()}
     if ACTION_NAME not in names:
         connection_admin.actions = (*(connection_admin.actions or ()), action)

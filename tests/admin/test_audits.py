@@ -114,15 +114,23 @@ def test_repair_from_the_findings_page_is_queued_not_run_in_the_request(
 def test_an_operator_sees_only_their_audits_and_repairs_only_with_the_permission(
     client_a: Client, operator_a: Any, audit_a: AuditRun, audit_b: AuditRun, queued_repairs: list[list[int]]
 ) -> None:
+    own_url = reverse("sync_admin:audit", args=[audit_a.pk])
+    assert client_a.get(own_url).status_code == 403  # no permission to view audits yet
+    dashboard = client_a.get(reverse("sync_admin:dashboard", args=[audit_a.connection_id])).content.decode()
+    assert 'id="ib-drift"' not in dashboard
+    grant(operator_a, "view_auditrun", "view_auditfinding")
+    assert (
+        'id="ib-drift"' in client_a.get(reverse("sync_admin:dashboard", args=[audit_a.connection_id])).content.decode()
+    )
     assert client_a.get(reverse("sync_admin:audit", args=[audit_b.pk])).status_code == 404
-    own = client_a.get(reverse("sync_admin:audit", args=[audit_a.pk]))
+    own = client_a.get(own_url)
     assert own.status_code == 200
     assert "Repair 3 open" not in own.content.decode()
-    assert client_a.post(reverse("sync_admin:audit", args=[audit_a.pk])).status_code == 404
+    assert client_a.post(own_url).status_code == 404
     assert queued_repairs == []
-    grant(operator_a, "view_auditrun", "view_auditfinding", "change_auditfinding", "change_auditrun")
+    grant(operator_a, "change_auditfinding", "change_auditrun")
     assert client_a.post(reverse("sync_admin:audit", args=[audit_b.pk])).status_code == 404
-    client_a.post(reverse("sync_admin:audit", args=[audit_a.pk]))
+    client_a.post(own_url)
     assert len(queued_repairs) == 1
     listing = client_a.get(reverse("admin:sync_auditfinding_changelist")).content.decode()
     assert "alpha-10" in listing
@@ -174,7 +182,12 @@ def test_force_full_repush_asks_first_then_queues_forced_syncs(
     assert "2 forced full sync(s) queued" in done.content.decode()
 
 
-def test_force_full_repush_needs_the_change_permission(client_a: Client, history_a: History, operator_a: Any) -> None:
-    operator_a.groups.first().permissions.remove(Permission.objects.get(codename="change_connection"))
+def test_force_full_repush_needs_the_permission_to_start_syncs(
+    client_a: Client, history_a: History, operator_a: Any
+) -> None:
+    assert (
+        'value="force_full_repush"' in client_a.get(reverse("admin:connections_connection_changelist")).content.decode()
+    )
+    operator_a.groups.first().permissions.remove(Permission.objects.get(codename="change_syncjob"))
     response = client_a.get(reverse("admin:connections_connection_changelist"))
     assert 'value="force_full_repush"' not in response.content.decode()

@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('connections', '0001_initial'),
-        ('sync', '0003_convergence_state'),
+        ('sync', '0004_webhook_verification_failures'),
     ]
 
     operations = [
