@@ -180,6 +180,7 @@ def connection_connect(
     spark_client_secret: str,
     extra_config: Mapping[str, Any],
     on_activated: ActivationHook | None = None,
+    on_reconnect: ActivationHook | None = None,
 ) -> ConnectOutcome:
     """Idempotent upsert of the (site_env, site_id) connection (contract §1.1).
 
@@ -188,7 +189,9 @@ def connection_connect(
     active; otherwise it waits in ``pending`` with an install link (the same link on a repeat call
     while it is valid). Activation side effects (webhooks, ``on_activated``) run only when the
     connection *becomes* active or its platform credentials or store change, so a repeat call with
-    the same body creates nothing new. A removed connection is reused with fresh secrets.
+    the same body creates nothing new. A removed connection is reused with fresh secrets;
+    ``on_reconnect`` runs first, in the same transaction, with the row still ``removed`` (the caller
+    forgets what the bridge believed SparkLayer held: SparkLayer may have been wiped meanwhile).
     """
     platform, store_url, credentials = _platform_inputs(extra_config)
     sparklayer_credentials_check(
@@ -207,6 +210,8 @@ def connection_connect(
         )
         store_changed = not created and (connection.platform != platform or connection.store_url != store_url)
         if connection.state == ConnectionState.REMOVED:
+            if on_reconnect is not None:
+                on_reconnect(connection)
             _reset_removed(connection)
         connection.platform, connection.store_id, connection.store_url = platform, store_id, store_url
         connection.spark_client_id, connection.spark_client_secret = spark_client_id, spark_client_secret

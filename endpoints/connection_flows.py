@@ -1,6 +1,7 @@
 """Where the connections and sync layers meet: connections knows nothing of syncs, so the
 endpoints compose them here (the connect and install views pass ``connection_activated`` as the
-connection service's ``on_activated`` hook; the disconnect view calls ``connection_remove``)."""
+connection service's ``on_activated`` hook, the connect view ``connection_reconnected`` as its
+``on_reconnect`` hook; the disconnect view calls ``connection_remove``)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from connections.models import Connection
 from connections.services import connection_disconnect
 from sync.models import TriggerSource
 from sync.services.jobs import sync_jobs_cancel, sync_jobs_queue_full_all
+from sync.services.sync_reset import connection_sync_state_reset
 
 logger = logging.getLogger(__name__)
 
@@ -20,6 +22,12 @@ def connection_activated(connection: Connection) -> None:
     Types with a full sync already queued or running are skipped, so a repeat never doubles one."""
     jobs = sync_jobs_queue_full_all(connection=connection, trigger=TriggerSource.CONNECT)
     logger.info("full syncs queued on activation", extra={"connection": connection.pk, "jobs": len(jobs)})
+
+
+def connection_reconnected(connection: Connection) -> None:
+    """A removed connection connects again: its activation sync starts from clean sync state, so it pushes
+    everything (SparkLayer may have been wiped meanwhile; ``sync/services/sync_reset.py``)."""
+    connection_sync_state_reset(connection=connection)
 
 
 def connection_remove(connection: Connection) -> bool:

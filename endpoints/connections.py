@@ -24,7 +24,7 @@ from connections.errors import (
 from connections.models import ConnectionState
 from connections.selectors import connection_get_for_site
 from connections.services import connection_connect
-from endpoints.connection_flows import connection_activated, connection_remove
+from endpoints.connection_flows import connection_activated, connection_reconnected, connection_remove
 from endpoints.storefront_schema import StrictCharField, error_responses
 from ignite_bridge.core.problems import problem_response
 
@@ -140,6 +140,7 @@ class ConnectApi(APIView):
                 spark_client_secret=data["spark_api_client_secret"],
                 extra_config=data["extra_config"],
                 on_activated=connection_activated,
+                on_reconnect=connection_reconnected,
             )
         except (ConnectInputInvalid, SparkLayerCredentialsRefused, PlatformCredentialsRefused) as exc:
             return refused(exc)

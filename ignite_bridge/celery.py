@@ -39,6 +39,7 @@ app.conf.beat_schedule = {
     "catch-up": {"task": "sync.tasks.catch_up_all_task", "schedule": 60.0},
     "reconcile-and-webhook-health": {"task": "sync.tasks.reconcile_all_task", "schedule": 3600.0},
     "sync-job-sweeper": {"task": "sync.tasks.sync_job_sweep_task", "schedule": 60.0},
+    "drift-audit": {"task": "sync.tasks.audit_schedule_task", "schedule": 300.0},
 }
 
 app.autodiscover_tasks()

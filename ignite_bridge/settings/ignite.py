@@ -103,3 +103,9 @@ SYNC_PULL_CURSOR_MAX_AGE_SECONDS = env.int("SYNC_PULL_CURSOR_MAX_AGE_SECONDS", d
 #: writes failing (webhook events or full syncs waiting to retry) for longer than this turn a
 #: connection's light red in the console; before that it is amber ("retrying")
 IGNITE_HEALTH_RED_AFTER_SECONDS = env.int("IGNITE_HEALTH_RED_AFTER_SECONDS", default=60)
+
+# -- drift audit --------------------------------------------------------------------------------
+#: records per connection and data type the scheduled audit compares with SparkLayer (0: no scheduled audit)
+AUDIT_SAMPLE_SIZE = env.int("AUDIT_SAMPLE_SIZE", default=200)
+#: how often each connection's products and customers get a sampled audit (seconds; 0: never)
+AUDIT_INTERVAL_SECONDS = env.int("AUDIT_INTERVAL_SECONDS", default=24 * 3600)

@@ -18,6 +18,7 @@ from sandbox.sparklayer import (
     customers,
     organisation,
     purchases,
+    reads,
     synclog,
     validation,
     validation_customers,
@@ -107,6 +108,20 @@ def customer_group_create(call: ApiCall) -> tuple[int, Any]:
 def customer_group_update(call: ApiCall) -> tuple[int, Any]:
     data = validation.customer_group(call.body)
     return 200, organisation.customer_group_update(call.state, call.values["slug"], data)
+
+
+def stock_fetch(call: ApiCall) -> tuple[int, Any]:
+    skus, every, location_ids = reads.stock_fetch_request(call.body)
+    return 200, reads.stock_fetch(call.state, skus, every=every, location_ids=location_ids)
+
+
+def price_list_pricing(call: ApiCall) -> tuple[int, Any]:
+    rows = reads.price_list_pricing(call.state, call.values["slug"])
+    return (200, rows) if rows else (204, None)
+
+
+def sku_pricing(call: ApiCall) -> tuple[int, Any]:
+    return 200, reads.sku_pricing(call.state, call.values["sku"])
 
 
 def _positive_int(query: MultiDict[str, str], key: str, default: int, maximum: int | None = None) -> int:
@@ -218,9 +233,12 @@ API_ROUTES: list[tuple[str, str, Handler]] = [
     ("POST", "/api/v1/customer-groups", customer_group_create),
     ("PATCH", "/api/v1/customer-groups/<path:slug>", customer_group_update),
     ("POST", "/api/v1/batch-delete-stock", stock_delete),
+    ("POST", "/api/v1/batch-fetch-stock", stock_fetch),
     ("GET", "/api/v2/price-lists", price_lists_page),
     ("POST", "/api/v1/price-lists", price_list_create),
     ("PATCH", "/api/v1/batch-update-pricing", pricing_update),
+    ("GET", "/api/v1/price-lists/<slug>/pricing", price_list_pricing),
+    ("GET", "/api/v1/pricing/<path:sku>", sku_pricing),
     ("PUT", "/api/v2/customers/platform/<path:external_id>", customer_upsert),
     ("GET", "/api/v2/customers/platform/<path:external_id>", customer_get),
     ("DELETE", "/api/v2/customers/platform/<path:external_id>", customer_delete),

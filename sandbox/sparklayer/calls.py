@@ -13,12 +13,14 @@ from typing import Any
 
 TOKEN_ROUTE = "/api/auth/token"
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+#: POST routes that change nothing (a body carries the question)
+READ_ROUTES = frozenset({"/api/v1/batch-fetch-stock"})
 
 
 def call_kind(method: str, route: str) -> str:
     if route == TOKEN_ROUTE:
         return "token"
-    return "read" if method in READ_METHODS else "write"
+    return "read" if method in READ_METHODS or route in READ_ROUTES else "write"
 
 
 @dataclass

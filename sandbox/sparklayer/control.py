@@ -16,6 +16,7 @@ from werkzeug.wrappers import Request, Response
 
 from sandbox.faults import FaultConfig
 from sandbox.sparklayer.checker import Checker
+from sandbox.sparklayer.control_edits import EDIT_ROUTES
 from sandbox.sparklayer.problems import ApiProblem, FieldError, invalid, problem_response
 from sandbox.sparklayer.state import SiteState
 
@@ -147,6 +148,7 @@ CONTROL_ROUTES: list[tuple[str, str, ControlHandler]] = [
     ("PUT", "/_sandbox/faults", faults_put),
     ("POST", "/_sandbox/expire-tokens", expire_tokens),
     ("PUT", "/_sandbox/sites/<path:site_id>/credentials", credentials),
+    *EDIT_ROUTES,
 ]
 
 

@@ -21,7 +21,9 @@ from connections.models import Connection
 from connections.selectors import connections_visible_to
 from sync.admin.charts import intake_chart_svg, jobs_chart_svg
 from sync.admin.operations.base import may_operate
-from sync.models import SyncJob, WebhookEvent
+from sync.admin.permissions import user_may_view
+from sync.models import AuditRun, SyncJob, WebhookEvent
+from sync.selectors_audit import dashboard_drift
 from sync.selectors_dashboard import (
     dashboard_data_type_statuses,
     dashboard_open_issues_by_code,
@@ -106,5 +108,6 @@ def connection_dashboard_view(request: HttpRequest, connection_id: int) -> HttpR
         "connection_url": admin_url("connections_connection_change", connection.pk),
         "timeline_url": reverse("sync_admin:timeline"),
         "other_connections": connections_visible_to(request.user).exclude(pk=connection.pk)[:50],
+        "drift": dashboard_drift(connection=connection) if user_may_view(request.user, (AuditRun,)) else [],
     }
     return TemplateResponse(request, "admin/sync/dashboard.html", context)

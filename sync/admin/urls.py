@@ -9,6 +9,7 @@ buttons, which also checks the permission to act).
 from django.contrib import admin
 from django.urls import path
 
+from sync.admin.audits import AUDIT_MODELS, audit_run_view
 from sync.admin.dashboard import connection_dashboard_view
 from sync.admin.dashboard_health import connection_health_block_view
 from sync.admin.dashboards import dashboards_view
@@ -61,5 +62,10 @@ urlpatterns = [
         "connections/<int:connection_id>/reprocess-failed/",
         _view(connection_reprocess_failed_view),
         name="connection-reprocess-failed",
+    ),
+    path(
+        "audits/<int:run_id>/",
+        admin.site.admin_view(requires_view_permissions(*AUDIT_MODELS)(audit_run_view)),
+        name="audit",
     ),
 ]

@@ -79,6 +79,9 @@ class SyncJob(TimestampedModel):
         null=True, blank=True, help_text="A rescheduled job is due then; the sweeper leaves it alone until."
     )
     attempts = models.PositiveIntegerField(default=0)
+    force = models.BooleanField(
+        default=False, help_text="A forced re-push: every record is written, whatever SparkLayer is believed to hold."
+    )
     error = models.TextField(blank=True)
     result = models.JSONField(default=dict, blank=True)
 

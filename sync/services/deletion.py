@@ -131,6 +131,7 @@ def _push_reads(
             client=client,
             mark_seen=job is not None,
             adapter=adapter,
+            force=job is not None and job.force,
         )
         alive()
 

@@ -237,6 +237,7 @@ def _read_pages(
                     on_commit_page=commit_page,
                     read_at=page.read_at,
                     adapter=adapter,
+                    force=job.force,
                 )
             else:
                 with transaction.atomic():

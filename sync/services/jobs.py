@@ -47,12 +47,14 @@ def sync_job_enqueue(job: SyncJob) -> None:
 
 
 def sync_job_queue_full(
-    *, connection: Connection, data_type: DataType | str, trigger: str, requested_by: str = ""
+    *, connection: Connection, data_type: DataType | str, trigger: str, requested_by: str = "", force: bool = False
 ) -> SyncJob:
     """Queue a full sync; raises ``SyncAlreadyActive`` when one of that type is queued or running.
 
-    The database's partial unique constraint is the guard, so two concurrent calls cannot both
-    succeed. A type the connection's platform cannot sync raises ``DataTypeNotSupported``."""
+    ``force``: a forced re-push, writing every record whatever SparkLayer is believed to hold (an
+    operator's tool after SparkLayer lost data; the Ignite trigger never forces). The database's
+    partial unique constraint is the guard, so two concurrent calls cannot both succeed. A type the
+    connection's platform cannot sync raises ``DataTypeNotSupported``."""
     data_type = DataType(data_type)
     if data_type not in syncable_data_types(connection):
         raise DataTypeNotSupported(f"The {connection.platform} platform cannot sync {data_type}.")
@@ -65,6 +67,7 @@ def sync_job_queue_full(
                 state=JobState.QUEUED,
                 trigger=trigger,
                 requested_by=requested_by[:150],
+                force=force,
             )
     except IntegrityError:
         active = (
@@ -78,19 +81,34 @@ def sync_job_queue_full(
     sync_job_enqueue(job)
     logger.info(
         "full sync queued",
-        extra={"connection": connection.pk, "data_type": str(data_type), "job": job.pk, "trigger": trigger},
+        extra={
+            "connection": connection.pk,
+            "data_type": str(data_type),
+            "job": job.pk,
+            "trigger": trigger,
+            "force": force,
+        },
     )
     return job
 
 
 def sync_jobs_queue_full_all(
-    *, connection: Connection, trigger: str = TriggerSource.CONNECT, data_types: Iterable[DataType] | None = None
+    *,
+    connection: Connection,
+    trigger: str = TriggerSource.CONNECT,
+    data_types: Iterable[DataType] | None = None,
+    force: bool = False,
+    requested_by: str = "",
 ) -> list[SyncJob]:
     """Queue a full sync of every data type the platform supports; types already active are skipped."""
     jobs = []
     for data_type in data_types or syncable_data_types(connection):
         try:
-            jobs.append(sync_job_queue_full(connection=connection, data_type=data_type, trigger=trigger))
+            jobs.append(
+                sync_job_queue_full(
+                    connection=connection, data_type=data_type, trigger=trigger, force=force, requested_by=requested_by
+                )
+            )
         except SyncAlreadyActive:
             continue
     return jobs

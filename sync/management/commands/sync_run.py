@@ -1,4 +1,4 @@
-"""``manage.py sync_run <site_id> <data_type> [--env test|live] [--inline]``: a full sync for operators.
+"""``manage.py sync_run <site_id> <data_type> [--env test|live] [--inline] [--force]``: a full sync for operators.
 
 ``--inline`` runs the job in this process with a progress bar (records/s, ETA); without it the job
 is queued for the workers and the command follows its progress from the database.
@@ -7,6 +7,8 @@ Before anything is queued, the connection's SparkLayer API and store are probed 
 nothing answers on is reported with the URL and the setting it came from. The command never waits
 without bound: no worker starting the job within ``--start-timeout``, or the job not done within
 ``--timeout``, cancels the job and says why; so does Ctrl-C (no traceback, no active job left behind).
+``--force`` writes every record whatever SparkLayer is believed to hold (after SparkLayer lost or
+changed data).
 """
 
 from __future__ import annotations
@@ -83,6 +85,9 @@ class Command(BaseCommand):
             default=30,
             help="give up when no worker has started the job within this many seconds",
         )
+        parser.add_argument(
+            "--force", action="store_true", help="write every record, ignoring what SparkLayer is believed to hold"
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         started = timezone.now()
@@ -112,7 +117,7 @@ class Command(BaseCommand):
         try:
             job = sync_job_queue_full(
                 connection=connection, data_type=options["data_type"], trigger=TriggerSource.COMMAND,
-                requested_by=REQUESTED_BY,
+                requested_by=REQUESTED_BY, force=options["force"],
             )  # fmt: skip
         except SyncAlreadyActive as exc:
             active = exc.job
@@ -125,7 +130,8 @@ class Command(BaseCommand):
             ) from exc
         except DataTypeNotSupported as exc:
             raise CommandError(str(exc)) from exc
-        self.stdout.write(f"job {job.pk}: full sync of {job.data_type} for {connection}")
+        forced = " (forced: every record is written)" if job.force else ""
+        self.stdout.write(f"job {job.pk}: full sync of {job.data_type} for {connection}{forced}")
         try:
             if options["inline"]:
                 self.run_inline(job, deadline=time.monotonic() + options["timeout"])
