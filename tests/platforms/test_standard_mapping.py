@@ -43,7 +43,7 @@ def test_a_product_maps_to_product_stock_and_pricing() -> None:
              "cart_image_url": "https://shop.example/images/oak-red.jpg", "position": 1},
             {"external_id": "v-2", "sku": "OAK-BLUE-S", "status": "suspended",
              "options": [{"group": "Colour", "value": "Blue"}, {"group": "Size", "value": "S"}], "rrp": [],
-             "position": 2},
+             "weight_in_grams": None, "cart_image_url": None, "position": 2},
         ],
     }  # fmt: skip
     assert record.stock == [{"sku": "OAK-RED-S", "stock_location_external_id": "default", "stock_level": 7}]

@@ -149,12 +149,13 @@ def test_store_weight_unit_is_used_for_variants(unit: str) -> None:
     assert record.payload["variants"][0]["weight_in_grams"] == {"g": 2, "kg": 2000, "lbs": 907, "oz": 57}[unit]
 
 
-def test_blank_weight_leaves_weight_out(settings: StoreSettings) -> None:
+def test_blank_weight_is_sent_as_null(settings: StoreSettings) -> None:
+    """A product update keeps fields it leaves out: a weight removed in the store is sent empty."""
     product = load("product_simple.json")
     product["weight"] = ""
     record = map_product(product, settings=settings, store_url=STORE)
     assert record.payload is not None
-    assert "weight_in_grams" not in record.payload["variants"][0]
+    assert record.payload["variants"][0]["weight_in_grams"] is None
 
 
 @pytest.mark.parametrize(
@@ -203,12 +204,12 @@ def test_trashed_variable_product_is_deleted_with_every_variant_discontinued(set
     assert {v["status"] for v in record.payload["variants"]} == {"discontinued"}
 
 
-def test_placeholder_image_is_ignored(settings: StoreSettings) -> None:
+def test_placeholder_image_is_no_image(settings: StoreSettings) -> None:
     product = load("product_simple.json")
     product["images"] = load("product_grouped.json")["images"]  # WooCommerce's id-0 placeholder
     record = map_product(product, settings=settings, store_url=STORE)
     assert record.payload is not None
-    assert "cart_image_url" not in record.payload["variants"][0]
+    assert record.payload["variants"][0]["cart_image_url"] is None
 
 
 def test_unmanaged_stock_has_no_row_and_blank_price_no_pricing(settings: StoreSettings) -> None:

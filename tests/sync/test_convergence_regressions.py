@@ -712,3 +712,21 @@ def test_4_a_record_only_a_webhook_saw_unpushable_is_tracked_so_its_issue_goes_w
         connection=connection, data_type="products", external_id=str(product_id), state=IssueState.OPEN
     ).exists()
     assert state_of(connection, product_id).deleted
+
+
+def test_7_a_weight_and_image_removed_in_the_store_are_removed_in_sparklayer(
+    connection: Connection, spark: Any, woo_store: Any
+) -> None:
+    (product_id,) = clean_simple(woo_store, connection)
+    store = store_of(woo_store)
+    with store.lock:
+        woo_products.update(store, product_id, {"weight": "1.5"})
+    push_now(connection, product_id)
+    assert spark_product(spark, connection, product_id)["variants"][0]["weight_in_grams"] == 1500
+    with store.lock:
+        woo_products.update(store, product_id, {"weight": "", "images": []})
+    push_now(connection, product_id)
+    variant = spark_product(spark, connection, product_id)["variants"][0]
+    assert variant["weight_in_grams"] is None
+    assert variant["cart_image_url"] is None
+    assert_state_is_the_store(connection, product_id)

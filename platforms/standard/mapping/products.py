@@ -159,11 +159,10 @@ def _map_variant(
         ],
         "rrp": [{"currency_code": settings.currency_code, "price": rrp}] if rrp else [],
     }
-    grams = weight_in_grams(source.get("weight"), settings.weight_unit)
-    if grams is not None:
-        variant["weight_in_grams"] = grams
-    if text(source.get("image_url")):
-        variant["cart_image_url"] = text(source.get("image_url"))
+    # Sent even when empty (null): a product update keeps the fields it leaves out, so a weight or an
+    # image removed on the platform would otherwise stay in SparkLayer.
+    variant["weight_in_grams"] = weight_in_grams(source.get("weight"), settings.weight_unit)
+    variant["cart_image_url"] = text(source.get("image_url")) or None
     return variant
 
 

@@ -291,12 +291,11 @@ def _map_variant(
     grams = weight_in_grams(source.get("weight"), settings.weight_unit)
     if grams is None and variation is not None:
         grams = weight_in_grams(product.get("weight"), settings.weight_unit)
-    if grams is not None:
-        variant["weight_in_grams"] = grams
     image = image_url(variation.get("image")) if variation is not None else None
-    image = image or image_url(product.get("images"))
-    if image:
-        variant["cart_image_url"] = image
+    # Sent even when empty (null): a product update keeps the fields it leaves out, so a weight or an
+    # image removed in the store would otherwise stay in SparkLayer.
+    variant["weight_in_grams"] = grams
+    variant["cart_image_url"] = image or image_url(product.get("images"))
     return variant
 
 
