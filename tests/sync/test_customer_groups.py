@@ -202,6 +202,6 @@ def test_the_admin_action_skips_connections_whose_platform_cannot_sync_the_type(
     assert list(SyncJob.objects.values_list("connection_id", "data_type")) == [(woo.pk, "customer_groups")]
     assert said == [
         ("1 customer_groups full sync(s) queued.", messages.SUCCESS),
-        ("Skipped: 1 on a platform that cannot sync customer_groups.", messages.WARNING),
+        ("Skipped: 0 already active, 0 not active, 1 on a platform without customer_groups.", messages.WARNING),
     ]
     assert DataType.CUSTOMER_GROUPS in offered_data_types()  # WooCommerce can
