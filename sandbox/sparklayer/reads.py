@@ -51,20 +51,21 @@ def stock_fetch_request(body: Any) -> tuple[list[str], bool, list[str]]:
 
 
 def stock_fetch(state: SiteState, skus: list[str], *, every: bool, location_ids: list[str]) -> list[dict[str, Any]]:
-    """``[{sku, stock_levels: [...]}]`` in the order asked, SKUs without a matching level left out."""
-    wanted_ids = {f"id:{location_id}" for location_id in location_ids}
+    """``[{sku, stock_levels: [...]}]`` in the order asked, SKUs without a matching level left out.
+
+    Rows are stored by the location's external id; each level names the location both ways."""
+    ids = {external_id: location["id"] for external_id, location in state.stock_locations.items()}
+    wanted = {external_id for external_id, location_id in ids.items() if location_id in set(location_ids)}
     answer: list[dict[str, Any]] = []
     for sku in dict.fromkeys(skus):
         levels = []
         for location, text in sorted(state.stock.get(sku, {}).items()):
-            if not every and (location not in wanted_ids if wanted_ids else location != DEFAULT_LOCATION):
+            if not every and (location not in wanted if location_ids else location != DEFAULT_LOCATION):
                 continue
-            row = unpack(text)
-            if location.startswith("id:"):
-                where = {"stock_location_id": location.removeprefix("id:")}
-            else:
-                where = {"stock_location_external_id": location}
-            levels.append({**where, **row})
+            where = {"stock_location_external_id": location}
+            if location in ids:
+                where["stock_location_id"] = ids[location]
+            levels.append({**where, **unpack(text)})
         if levels:
             answer.append({"sku": sku, "stock_levels": levels})
     return answer

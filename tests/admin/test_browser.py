@@ -68,7 +68,9 @@ def test_superuser_dashboard_live_progress_and_rerun(browser: Any, live_server: 
     assert page.locator(".ib-status .ib-light-amber").count() == 1  # products: synced, one open issue
     # customers (its latest full sync failed), merchant and customer_groups (never synced)
     assert page.locator(".ib-status .ib-light-red").count() == 3
-    assert page.locator("tr[data-data-type=products] .ib-reason").inner_text() == "1 record issue(s) open."
+    assert (
+        page.locator("table.ib-status tr[data-data-type=products] .ib-reason").inner_text() == "1 record issue(s) open."
+    )
     assert page.locator("svg.ib-chart[aria-label='Recent sync jobs'] g.ib-bar").count() == 15
     assert page.locator("#ib-intake-failed").inner_text() == "1"
     screenshot(page, "dashboard.png")

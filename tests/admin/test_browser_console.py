@@ -121,8 +121,11 @@ def test_an_outage_shows_within_30_s_turns_red_and_clears_after_recovery(
         assert "6 changes waiting" in health.inner_text()
         assert page.evaluate("window.__sameDocument") is True
         page.reload()  # the rest of the page (the products row, the intake) as a person opening it now sees it
-        assert page.locator("tr[data-data-type=products] .ib-light-red").count() == 1
-        assert "Writes failing: SparkLayer unreachable" in page.locator("tr[data-data-type=products]").inner_text()
+        assert page.locator("table.ib-status tr[data-data-type=products] .ib-light-red").count() == 1
+        assert (
+            "Writes failing: SparkLayer unreachable"
+            in page.locator("table.ib-status tr[data-data-type=products]").inner_text()
+        )
         screenshot(page, "outage.png")
         page.evaluate("window.__sameDocument = true")
 

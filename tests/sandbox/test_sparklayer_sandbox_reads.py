@@ -39,14 +39,20 @@ def stats(url: str) -> dict[str, Any]:
     return requests.get(f"{url}/_sandbox/stats", timeout=TIMEOUT).json()["sites"][SITE]
 
 
-def seed_stock(url: str) -> None:
+def seed_stock(url: str) -> str:
+    """Stock at three locations (SparkLayer refuses unknown ones), the third addressed by its id; returns that id."""
+    for external_id in ("default", "warehouse", "annex"):
+        created = call("POST", url, "/api/v1/stock-locations", json={"name": external_id, "external_id": external_id})
+        assert created.status_code == 200, created.text
+    annex = call("GET", url, "/api/v1/stock-locations/annex").json()["id"]
     rows = [
         {"sku": "A", "stock_location_external_id": "default", "stock_level": 5},
         {"sku": "A", "stock_location_external_id": "warehouse", "stock_level": 2},
         {"sku": "B", "stock_location_external_id": "warehouse", "stock_level": 7},
-        {"sku": "C", "stock_location_id": "123e4567-e89b-12d3-a456-426614174000", "stock_level": 1},
+        {"sku": "C", "stock_location_id": annex, "stock_level": 1},
     ]
     assert call("POST", url, "/api/v1/batch-update-stock", json=rows).status_code == 204
+    return str(annex)
 
 
 # --- batch-fetch-stock ---------------------------------------------------------------------------
@@ -54,6 +60,7 @@ def seed_stock(url: str) -> None:
 
 def test_fetch_stock_defaults_to_the_default_location_and_leaves_out_skus_without_levels(url: str) -> None:
     seed_stock(url)
+    default_id = call("GET", url, "/api/v1/stock-locations/default").json()["id"]
     response = call("POST", url, "/api/v1/batch-fetch-stock", json={"skus": ["A", "B", "NOPE"]})
     assert response.status_code == 200
     assert response.json() == [
@@ -62,6 +69,7 @@ def test_fetch_stock_defaults_to_the_default_location_and_leaves_out_skus_withou
             "stock_levels": [
                 {
                     "stock_location_external_id": "default",
+                    "stock_location_id": default_id,
                     "stock_level": 5,
                     "restock_date": None,
                     "min_stock_level": None,
@@ -72,7 +80,7 @@ def test_fetch_stock_defaults_to_the_default_location_and_leaves_out_skus_withou
 
 
 def test_fetch_stock_all_locations_and_by_location_id(url: str) -> None:
-    seed_stock(url)
+    annex = seed_stock(url)
     every = call(
         "POST",
         url,
@@ -84,12 +92,12 @@ def test_fetch_stock_all_locations_and_by_location_id(url: str) -> None:
         ("B", [7]),
         ("C", [1]),
     ]
-    assert every[2]["stock_levels"][0]["stock_location_id"] == "123e4567-e89b-12d3-a456-426614174000"
+    assert every[2]["stock_levels"][0]["stock_location_id"] == annex
     by_id = call(
         "POST",
         url,
         "/api/v1/batch-fetch-stock",
-        json={"skus": ["A", "C"], "filter": {"stock_location_ids": ["123e4567-e89b-12d3-a456-426614174000"]}},
+        json={"skus": ["A", "C"], "filter": {"stock_location_ids": [annex]}},
     ).json()
     assert [row["sku"] for row in by_id] == ["C"]
 
