@@ -586,7 +586,9 @@ def _merge(keys: list[list[str]], more: list[list[str]]) -> list[list[str]]:
 
 def _claim_row(plan: Plan) -> StateRow:
     """The row as it must stand while the writes are in flight: in doubt, the parts being written
-    unknown (a crash leaves them so: the next push sends them again), new SKUs/variants claimed."""
+    unknown (a crash leaves them so: the next push sends them again), new SKUs/variants and the stock
+    and pricing keys about to be written claimed (a crash after SparkLayer took them must still leave
+    them on record, or a later change could never remove them)."""
     state = plan.state
     if plan.ops.upsert:
         state.content_hash = ""
@@ -594,6 +596,10 @@ def _claim_row(plan: Plan) -> StateRow:
         state.stock_hash = ""
     if plan.pricing or plan.ops.pricing_remove:
         state.pricing_hash = ""
+    if plan.stock:
+        state.stock_keys = _merge(state.stock_keys, stock_keys(plan.record.stock))
+    if plan.pricing:
+        state.pricing_keys = _merge(state.pricing_keys, pricing_keys(plan.record.pricing))
     current = current_variants(plan.record)
     state.variants = {**state.variants, **{vid: sku for vid, sku in current.items() if vid not in state.variants}}
     claimed = set(state.skus) | set(current.values())

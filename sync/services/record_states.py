@@ -139,7 +139,16 @@ def states_claim(*, connection: Connection, data_type: str, rows: dict[str, Stat
         connection=connection,
         data_type=data_type,
         rows=rows,
-        fields=("in_doubt", "skus", "variants", "content_hash", "stock_hash", "pricing_hash"),
+        fields=(
+            "in_doubt",
+            "skus",
+            "variants",
+            "stock_keys",
+            "pricing_keys",
+            "content_hash",
+            "stock_hash",
+            "pricing_hash",
+        ),
     )
 
 

@@ -730,3 +730,35 @@ def test_7_a_weight_and_image_removed_in_the_store_are_removed_in_sparklayer(
     assert variant["weight_in_grams"] is None
     assert variant["cart_image_url"] is None
     assert_state_is_the_store(connection, product_id)
+
+
+def test_7_prices_and_stock_written_just_before_a_crash_are_still_removed_later(
+    connection: Connection, spark: Any, woo_store: Any
+) -> None:
+    """Killed after SparkLayer took a new SKU's stock and prices but before they were recorded: the claim
+    recorded their keys, so when the SKU changes again the orphaned rows are removed (found by the
+    randomized convergence test, seeds 1089 and 1125)."""
+    (product_id,) = clean_simple(woo_store, connection)
+    store = store_of(woo_store)
+    push_now(connection, product_id)
+    with store.lock:
+        old = woo_products.stored(store, product_id)["sku"]
+        woo_products.update(store, product_id, {"sku": f"{old}-B"})
+    record = connection_platform_adapter(connection).fetch_record(DataType.PRODUCTS, str(product_id))
+    assert record is not None
+    assert record.payload is not None
+    row = state_of(connection, product_id)
+    claim = _claim_row(plan_record(record, StateRow.from_model(row), force=False))
+    states_claim(connection=connection, data_type="products", rows={str(product_id): claim})
+    client = connection_sparklayer_client(connection)
+    client.update_product(str(product_id), record.payload)  # type: ignore[arg-type]
+    client.batch_update_stock(record.stock)  # type: ignore[arg-type]
+    client.batch_update_pricing(record.pricing)  # type: ignore[arg-type]
+    # ... and the process dies here. Later the SKU changes once more:
+    with store.lock:
+        woo_products.update(store, product_id, {"sku": f"{old}-C"})
+    push_now(connection, product_id)
+    stock, pricing = spark_stock(spark, connection), spark_pricing(spark, connection)
+    assert set(stock) & {old, f"{old}-B", f"{old}-C"} == {f"{old}-C"}
+    assert set(pricing) & {old, f"{old}-B", f"{old}-C"} == {f"{old}-C"}
+    assert_state_is_the_store(connection, product_id)
