@@ -7,6 +7,9 @@ import os
 from celery import Celery
 from kombu import Queue
 
+# correlation ids across the broker, per-process metrics and tracing (connects Celery signals)
+from ignite_bridge.core import celery_signals  # noqa: F401
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ignite_bridge.settings.local")
 
 app = Celery("ignite_bridge")

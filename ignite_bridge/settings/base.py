@@ -6,6 +6,8 @@ from ignite_bridge.core.logging import build_logging
 from ignite_bridge.settings.celery import *  # noqa: F403
 from ignite_bridge.settings.env import BASE_DIR, VAR_DIR, env
 from ignite_bridge.settings.ignite import *  # noqa: F403
+from ignite_bridge.settings.operations import *  # noqa: F403
+from ignite_bridge.settings.operations import metrics_instrumented
 
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 
@@ -31,6 +33,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # first: every log line of the request, middleware included, carries its correlation id
+    "ignite_bridge.core.correlation.CorrelationIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # serves the admin's and the API docs' static files from gunicorn itself (no CDN, no extra server)
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -71,6 +75,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {"timeout": 30, "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"}
     )
+
+MIDDLEWARE, DATABASES["default"] = metrics_instrumented(middleware=MIDDLEWARE, database=DATABASES["default"])
 
 CACHES = {"default": env.cache("CACHE_URL", default="dbcache://ignite_bridge_cache")}
 
