@@ -11,6 +11,7 @@ from typing import Any
 from celery import shared_task
 
 from connections.models import Connection, ConnectionState
+from sync.services.retention import retention_prune
 from sync.webhooks.catch_up import connection_catch_up, connections_due_for_catch_up
 from sync.webhooks.processing import webhook_event_process_fairly
 from sync.webhooks.reconcile import connection_reconcile, connections_due_for_reconcile
@@ -21,6 +22,7 @@ __all__ = [
     "catch_up_connection_task",
     "reconcile_all_task",
     "reconcile_connection_task",
+    "retention_prune_task",
     "webhook_process_task",
     "webhook_sweep_task",
 ]
@@ -76,3 +78,9 @@ def reconcile_connection_task(connection_id: int) -> None:
     connection = Connection.objects.filter(pk=connection_id, state=ConnectionState.ACTIVE).first()
     if connection is not None:
         connection_reconcile(connection=connection)
+
+
+@shared_task(name="sync.tasks.retention_prune_task", soft_time_limit=900, time_limit=960, ignore_result=True)
+def retention_prune_task() -> None:
+    """Beat, hourly: the retention settings, at most 10 minutes a run (the next run goes on)."""
+    retention_prune(max_seconds=600)
