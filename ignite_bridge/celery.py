@@ -42,6 +42,9 @@ app.conf.beat_schedule = {
     "catch-up": {"task": "sync.tasks.catch_up_all_task", "schedule": 60.0},
     "reconcile-and-webhook-health": {"task": "sync.tasks.reconcile_all_task", "schedule": 3600.0},
     "sync-job-sweeper": {"task": "sync.tasks.sync_job_sweep_task", "schedule": 60.0},
+    "retention-prune": {"task": "sync.tasks.retention_prune_task", "schedule": 3600.0},
 }
+# every beat process asks Redis before sending: one effective scheduler on any number of machines
+app.conf.beat_scheduler = "ignite_bridge.core.beat:SingleRunScheduler"
 
 app.autodiscover_tasks()
