@@ -124,10 +124,13 @@ class SiteBudget:
                 return waited
             wait = wait_ms / 1000
             if waited + wait > limit:
-                metrics.budget_wait(priority=priority, seconds=waited)
-                if interactive:
+                if interactive:  # a buyer waits: wait what it may, then send
+                    self._sleep(max(0.0, limit - waited))
+                    waited = self._clock() - started
+                    metrics.budget_wait(priority=priority, seconds=waited)
                     logger.warning("sparklayer budget: interactive call sent after waiting", extra={"site": self.name})
                     return waited
+                metrics.budget_wait(priority=priority, seconds=waited)
                 raise TransientError(
                     f"sparklayer: the site's shared budget or back-off holds calls for {wait:.1f} s more",
                     retry_after=wait,
