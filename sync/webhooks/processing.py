@@ -156,10 +156,17 @@ def webhook_event_process_fairly(*, event_id: int, worker: str = "") -> ProcessR
     finally:
         refused = slot.release()
     if refused and not handed_over:
-        waiting = _next_waiting_event(connection_id=connection_id, exclude=set())
-        if waiting is not None:
-            webhook_event_send(event_id=waiting)
+        webhook_events_look_again(connection_id=connection_id)
     return result
+
+
+def webhook_events_look_again(*, connection_id: int) -> int | None:
+    """After releasing a slot that someone was refused while it was held: send a task for the
+    connection's oldest waiting event, if any (the refused task returned without working)."""
+    waiting = _next_waiting_event(connection_id=connection_id, exclude=set())
+    if waiting is not None:
+        webhook_event_send(event_id=waiting)
+    return waiting
 
 
 def webhook_events_follow_on(*, after_event_id: int, worker: str = "", budget_seconds: float | None = None) -> int:
