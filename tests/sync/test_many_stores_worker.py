@@ -88,6 +88,11 @@ def test_a_worker_serves_its_pool_metrics_and_the_correlation_id_follows_the_web
         concurrency=3, PROMETHEUS_MULTIPROC_DIR=str(tmp_path / "metrics"), METRICS_PORT=str(port), LOG_FORMAT="json"
     )
     ids = product_ids(woo_store, 6)
+    with woo_store.app.store.lock:
+        simple = next(
+            i for i, h in woo_store.app.store.products.items() if h.type == "simple" and h.status == "publish"
+        )
+    ids = [simple, *[i for i in ids if i != simple][:5]]
     event_ids = [deliver(connection, woo_store, ids[0], request_id="trace-me-1")]
     event_ids += [deliver(connection, woo_store, i) for i in ids[1:]]
     wait_for(lambda: all_done(event_ids), timeout=60, what="events processed")
@@ -117,6 +122,9 @@ def test_a_worker_serves_its_pool_metrics_and_the_correlation_id_follows_the_web
     lines = [json.loads(line) for line in worker.log().splitlines() if line.startswith("{")]
     mine = [line for line in lines if line.get("correlation_id") == "trace-me-1"]
     assert {"woocommerce request", "sparklayer request"} <= {line["event"] for line in mine}, worker.log()[-3000:]
+    # the product write itself is sent from the push path's thread pool: the id went along
+    assert WebhookEvent.objects.get(pk=event_ids[0]).outcome == "pushed"
+    assert {"/api/v1/products", "/api/v1/batch-update-stock"} & {line.get("path") for line in mine}
     others = {line.get("correlation_id") for line in lines if line.get("event") == "woocommerce request"}
     assert len(others) >= 2  # the other deliveries have ids of their own
 
