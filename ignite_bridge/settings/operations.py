@@ -1,5 +1,6 @@
 """Settings for running many stores: metrics, fair scheduling, the SparkLayer budget, retention."""
 
+import os
 from typing import Any
 
 from ignite_bridge.settings.env import env
@@ -12,6 +13,11 @@ METRICS_PORT = env.int("METRICS_PORT", default=0)
 METRICS_ADDRESS = env.str("METRICS_ADDRESS", default="0.0.0.0")  # noqa: S104 - a private port, for Prometheus
 #: per-connection gauges (webhook backlog) are reported for at most this many connections
 METRICS_TOP_CONNECTIONS = env.int("METRICS_TOP_CONNECTIONS", default=10)
+#: prometheus_client's own variable: with it, every process writes its samples there and a scrape adds
+#: them up (one empty directory per service; gunicorn and the worker empty it when they start). Made
+#: here so that any process of the service (manage.py commands too) can write its samples.
+if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    os.makedirs(os.environ["PROMETHEUS_MULTIPROC_DIR"], exist_ok=True)
 
 # -- fair scheduling (sync/webhooks/processing.py, sync/services/job_slots.py) ------------------
 #: processing tasks working on one connection's webhook events at once, across all workers
