@@ -106,9 +106,10 @@ def retention_prune(
     result = PruneResult(dry_run=dry_run)
     deadline = None if max_seconds is None else time.monotonic() + max_seconds
     batch = max(1, settings.RETENTION_BATCH_SIZE)
+    # events that go whole go first: emptying their bodies before would rewrite rows about to be deleted
     steps: list[Callable[[], bool]] = [
-        lambda: _empty_bodies(cutoffs.bodies, batch, result, deadline),
         lambda: _delete_events(cutoffs.events, batch, result, deadline),
+        lambda: _empty_bodies(cutoffs.bodies, batch, result, deadline),
         lambda: _delete_push_logs(cutoffs.push_logs, batch, result, deadline),
         lambda: _delete_jobs(batch, result, deadline),
     ]
