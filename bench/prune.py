@@ -138,7 +138,7 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=1_000_000)
     parser.add_argument("--connections", type=int, default=20)
     parser.add_argument("--database", default="postgres://postgres@127.0.0.1:5432/bench_prune")
-    parser.add_argument("--batch", type=int, default=2000)
+    parser.add_argument("--batch", type=int, default=500)
     args = parser.parse_args()
     os.environ.update(
         {

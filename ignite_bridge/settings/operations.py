@@ -50,7 +50,7 @@ RETENTION_PUSHLOG_DAYS = env.int("RETENTION_PUSHLOG_DAYS", default=30)
 #: finished sync jobs kept per connection, data type and kind (older ones are deleted)
 RETENTION_JOBS_KEPT = env.int("RETENTION_JOBS_KEPT", default=200)
 #: rows changed per statement (each its own short transaction)
-RETENTION_BATCH_SIZE = env.int("RETENTION_BATCH_SIZE", default=2000)
+RETENTION_BATCH_SIZE = env.int("RETENTION_BATCH_SIZE", default=500)
 
 
 def metrics_instrumented(*, middleware: list[str], database: dict[str, Any]) -> tuple[list[str], dict[str, Any]]:
