@@ -52,7 +52,9 @@ def sync_job_run_task(self: Task, job_id: int) -> dict[str, Any]:
     seen = {"count": job.seen}
 
     def progress(current: SyncJob) -> None:  # records/s: the pages read since the last one
-        metrics.sync_records_read(**labels, count=current.seen - seen["count"])
+        metrics.sync_records_read(
+            platform=labels["platform"], data_type=labels["data_type"], count=current.seen - seen["count"]
+        )
         seen["count"] = current.seen
 
     try:

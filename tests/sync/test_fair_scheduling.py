@@ -169,3 +169,26 @@ def make_connection_without_store() -> Connection:
     from tests.factories import ConnectionFactory
 
     return ConnectionFactory(site_id="another-store")
+
+
+def test_a_full_sync_with_a_free_slot_runs_gives_the_slot_back_and_is_counted(connection: Connection) -> None:
+    from prometheus_client import REGISTRY
+
+    from ignite_bridge.core import metrics
+
+    def counted(name: str, **labels: str) -> float:
+        metrics._get()
+        return REGISTRY.get_sample_value(name, labels) or 0.0
+
+    labels = {"platform": "woocommerce", "data_type": "products"}
+    before = counted("ignite_sync_records_total", **labels)
+    ended_before = counted("ignite_sync_jobs_finished_total", **labels, kind="full", state="succeeded")
+    job = SyncJob.objects.create(connection=connection, data_type="products", kind=JobKind.FULL)
+
+    assert sync_job_run_task(job.pk) == {"job": job.pk, "state": "succeeded"}
+
+    job.refresh_from_db()
+    assert job.state == JobState.SUCCEEDED
+    assert counted("ignite_sync_records_total", **labels) - before == job.seen > 0
+    assert counted("ignite_sync_jobs_finished_total", **labels, kind="full", state="succeeded") - ended_before == 1
+    assert sync_job_slot(connection_id=connection.pk).holders() == 0  # released

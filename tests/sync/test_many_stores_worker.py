@@ -152,3 +152,26 @@ def test_two_workers_share_one_budget_and_the_site_never_sees_more_or_a_429(
         worker for worker in WebhookEventAttempt.objects.filter(event_id__in=event_ids).values_list("worker", flat=True)
     }
     assert len(used) == 2  # both worker processes wrote to the site
+
+
+def test_one_store_never_gets_more_than_its_cap_of_workers_across_processes(
+    spark: Any, woo_store: Any, workers: Any, settings: Any
+) -> None:
+    settings.WEBHOOK_NUDGE_WINDOW_MS = 0  # a task per event: every worker process wants this store's events
+    busy = make_connection(woo_store, site_id="busy-store", push_concurrency=1)
+    env = {"WEBHOOK_MAX_CONCURRENCY_PER_CONNECTION": "1"}
+    workers(concurrency=2, **env)
+    workers(concurrency=2, **env)
+    event_ids = [deliver(busy, woo_store, i) for i in product_ids(woo_store, 14)]
+    wait_for(lambda: all_done(event_ids), timeout=120, what="events processed")
+
+    attempts = list(
+        WebhookEventAttempt.objects.filter(event_id__in=event_ids).values_list("started_at", "finished_at", "worker")
+    )
+    assert len(attempts) >= len(event_ids) - 1  # one attempt per event (coalescing may merge one)
+    edges = sorted([(start, 1) for start, _, _ in attempts] + [(end, -1) for _, end, _ in attempts])
+    running, most = 0, 0
+    for _, step in edges:
+        running += step
+        most = max(most, running)
+    assert most == 1  # four worker processes, one store: never two of its events at once
