@@ -132,6 +132,11 @@ def _run(args: argparse.Namespace, budget: float, procs: Processes, logs: Path) 
     conn.platform_credentials = {"consumer_key": WOO_AUTH[0], "consumer_secret": WOO_AUTH[1]}
     conn.save(update_fields=["platform_credentials"])
     db.close()
+    product_ids: list[int] = []
+    for page in range(1, 4):  # the webhooks name real products (the store's ids do not start at 1)
+        rows = requests.get(f"{woo}/wp-json/wc/v3/products", params={"per_page": 100, "page": page}, auth=WOO_AUTH,
+                            timeout=60).json()  # fmt: skip
+        product_ids += [row["id"] for row in rows]
 
     worker_name = f"bench-budget-{os.getpid()}-{int(budget)}@loopback"
     worker_log = logs / f"worker-{budget}.log"
@@ -174,7 +179,7 @@ def _run(args: argparse.Namespace, budget: float, procs: Processes, logs: Path) 
         time.sleep(max(0.0, next_at - time.monotonic()))
         sent += 1
         delivery = WebhookDelivery(
-            topic="product.updated", data_type=DataType.PRODUCTS, record_id=str(1 + sent % args.products),
+            topic="product.updated", data_type=DataType.PRODUCTS, record_id=str(product_ids[sent % len(product_ids)]),
             action=WebhookAction.UPDATED, dedupe_key=f"budget-{budget}-{sent}", delivery_id=str(sent),
         )  # fmt: skip
         webhook_event_store(connection=conn, delivery=delivery, body=b"{}", headers={})

@@ -130,6 +130,17 @@ def _build() -> dict[str, Any]:
             ["priority"],
             buckets=WAIT_BUCKETS,
         ),
+        "http_requests": Counter(
+            "ignite_http_requests_total",
+            "Requests the bridge answered, by URL name (the route, never its arguments), method and status.",
+            ["view", "method", "status"],
+        ),
+        "http_duration": Histogram(
+            "ignite_http_request_duration_seconds",
+            "Time the bridge took to answer, by URL name.",
+            ["view"],
+            buckets=CALL_BUCKETS,
+        ),
         "backoffs": Counter(
             "ignite_sparklayer_backoffs_total",
             "429 answers that paused every writer of the site (the shared back-off).",
@@ -210,6 +221,14 @@ def outbound_retry_wait(*, service: str, reason: str, seconds: float) -> None:
 
 def budget_wait(*, priority: str, seconds: float) -> None:
     _safe(lambda m: m["budget_waits"].labels(priority).observe(seconds))
+
+
+def http_request(*, view: str, method: str, status: int, duration: float) -> None:
+    def record(m: dict[str, Any]) -> None:
+        m["http_requests"].labels(view, method, str(status)).inc()
+        m["http_duration"].labels(view).observe(duration)
+
+    _safe(record)
 
 
 def sparklayer_backoff() -> None:

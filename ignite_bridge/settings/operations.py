@@ -54,15 +54,17 @@ RETENTION_BATCH_SIZE = env.int("RETENTION_BATCH_SIZE", default=500)
 
 
 def metrics_instrumented(*, middleware: list[str], database: dict[str, Any]) -> tuple[list[str], dict[str, Any]]:
-    """django-prometheus's request metrics (first and last middleware) and its PostgreSQL wrapper (query
-    counts and durations; the embedded SQLite default is left as it is)."""
+    """Request metrics (``ignite_bridge/core/metrics_middleware.py``, right after the correlation id)
+    and django-prometheus's PostgreSQL wrapper (query counts and durations; the embedded SQLite default
+    is left as it is)."""
     if not METRICS_ENABLED:
         return middleware, database
     wrapped = {"django.db.backends.postgresql": "django_prometheus.db.backends.postgresql"}
     database = {**database, "ENGINE": wrapped.get(database["ENGINE"], database["ENGINE"])}
+    first = 1 if middleware[:1] == ["ignite_bridge.core.correlation.CorrelationIdMiddleware"] else 0
     middleware = [
-        "django_prometheus.middleware.PrometheusBeforeMiddleware",
-        *middleware,
-        "django_prometheus.middleware.PrometheusAfterMiddleware",
+        *middleware[:first],
+        "ignite_bridge.core.metrics_middleware.RequestMetricsMiddleware",
+        *middleware[first:],
     ]
     return middleware, database
