@@ -16,8 +16,10 @@ METRICS_TOP_CONNECTIONS = env.int("METRICS_TOP_CONNECTIONS", default=10)
 #: prometheus_client's own variable: with it, every process writes its samples there and a scrape adds
 #: them up (one empty directory per service; gunicorn and the worker empty it when they start). Made
 #: here so that any process of the service (manage.py commands too) can write its samples.
-if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+if os.environ.get("PROMETHEUS_MULTIPROC_DIR", "").strip():
     os.makedirs(os.environ["PROMETHEUS_MULTIPROC_DIR"], exist_ok=True)
+elif "PROMETHEUS_MULTIPROC_DIR" in os.environ:  # set but empty (an .env line): prometheus_client tests presence
+    del os.environ["PROMETHEUS_MULTIPROC_DIR"]
 
 # -- fair scheduling (sync/webhooks/processing.py, sync/services/job_slots.py) ------------------
 #: processing tasks working on one connection's webhook events at once, across all workers
