@@ -18,6 +18,8 @@ from __future__ import annotations
 import logging
 import os
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 logger = logging.getLogger(__name__)
@@ -71,3 +73,27 @@ def tracing_init(*, service: str, exporter: Any = None) -> bool:
         _initialised = True
     logger.info("tracing started", extra={"process": service})
     return True
+
+
+def current_context() -> Any:
+    """The current trace context to hand to another thread (None when tracing is off)."""
+    if not _initialised:
+        return None
+    from opentelemetry import context
+
+    return context.get_current()
+
+
+@contextmanager
+def attached(trace_context: Any) -> Iterator[None]:
+    """Attach a context from ``current_context`` for a block (nothing when it is None)."""
+    if trace_context is None:
+        yield
+        return
+    from opentelemetry import context
+
+    token = context.attach(trace_context)
+    try:
+        yield
+    finally:
+        context.detach(token)

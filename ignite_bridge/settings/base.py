@@ -72,8 +72,14 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # The embedded default has several processes (web, worker) on one file: wait for locks
     # instead of failing, and let readers run beside the writer.
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+    # IMMEDIATE: a transaction takes the write lock when it begins and waits for it (timeout), instead of
+    # failing at once with "database is locked" when a read transaction cannot become a write one.
     DATABASES["default"].setdefault("OPTIONS", {}).update(
-        {"timeout": 30, "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"}
+        {
+            "timeout": 30,
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            "transaction_mode": "IMMEDIATE",
+        }
     )
 
 MIDDLEWARE, DATABASES["default"] = metrics_instrumented(middleware=MIDDLEWARE, database=DATABASES["default"])
