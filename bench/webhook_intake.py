@@ -19,6 +19,7 @@ import platform
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -37,6 +38,9 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--database", default="postgres://postgres@127.0.0.1:5432/bench_webhooks")
     parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument(
+        "--metrics", choices=("on", "off"), default="on", help="METRICS_ENABLED (on: multiprocess mode, as deployed)"
+    )
     args = parser.parse_args()
 
     env = dict(os.environ)
@@ -55,6 +59,10 @@ def main() -> None:
     # behind a proxy, INFO logs discarded here); the benchmark process uses the test settings
     # only to create its connection row.
     server_env = production_server_env(env, port=args.port, api_token="bench-token")
+    server_env["METRICS_ENABLED"] = "true" if args.metrics == "on" else "false"
+    server_env.pop("PROMETHEUS_MULTIPROC_DIR", None)
+    if args.metrics == "on":
+        server_env["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="bench-metrics-")
     from django.core.management import call_command
     from django.db import connection as db
 
@@ -68,7 +76,8 @@ def main() -> None:
     db.close()
 
     server = subprocess.Popen(
-        [str(ROOT / ".venv/bin/gunicorn"), "ignite_bridge.wsgi", "-b", f"127.0.0.1:{args.port}",
+        [str(ROOT / ".venv/bin/gunicorn"), "-c", "python:ignite_bridge.gunicorn_conf", "ignite_bridge.wsgi",
+         "-b", f"127.0.0.1:{args.port}",
          "-w", str(args.workers), "--threads", str(args.threads), "--worker-class", "gthread",
          "--log-level", "warning", "--keep-alive", "30"],
         cwd=ROOT, env=server_env, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
@@ -85,7 +94,7 @@ def main() -> None:
         server.wait(timeout=30)
     stored = WebhookEvent.objects.filter(connection=conn).count()
     _purge_queue(env["CELERY_BROKER_URL"])
-    result.update({"stored": stored, "workers": args.workers, "threads": args.threads})
+    result.update({"stored": stored, "workers": args.workers, "threads": args.threads, "metrics": args.metrics})
     if warmup is not None:  # a fresh server's first seconds: lazy imports, first database connections
         result["warmup"] = warmup
         warmup["stored"] = stored_before

@@ -13,6 +13,7 @@ from connections.models import Connection
 from ignite_bridge.core.outbound import host_is_allowed
 from ignite_bridge.core.pinned import origin_of
 from platforms.base import PlatformAdapter, platform_adapter_class
+from sparklayer.budget import BACKGROUND, INTERACTIVE, site_budget
 from sparklayer.client import SparkLayerClient
 
 
@@ -30,10 +31,20 @@ def host_is_explicitly_allowed(url: str) -> bool:
 
 
 def sparklayer_client_for(
-    *, site_env: str, site_id: str, client_id: str, client_secret: str, batch_size: int = 100, max_attempts: int = 5
+    *,
+    site_env: str,
+    site_id: str,
+    client_id: str,
+    client_secret: str,
+    batch_size: int = 100,
+    max_attempts: int = 5,
+    interactive: bool = False,
 ) -> SparkLayerClient:
+    """A client of one site; every client of the site shares its request budget and back-off.
+    ``interactive``: a buyer (or SparkLayer's own request) waits for these calls."""
+    base_url = sparklayer_base_url(site_env)
     return SparkLayerClient(
-        sparklayer_base_url(site_env),
+        base_url,
         site_id,
         client_id,
         client_secret,
@@ -43,6 +54,8 @@ def sparklayer_client_for(
         connect_timeout=settings.SPARKLAYER_CONNECT_TIMEOUT,
         read_timeout=settings.SPARKLAYER_READ_TIMEOUT,
         retry_after_ceiling=settings.SPARKLAYER_RETRY_AFTER_CEILING,
+        budget=site_budget(base_url=base_url, site_id=site_id),
+        priority=INTERACTIVE if interactive else BACKGROUND,
     )
 
 

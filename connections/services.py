@@ -118,6 +118,7 @@ def sparklayer_credentials_check(*, site_env: str, site_id: str, client_id: str,
         client_id=client_id,
         client_secret=client_secret,
         max_attempts=CHECK_ATTEMPTS,
+        interactive=True,  # SparkLayer's connect call waits for it
     )
     try:
         client.fetch_token()

@@ -7,6 +7,9 @@ import os
 from celery import Celery
 from kombu import Queue
 
+# correlation ids across the broker, per-process metrics and tracing (connects Celery signals)
+from ignite_bridge.core import celery_signals  # noqa: F401
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ignite_bridge.settings.local")
 
 app = Celery("ignite_bridge")
@@ -40,6 +43,9 @@ app.conf.beat_schedule = {
     "reconcile-and-webhook-health": {"task": "sync.tasks.reconcile_all_task", "schedule": 3600.0},
     "sync-job-sweeper": {"task": "sync.tasks.sync_job_sweep_task", "schedule": 60.0},
     "drift-audit": {"task": "sync.tasks.audit_schedule_task", "schedule": 300.0},
+    "retention-prune": {"task": "sync.tasks.retention_prune_task", "schedule": 3600.0},
 }
+# every beat process asks Redis before sending: one effective scheduler on any number of machines
+app.conf.beat_scheduler = "ignite_bridge.core.beat:SingleRunScheduler"
 
 app.autodiscover_tasks()

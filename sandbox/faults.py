@@ -13,6 +13,7 @@ from __future__ import annotations
 import random
 import threading
 import time
+from collections import deque
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
@@ -31,6 +32,9 @@ class FaultConfig:
     down: bool = False  # every matching request answers 503
     path_prefix: str = ""  # only requests whose path starts with this are affected
     seed: int = 0
+    #: > 0: at most this many requests per rolling second per key (SparkLayer: per site); more get 429
+    #: with ``Retry-After: 1``, like a rate-limited API
+    rate_limit_per_second: float = 0.0
 
     @classmethod
     def from_mapping(cls, data: dict[str, Any]) -> FaultConfig:
@@ -66,13 +70,17 @@ class FaultInjector:
         with self._lock:
             self.config = config
             self._random = random.Random(config.seed)
+            self._recent: dict[str, deque[float]] = {}
 
-    def before_request(self, path: str) -> Fault | None:
+    def before_request(self, path: str, key: str = "") -> Fault | None:
+        """``key`` groups requests for the rate limit (the SparkLayer sandbox passes the site id)."""
         with self._lock:
             config = self.config
             if config.path_prefix and not path.startswith(config.path_prefix):
                 return None
             roll = self._random.random()
+            if config.rate_limit_per_second > 0 and self._over_rate(key, config.rate_limit_per_second):
+                return ("status", 429, {"Retry-After": "1"})
         if config.latency_ms:
             time.sleep(config.latency_ms / 1000)
         if config.hang_seconds:
@@ -92,3 +100,14 @@ class FaultInjector:
         if roll < threshold:
             return ("status", 409, {})
         return None
+
+    def _over_rate(self, key: str, limit: float) -> bool:
+        """Sliding one-second window per key (called with the lock held); refused requests do not count."""
+        now = time.monotonic()
+        recent = self._recent.setdefault(key, deque())
+        while recent and recent[0] <= now - 1.0:
+            recent.popleft()
+        if len(recent) >= limit:
+            return True
+        recent.append(now)
+        return False

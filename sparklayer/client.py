@@ -19,6 +19,7 @@ Neither the token nor the secret is ever put in a log line or an exception messa
 from __future__ import annotations
 
 import logging
+import re
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any, TypeVar
@@ -27,8 +28,9 @@ from urllib.parse import quote
 import requests
 
 from ignite_bridge.core.errors import AuthenticationError, PermanentError
-from ignite_bridge.core.http import HttpClientBase
+from ignite_bridge.core.http import HttpClientBase, parse_retry_after
 from sparklayer.batching import batched
+from sparklayer.budget import BACKGROUND, SiteBudget
 from sparklayer.payloads import (
     SYNC_LOG_ERROR_LIMIT,
     Customer,
@@ -61,6 +63,29 @@ CREATE_EXISTS_STATUSES = frozenset({409, 422})
 TOKEN_REFUSED_STATUSES = frozenset({400, 401, 403})
 MAX_PRICE_LIST_PAGE_SIZE = 250
 
+#: metrics labels: every path the client calls, with its ids (free text) as placeholders
+ENDPOINT_TEMPLATES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(pattern), template)
+    for pattern, template in (
+        (r"^/api/auth/token$", "/api/auth/token"),
+        (r"^/api/v1/products$", "/api/v1/products"),
+        (r"^/api/v1/products/[^/]+$", "/api/v1/products/{id}"),
+        (r"^/api/v1/variants/[^/]+$", "/api/v1/variants/{id}"),
+        (r"^/api/v1/batch-update-stock$", "/api/v1/batch-update-stock"),
+        (r"^/api/v1/batch-delete-stock$", "/api/v1/batch-delete-stock"),
+        (r"^/api/v1/batch-update-pricing$", "/api/v1/batch-update-pricing"),
+        (r"^/api/v1/batch-fetch-stock$", "/api/v1/batch-fetch-stock"),
+        (r"^/api/v2/price-lists$", "/api/v2/price-lists"),
+        (r"^/api/v1/price-lists$", "/api/v1/price-lists"),
+        (r"^/api/v1/price-lists/[^/]+/pricing$", "/api/v1/price-lists/{slug}/pricing"),
+        (r"^/api/v2/customers/platform/[^/]+$", "/api/v2/customers/platform/{id}"),
+        (r"^/api/v2/customers/platform/[^/]+/addresses$", "/api/v2/customers/platform/{id}/addresses"),
+        (r"^/api/v1/purchases/platform/[^/]+$", "/api/v1/purchases/platform/{id}"),
+        (r"^/api/v1/settings$", "/api/v1/settings"),
+        (r"^/api/v1/sync-log/[^/]+/[^/]+$", "/api/v1/sync-log/{integration}/{data_type}"),
+    )
+)
+
 
 def _segment(value: str) -> str:
     """A path segment: external ids come from the platform and may hold '/', '?' or spaces."""
@@ -92,6 +117,8 @@ class SparkLayerClient(HttpClientBase):
         sleep: Callable[[float], None] = time.sleep,
         backoff_base: float = 0.5,
         backoff_cap: float = 30.0,
+        budget: SiteBudget | None = None,
+        priority: str = BACKGROUND,
     ) -> None:
         super().__init__(
             base_url,
@@ -110,6 +137,10 @@ class SparkLayerClient(HttpClientBase):
         self.client_id = client_id
         self._client_secret = client_secret
         self.batch_size = batch_size
+        #: the site's shared request budget and back-off (``sparklayer/budget.py``); None: no gate
+        self.budget = budget
+        #: ``interactive`` for calls a buyer waits for, which background writers leave room for
+        self.priority = priority
         self.tokens = TokenCache(token_store, token_cache_key(self.base_url, site_id, client_id), self.fetch_token)
 
     def __repr__(self) -> str:
@@ -122,6 +153,21 @@ class SparkLayerClient(HttpClientBase):
 
     def is_retryable_status(self, response: requests.Response) -> bool:
         return response.status_code in RETRY_STATUSES
+
+    def before_send(self, method: str, path: str, headers: dict[str, str]) -> None:
+        super().before_send(method, path, headers)
+        if self.budget is not None:
+            self.budget.wait_turn(priority=self.priority)
+
+    def after_answer(self, response: requests.Response) -> None:
+        if response.status_code == 429 and self.budget is not None:
+            self.budget.back_off(parse_retry_after(response.headers.get("Retry-After")))
+
+    def endpoint_template(self, path: str) -> str:
+        for pattern, template in ENDPOINT_TEMPLATES:
+            if pattern.match(path):
+                return template
+        return "other"
 
     # -- auth --------------------------------------------------------------------------------
 

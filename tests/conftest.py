@@ -38,6 +38,28 @@ def _process_caches_cleared() -> Iterator[None]:
     return
 
 
+def shared_gates_clear() -> None:
+    """Forget every SparkLayer back-off, request budget and concurrency slot kept in the cache's Redis
+    (they outlive a test: a 429 in one test would pause the next test's site)."""
+    from ignite_bridge.core.shared_redis import cache_redis
+
+    client = cache_redis()
+    if client is None:
+        return
+    keys = [
+        key
+        for pattern in ("*sparklayer-pause:*", "*sparklayer-budget:*", "*slots:*")
+        for key in client.scan_iter(match=pattern, count=500)
+    ]
+    if keys:
+        client.delete(*keys)
+
+
+@pytest.fixture(autouse=True)
+def _shared_gates_cleared() -> None:
+    shared_gates_clear()
+
+
 @pytest.fixture
 def ignite_token() -> str:
     return settings.IGNITE_API_TOKENS[0]

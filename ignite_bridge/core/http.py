@@ -31,6 +31,7 @@ import json
 import logging
 import os
 import random
+import re
 import threading
 import time
 from collections.abc import Callable, Collection, Mapping
@@ -41,6 +42,7 @@ from urllib.parse import urlsplit
 import requests
 from requests.adapters import HTTPAdapter
 
+from ignite_bridge.core import correlation, metrics
 from ignite_bridge.core.errors import PermanentError, ProblemDetail, TransientError
 from ignite_bridge.core.outbound import OutboundUrlRefused
 from ignite_bridge.core.pinned import OriginLockedSession, RedirectRefused, guard_session, origin_of
@@ -191,6 +193,18 @@ class HttpClientBase:
     def prepare_auth(self, kwargs: dict[str, Any]) -> None:
         """Add auth to the request kwargs (headers, ``auth=``, params)."""
 
+    def before_send(self, method: str, path: str, headers: dict[str, str]) -> None:
+        """Called before every attempt: the correlation id goes along (``X-Request-ID``). The SparkLayer
+        client also waits here for its site's shared request budget (``sparklayer/budget.py``)."""
+        correlation.add_to_headers(headers)
+
+    def after_answer(self, response: requests.Response) -> None:
+        """Called after every answer, before it is judged (the SparkLayer client shares a 429's back-off)."""
+
+    def endpoint_template(self, path: str) -> str:
+        """``path`` with its ids replaced, for metrics labels (bounded cardinality)."""
+        return metrics_endpoint_template(path)
+
     # -- machinery ---------------------------------------------------------------------------
 
     def url_for(self, path: str) -> str:
@@ -235,6 +249,7 @@ class HttpClientBase:
                 kwargs["data"] = json.dumps(json_body, separators=(",", ":"), default=str)
                 kwargs["headers"]["Content-Type"] = "application/json"
             self.prepare_auth(kwargs)
+            self.before_send(method, log_path, kwargs["headers"])
             started = time.monotonic()
             try:
                 response = self.session.request(method, url, **kwargs)
@@ -257,6 +272,7 @@ class HttpClientBase:
                 continue
             duration = time.monotonic() - started
             self._log(method, log_path, response.status_code, duration, attempt)
+            self.after_answer(response)
             # The override is passed only when given, so subclasses overriding handle_response with
             # the original signature keep working.
             override: dict[str, Any] = {} if retry_statuses is None else {"retry_statuses": retry_statuses}
@@ -266,6 +282,8 @@ class HttpClientBase:
             if outcome is None:
                 return response
             # outcome is the number of seconds to wait before the next attempt
+            reason = "retry_after" if response.headers.get("Retry-After") else "backoff"
+            metrics.outbound_retry_wait(service=self.service_name, reason=reason, seconds=outcome)
             self.sleep(outcome)
 
     def handle_response(
@@ -311,6 +329,13 @@ class HttpClientBase:
         raise PermanentError(message, status=response.status_code, problem=problem, method=method, url=path)
 
     def _log(self, method: str, path: str, status: int | None, duration: float, attempt: int, error: str = "") -> None:
+        metrics.outbound_request(
+            service=self.service_name,
+            endpoint=self.endpoint_template(path),
+            method=method,
+            status=status,
+            duration=duration,
+        )
         logger.info(
             "%s request",
             self.service_name,
@@ -324,6 +349,16 @@ class HttpClientBase:
                 "error": error,
             },
         )
+
+
+_ID_SEGMENT = re.compile(r"^(\d+|[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12})$")
+
+
+def metrics_endpoint_template(path: str) -> str:
+    """Numeric and UUID path segments become ``{id}`` (``/wp-json/wc/v3/products/12/variations``
+    → ``/wp-json/wc/v3/products/{id}/variations``). Clients whose ids are free text (SparkLayer's
+    external ids) override ``endpoint_template`` with their own table."""
+    return "/".join("{id}" if _ID_SEGMENT.match(segment) else segment for segment in path.split("/"))
 
 
 def utcnow() -> datetime:

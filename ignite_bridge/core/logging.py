@@ -13,6 +13,8 @@ from typing import Any
 
 import structlog
 
+from ignite_bridge.core.correlation import log_processor as correlation_processor
+
 SECRET_FIELD = re.compile(r"(secret|token|password|passwd|authorization|api_key|consumer_key|credential|cookie)", re.I)
 REDACTED = "***"
 
@@ -52,9 +54,21 @@ def extra_fields_processor(_logger: Any, _name: str, event_dict: MutableMapping[
 
 def build_logging(*, level: str = "INFO", fmt: str = "console") -> dict[str, Any]:
     renderer: Any = (
-        structlog.processors.JSONRenderer() if fmt == "json" else structlog.dev.ConsoleRenderer(colors=False)
+        structlog.processors.JSONRenderer()
+        if fmt == "json"
+        else structlog.dev.ConsoleRenderer(
+            # a plain traceback: the rich one prints every frame's locals, credentials included
+            colors=False,
+            exception_formatter=structlog.dev.plain_traceback,
+        )
+    )
+    # JSON: the whole traceback as text (``exception``), before redaction turns the exc_info tuple
+    # into a list that would render as "<traceback object>"; the console renderer formats its own
+    traceback_processors: list[Any] = (
+        [structlog.processors.format_exc_info, structlog.processors.StackInfoRenderer()] if fmt == "json" else []
     )
     pre_chain = [
+        correlation_processor,
         structlog.stdlib.add_log_level,
         structlog.stdlib.add_logger_name,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
@@ -68,6 +82,7 @@ def build_logging(*, level: str = "INFO", fmt: str = "console") -> dict[str, Any
                 "processors": [
                     extra_fields_processor,
                     structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+                    *traceback_processors,
                     redact_processor,
                     renderer,
                 ],

@@ -6,6 +6,8 @@ from ignite_bridge.core.logging import build_logging
 from ignite_bridge.settings.celery import *  # noqa: F403
 from ignite_bridge.settings.env import BASE_DIR, VAR_DIR, env
 from ignite_bridge.settings.ignite import *  # noqa: F403
+from ignite_bridge.settings.operations import *  # noqa: F403
+from ignite_bridge.settings.operations import metrics_instrumented
 
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 
@@ -33,6 +35,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # first: every log line of the request, middleware included, carries its correlation id
+    "ignite_bridge.core.correlation.CorrelationIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # body size limits on /v1/, /install/ and /webhooks/ before anything reads a body
     "ignite_bridge.core.body_limits.RequestBodyLimitMiddleware",
@@ -72,6 +76,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # The embedded default has several processes (web, worker) on one file: wait for locks
     # instead of failing, and let readers run beside the writer.
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+    # IMMEDIATE: a transaction takes the write lock when it begins and waits for it (timeout), instead of
+    # failing at once with "database is locked" when a read transaction cannot become a write one.
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {
             "timeout": 30,
@@ -82,6 +88,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
             "transaction_mode": "IMMEDIATE",
         }
     )
+
+MIDDLEWARE, DATABASES["default"] = metrics_instrumented(middleware=MIDDLEWARE, database=DATABASES["default"])
 
 #: the shared SparkLayer token cache; the database default's table is made by ``migrate``
 #: (``ignite_bridge/core/migrations/0001_cache_table.py``)

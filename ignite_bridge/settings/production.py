@@ -2,6 +2,7 @@
 
 from ignite_bridge.settings.base import *  # noqa: F403
 from ignite_bridge.settings.env import env, require
+from ignite_bridge.settings.operations import metrics_instrumented
 
 DEBUG = False
 SECRET_KEY = require("SECRET_KEY")
@@ -11,6 +12,7 @@ IGNITE_PUBLIC_URL = require("IGNITE_PUBLIC_URL")
 DATABASES = {"default": env.db_url_config(require("DATABASE_URL"))}
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+DATABASES["default"]["ENGINE"] = metrics_instrumented(middleware=[], database=DATABASES["default"])[1]["ENGINE"]
 CELERY_BROKER_URL = require("CELERY_BROKER_URL")
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_TASK_TIME_LIMIT + 600}  # noqa: F405
 CACHES = {"default": env.cache_url_config(env.str("CACHE_URL", default=CELERY_BROKER_URL))}
@@ -25,7 +27,7 @@ STORAGES = {
 if TRUSTED_PROXY_HOPS > 0:  # noqa: F405
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
-SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]  # probes and Prometheus call plain HTTP
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000)

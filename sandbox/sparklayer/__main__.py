@@ -22,6 +22,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--drop-rate", type=float, default=0.0, help="share of API calls whose connection is dropped")
     parser.add_argument("--retry-after", default="1", help="Retry-After sent with injected 429s (seconds or HTTP date)")
     parser.add_argument("--latency-ms", type=float, default=0.0, help="delay added to every API call")
+    parser.add_argument(
+        "--rate-limit", type=float, default=0.0, help="API calls per rolling second per site; more get 429 (0: none)"
+    )
     parser.add_argument("--seed", type=int, default=0, help="seed for the fault dice, so a run can be repeated")
     parser.add_argument(
         "--threads",
@@ -42,6 +45,7 @@ def main(argv: list[str] | None = None) -> None:
         retry_after=args.retry_after,
         latency_ms=args.latency_ms,
         seed=args.seed,
+        rate_limit_per_second=args.rate_limit,
     )
     app = SparkLayerSandbox(
         token_lifetime=args.token_lifetime, faults=faults, max_sync_log_errors=args.max_sync_log_errors

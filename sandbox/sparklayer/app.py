@@ -105,7 +105,7 @@ class SparkLayerSandbox:
             missing = 405
         except NotFound:
             pass
-        fault = self.faults.before_request(request.path)
+        fault = self.faults.before_request(request.path, key=site_id)
         if fault is not None and fault[0] == "drop":
             self._record(request, route, 0, site_id, "drop")
             self._drop(request)

@@ -21,7 +21,6 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -35,6 +34,7 @@ from connections.clients import connection_platform_adapter, connection_sparklay
 from connections.models import Connection
 from connections.selectors import connection_syncs
 from ignite_bridge.core.errors import IntegrationError, TransientError
+from ignite_bridge.core.threads import ContextThreadPoolExecutor
 from platforms.base import PlatformAdapter
 from platforms.types import DataType, Page
 from sparklayer.client import SparkLayerClient
@@ -209,7 +209,7 @@ def _read_pages(
         price_lists_ensure(connection_id=connection.pk, client=client, adapter=adapter, force=True)
         stock_locations_ensure(connection_id=connection.pk, client=client, adapter=adapter, force=True)
         seen_skus = seen_skus_rebuild(connection=connection, job_id=job.pk) if job.checkpoint_cursor else {}
-    with ThreadPoolExecutor(max_workers=max(1, connection.push_concurrency), thread_name_prefix="push") as pool:
+    with ContextThreadPoolExecutor(max_workers=max(1, connection.push_concurrency), thread_name_prefix="push") as pool:
         pages = adapter.iter_pages(data_type, cursor=job.checkpoint_cursor or None, clock=clock)
         while True:
             try:

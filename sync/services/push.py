@@ -37,6 +37,7 @@ from django.utils import timezone
 from connections.clients import connection_platform_adapter, connection_sparklayer_client
 from connections.models import Connection
 from ignite_bridge.core.errors import AuthenticationError, IntegrationError, TransientError
+from ignite_bridge.core.threads import ContextThreadPoolExecutor
 from platforms.base import PlatformAdapter
 from platforms.types import DataType, RecordIssue, SyncRecord
 from sparklayer.client import SparkLayerClient
@@ -698,7 +699,9 @@ def sync_records_push(
     to_write.extend(by_id[key.external_id] for key in candidates if key.external_id not in confirmed)
 
     own_executor = executor is None
-    pool = executor or ThreadPoolExecutor(max_workers=max(1, connection.push_concurrency), thread_name_prefix="push")
+    pool = executor or ContextThreadPoolExecutor(
+        max_workers=max(1, connection.push_concurrency), thread_name_prefix="push"
+    )
     try:
         _write_locked(
             connection=connection,

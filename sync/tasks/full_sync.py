@@ -4,7 +4,9 @@ Redelivery is safe: the service claims the job with a conditional update, so a m
 that is finished, cancelled, or held by a live run does nothing (or comes back later). Waiting is
 never slept in a worker: a transient failure releases the job and the task retries with a
 countdown (backoff + jitter, at least SparkLayer's Retry-After), capped well under the broker's
-visibility timeout so the delayed message is not redelivered meanwhile.
+visibility timeout so the delayed message is not redelivered meanwhile. A job whose connection
+already runs ``SYNC_MAX_JOBS_PER_CONNECTION`` full syncs comes back a little later
+(``sync/services/job_slots.py``), so one store never takes every ``sync`` worker.
 """
 
 from __future__ import annotations
@@ -15,12 +17,17 @@ from typing import Any
 from celery import Task, shared_task
 from django.conf import settings
 
+from ignite_bridge.core import metrics
+from sync.models import SyncJob
 from sync.services.full_sync import sync_job_run
 from sync.services.job_runs import sync_jobs_sweep
+from sync.services.job_slots import sync_job_defer, sync_job_slot
 
 logger = logging.getLogger(__name__)
 
 __all__ = ["sync_job_run_task", "sync_job_sweep_task"]
+
+FINAL_RUN_STATES = ("succeeded", "failed", "cancelled")
 
 
 @shared_task(
@@ -33,8 +40,31 @@ __all__ = ["sync_job_run_task", "sync_job_sweep_task"]
     time_limit=settings.CELERY_TASK_TIME_LIMIT,
 )
 def sync_job_run_task(self: Task, job_id: int) -> dict[str, Any]:
-    """Run or resume full sync job ``job_id`` from its checkpoint."""
-    result = sync_job_run(job_id=job_id, token=self.request.id or None)
+    """Run or resume full sync job ``job_id`` from its checkpoint, within its connection's slots."""
+    job = SyncJob.objects.select_related("connection").filter(pk=job_id).first()
+    if job is None:
+        return {"job": job_id, "state": "skipped"}
+    labels = {"platform": job.connection.platform, "data_type": job.data_type, "kind": job.kind}
+    slot = sync_job_slot(connection_id=job.connection_id)
+    if not slot.acquire():
+        metrics.sync_job_finished(**labels, state="deferred", duration=None)
+        raise self.retry(countdown=sync_job_defer(job_id=job_id), max_retries=None)
+    seen = {"count": job.seen}
+
+    def progress(current: SyncJob) -> None:  # records/s: the pages read since the last one
+        metrics.sync_records_read(
+            platform=labels["platform"], data_type=labels["data_type"], count=current.seen - seen["count"]
+        )
+        seen["count"] = current.seen
+
+    try:
+        result = sync_job_run(job_id=job_id, token=self.request.id or None, progress=progress)
+    finally:
+        slot.release()
+    if result.state in FINAL_RUN_STATES:
+        start, end = SyncJob.objects.filter(pk=job_id).values_list("started_at", "finished_at").first() or (None, None)
+        duration = (end - start).total_seconds() if start and end else None
+        metrics.sync_job_finished(**labels, state=result.state, duration=duration)
     if result.state in ("rescheduled", "busy"):
         raise self.retry(countdown=result.countdown, max_retries=None)
     return {"job": job_id, "state": result.state}

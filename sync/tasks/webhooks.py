@@ -11,8 +11,9 @@ from typing import Any
 from celery import shared_task
 
 from connections.models import Connection, ConnectionState
+from sync.services.retention import retention_prune
 from sync.webhooks.catch_up import connection_catch_up, connections_due_for_catch_up
-from sync.webhooks.processing import webhook_event_process, webhook_events_follow_on
+from sync.webhooks.processing import webhook_event_process_fairly
 from sync.webhooks.reconcile import connection_reconcile, connections_due_for_reconcile
 from sync.webhooks.sweeper import webhook_events_sweep
 
@@ -21,6 +22,7 @@ __all__ = [
     "catch_up_connection_task",
     "reconcile_all_task",
     "reconcile_connection_task",
+    "retention_prune_task",
     "webhook_process_task",
     "webhook_sweep_task",
 ]
@@ -36,11 +38,10 @@ __all__ = [
     ignore_result=True,
 )
 def webhook_process_task(self: Any, event_id: int) -> None:
-    """Process one stored webhook event, then its connection's other waiting events (nudge window);
-    a short retry wait is a broker countdown."""
+    """Process one stored webhook event, then its connection's other waiting events (nudge window),
+    within the connection's concurrency cap; a short retry wait is a broker countdown."""
     worker = str(self.request.hostname or "")
-    result = webhook_event_process(event_id=event_id, worker=worker)
-    webhook_events_follow_on(after_event_id=event_id, worker=worker)
+    result = webhook_event_process_fairly(event_id=event_id, worker=worker)
     if result is not None and result.retry_in is not None:
         raise self.retry(countdown=result.retry_in, max_retries=None)
 
@@ -77,3 +78,9 @@ def reconcile_connection_task(connection_id: int) -> None:
     connection = Connection.objects.filter(pk=connection_id, state=ConnectionState.ACTIVE).first()
     if connection is not None:
         connection_reconcile(connection=connection)
+
+
+@shared_task(name="sync.tasks.retention_prune_task", soft_time_limit=900, time_limit=960, ignore_result=True)
+def retention_prune_task() -> None:
+    """Beat, hourly: the retention settings, at most 10 minutes a run (the next run goes on)."""
+    retention_prune(max_seconds=600)

@@ -36,6 +36,7 @@ from django.views.decorators.http import require_POST
 from connections.clients import connection_platform_adapter
 from connections.models import Connection, ConnectionState
 from connections.selectors import connection_get_raw
+from ignite_bridge.core import metrics
 from ignite_bridge.core.problems import problem_response
 from platforms.base import WebhookPayloadInvalid, WebhookVerificationError
 from platforms.types import WebhookDelivery
@@ -244,15 +245,18 @@ def _too_large(limit: int) -> HttpResponse:
 def webhook_receive_view(request: HttpRequest, platform: str, connection_uuid: Any) -> HttpResponse:
     limit = settings.WEBHOOK_MAX_BODY_BYTES
     if _declared_length(request) > limit:
+        metrics.webhook_received(platform=platform, result="rejected_size")
         return _too_large(limit)
     # Read the stream ourselves: ``request.body`` would apply DATA_UPLOAD_MAX_MEMORY_SIZE instead,
     # and a declared length is not proof of the bytes that follow.
     body = request.read(limit + 1)
     if len(body) > limit:
+        metrics.webhook_received(platform=platform, result="rejected_size")
         return _too_large(limit)
 
     connection = webhook_connection_for(platform=platform, connection_uuid=connection_uuid)
     if connection is None:
+        metrics.webhook_received(platform=platform, result="unknown_connection")
         return problem_response(404, detail="No connection receives webhooks at this address.")
 
     try:
@@ -262,18 +266,25 @@ def webhook_receive_view(request: HttpRequest, platform: str, connection_uuid: A
             "webhook signature rejected", extra={"connection": connection.pk, "platform": platform, "reason": str(exc)}
         )
         webhook_verification_failure_record(connection_id=connection.pk, reason=str(exc))
+        metrics.webhook_received(platform=platform, result="rejected_signature")
         return problem_response(401, detail="The webhook signature is missing or does not match the body.")
     except WebhookPayloadInvalid as exc:
         return problem_response(400, detail=f"The webhook body cannot be read: {exc}")
     except Connection.DoesNotExist:
+        metrics.webhook_received(platform=platform, result="unknown_connection")
         return problem_response(404, detail="No connection receives webhooks at this address.")
     if delivery is None:  # a ping/handshake, or a verified topic that carries nothing to sync
+        metrics.webhook_received(platform=platform, result="not_stored")
         return JsonResponse({"received": True, "stored": False})
 
     stored = webhook_event_store(connection=connection, delivery=delivery, body=body, headers=request.headers)
     if stored is None:  # removed (or deleted) since this process cached it
+        metrics.webhook_received(platform=platform, result="unknown_connection")
         return problem_response(404, detail="No connection receives webhooks at this address.")
     event, created = stored
+    metrics.webhook_received(
+        platform=platform, data_type=str(delivery.data_type), result="stored" if created else "duplicate"
+    )
     logger.info(
         "webhook stored" if created else "webhook duplicate",
         extra={"connection": connection.pk, "event": event.pk, "topic": delivery.topic, "record": delivery.record_id},

@@ -16,30 +16,13 @@ sweeper sends. Without a Redis cache (the local runtime) every event sends its o
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache, caches
-from django.core.cache.backends.redis import RedisCache
+from django.core.cache import cache
+
+from ignite_bridge.core.shared_redis import cache_redis as _redis_client
 
 logger = logging.getLogger(__name__)
-
-
-_clients: dict[tuple[str, ...], Any] = {}
-
-
-def _redis_client() -> Any | None:
-    """The cache's Redis client, or None when the cache is not Redis. Built once per cache
-    backend (Django's ``get_client`` builds a new client object on every call; the client and
-    its connection pool are thread-safe)."""
-    backend = caches["default"]
-    if not isinstance(backend, RedisCache):
-        return None
-    key = tuple(backend._servers)  # type: ignore[attr-defined]
-    client = _clients.get(key)
-    if client is None:
-        client = _clients[key] = backend._cache.get_client(write=True)  # type: ignore[attr-defined]
-    return client
 
 
 def _key(connection_id: int) -> str:

@@ -32,7 +32,9 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from ignite_bridge.core import correlation, metrics
 from ignite_bridge.core.errors import AuthenticationError, PermanentError, TransientError
+from ignite_bridge.core.slots import Slot
 from platforms.types import RecordIssue
 from sync.models import EventOutcome, EventState, WebhookEvent, WebhookEventAttempt
 from sync.models.webhooks import PENDING_EVENT_STATES
@@ -108,6 +110,12 @@ def webhook_event_process(*, event_id: int, worker: str = "") -> ProcessResult |
     if claimed is None:
         return None
     event, attempt, superseded = claimed
+    # the lines of this event name its own delivery, also inside a task that goes on with others
+    with correlation.bound(correlation.from_headers(event.headers) or correlation.current()):
+        return _process_claimed(event, attempt, superseded)
+
+
+def _process_claimed(event: WebhookEvent, attempt: WebhookEventAttempt, superseded: int) -> ProcessResult:
     try:
         applied = webhook_event_apply(event=event)
     except (TransientError, SoftTimeLimitExceeded) as exc:
@@ -124,41 +132,110 @@ def webhook_event_process(*, event_id: int, worker: str = "") -> ProcessResult |
     return _finish(event, attempt, state, applied.outcome, superseded)
 
 
+def webhook_event_process_fairly(*, event_id: int, worker: str = "") -> ProcessResult | None:
+    """What a processing task does: take one of its connection's slots, process the event and go
+    on with the connection's waiting events, then give the slot back.
+
+    At most ``WEBHOOK_MAX_CONCURRENCY_PER_CONNECTION`` tasks work on one connection at once (a
+    ``Slot`` shared by every worker). A task refused a slot returns at once: the connection's
+    holders go on with its waiting events, oldest first, and the holder that releases next learns of
+    the refusal (atomically with it) and looks once more, sending a task for any event still waiting.
+    So a burst from one store holds at most that many worker slots, and the other stores' tasks find
+    the rest free."""
+    connection_id = WebhookEvent.objects.filter(pk=event_id).values_list("connection_id", flat=True).first()
+    if connection_id is None:
+        return None
+    slot = Slot(f"webhooks:{connection_id}", limit=settings.WEBHOOK_MAX_CONCURRENCY_PER_CONNECTION)
+    if not slot.acquire():
+        metrics.webhook_handover(reason="refused")
+        return None
+    handed_over = False
+    try:
+        result = webhook_event_process(event_id=event_id, worker=worker)
+        _processed, handed_over = _follow_on(connection_id=connection_id, worker=worker, processed=1)
+    finally:
+        refused = slot.release()
+    if refused and not handed_over:
+        webhook_events_look_again(connection_id=connection_id)
+    return result
+
+
+def webhook_events_look_again(*, connection_id: int) -> int | None:
+    """After releasing a slot that someone was refused while it was held: send a task for the
+    connection's oldest waiting event, if any (the refused task returned without working)."""
+    waiting = _next_waiting_event(connection_id=connection_id, exclude=set())
+    if waiting is not None:
+        webhook_event_send(event_id=waiting)
+    return waiting
+
+
 def webhook_events_follow_on(*, after_event_id: int, worker: str = "", budget_seconds: float | None = None) -> int:
     """Process the waiting events of ``after_event_id``'s connection, oldest first; returns how many.
 
     What a processing task does after its own event, so that one message per connection and
     nudge window is enough (``sync.webhooks.nudge``). When none is left it opens the window again
     and looks once more (an event committed before that look is seen; one committed after it
-    finds the window open and sends its own task). After ``WEBHOOK_FOLLOW_ON_SECONDS`` it hands
-    the next waiting event on to a new task instead of holding the worker. Events another worker
-    holds are left to it; retries go to the broker as countdowns, as the task's own would."""
+    finds the window open and sends its own task). It hands the next waiting event on to a new task
+    (at the back of the queue) instead of holding the worker after ``WEBHOOK_FOLLOW_ON_SECONDS``,
+    and sooner when other connections have events waiting: it checks every
+    ``WEBHOOK_HANDOVER_EVENTS`` events or ``WEBHOOK_HANDOVER_SECONDS``. Events another worker holds
+    are left to it; retries go to the broker as countdowns, as the task's own would."""
     connection_id = WebhookEvent.objects.filter(pk=after_event_id).values_list("connection_id", flat=True).first()
     if connection_id is None:
         return 0
+    processed, _handed_over = _follow_on(connection_id=connection_id, worker=worker, budget_seconds=budget_seconds)
+    return processed
+
+
+def _follow_on(
+    *, connection_id: int, worker: str, processed: int = 0, budget_seconds: float | None = None
+) -> tuple[int, bool]:
+    """The loop of ``webhook_events_follow_on``; returns (events processed, handed over)."""
     budget = settings.WEBHOOK_FOLLOW_ON_SECONDS if budget_seconds is None else budget_seconds
-    deadline = time.monotonic() + budget
+    started = time.monotonic()
+    deadline = started + budget
+    checked_at, since_check = started, processed
     skipped: set[int] = set()
-    processed = 0
+    done = 0
     released = False
     while True:
         next_id = _next_waiting_event(connection_id=connection_id, exclude=skipped)
         if next_id is None:
             if released:
-                return processed
+                return done, False
             webhook_nudge_release(connection_id=connection_id)
             released = True
             continue
-        if time.monotonic() >= deadline:
+        now = time.monotonic()
+        if now >= deadline:
             webhook_event_send(event_id=next_id)
-            return processed
+            metrics.webhook_handover(reason="deadline")
+            return done, True
+        if since_check >= settings.WEBHOOK_HANDOVER_EVENTS or now - checked_at >= settings.WEBHOOK_HANDOVER_SECONDS:
+            checked_at, since_check = now, 0
+            if _others_waiting(connection_id=connection_id):
+                webhook_event_send(event_id=next_id)
+                metrics.webhook_handover(reason="fair_share")
+                return done, True
         result = webhook_event_process(event_id=next_id, worker=worker)
         if result is None:  # claimed by another worker meanwhile, or not due
             skipped.add(next_id)
             continue
-        processed += 1
+        done += 1
+        since_check += 1
         if result.retry_in is not None:
             webhook_event_send(event_id=result.event_id, countdown=result.retry_in)
+
+
+def _others_waiting(*, connection_id: int) -> bool:
+    """Whether another connection has an event ready to be worked on (its task is somewhere in the queue)."""
+    return (
+        WebhookEvent.objects.filter(
+            state__in=PENDING_EVENT_STATES, next_attempt_at__isnull=True, queued_at__lte=timezone.now()
+        )
+        .exclude(connection_id=connection_id)
+        .exists()
+    )
 
 
 def _next_waiting_event(*, connection_id: int, exclude: set[int]) -> int | None:
@@ -211,6 +288,7 @@ def _retry_or_fail(
             last_error=_error_text(exc),
             updated_at=now,
         )
+    _count(event, state=EventState.QUEUED, outcome="retry", now=now)
     logger.info(
         "webhook event retry",
         extra={"event": event.pk, "attempt": event.attempts, "delay": round(delay, 2), "broker": held_by_broker},
@@ -245,7 +323,20 @@ def _finish(
             traceback=_traceback_text(error) if error and state == EventState.FAILED else "",
             updated_at=now,
         )
+    _count(event, state=state, outcome=outcome, now=now)
     return ProcessResult(event_id=event.pk, state=state, outcome=outcome, superseded=superseded)
+
+
+def _count(event: WebhookEvent, *, state: str, outcome: str, now: datetime) -> None:
+    """Outcome counters and, for an event that ended, its lag from receipt."""
+    ended = state not in PENDING_EVENT_STATES
+    metrics.webhook_event_finished(
+        platform=event.platform,
+        data_type=event.data_type,
+        state=str(state),
+        outcome=str(outcome),
+        lag_seconds=(now - event.received_at).total_seconds() if ended else None,
+    )
 
 
 def _close_attempt(attempt: WebhookEventAttempt, outcome: str, *, error: BaseException | None, now: datetime) -> None:

@@ -9,7 +9,9 @@ Runs every 30 s (beat). It sends a processing task for every event no worker is 
 * ``queued`` with a long retry wait whose ``next_attempt_at`` is due;
 * ``processing`` for longer than ``WEBHOOK_PROCESSING_TIMEOUT_SECONDS``: its worker was killed.
 
-A message sent twice is harmless: processing claims the row first.
+It sends one task per connection with due events (the oldest): a processing task goes on with its
+connection's waiting events, so a store with a long backlog gets one message, not thousands in front
+of every other store's. A message sent twice is harmless: processing claims the row first.
 """
 
 from __future__ import annotations
@@ -69,7 +71,13 @@ def webhook_events_sweep(*, now: datetime | None = None, limit: int = SWEEP_BATC
         WebhookEvent.objects.filter(pk__in=ids, state__in=PENDING_EVENT_STATES).update(
             state=EventState.QUEUED, queued_at=now, next_attempt_at=None, updated_at=now
         )
-    sent = [event_id for event_id in ids if webhook_event_send(event_id=event_id)]
+    # One task per connection is enough: it goes on with the connection's other waiting events
+    # (``webhook_events_follow_on``). A task per event would put a long backlog's thousands of
+    # messages in front of every other store's (fair scheduling).
+    first_per_connection = dict(
+        WebhookEvent.objects.filter(pk__in=ids).order_by("-received_at").values_list("connection_id", "pk")
+    )
+    sent = [event_id for event_id in first_per_connection.values() if webhook_event_send(event_id=event_id)]
     if lost or sent:
         logger.info("webhook sweep", extra={"recovered": len(lost), "sent": len(sent)})
     return SweepResult(recovered=len(lost), sent=len(sent))

@@ -21,6 +21,7 @@ from sync.services.audit_repair import audit_findings_repair
 from sync.services.audits import audit_run_execute, audit_run_queue
 from sync.services.full_sync import sync_job_run
 from sync.services.jobs import sync_job_queue_full
+from tests.conftest import shared_gates_clear
 from tests.sync.conftest import spark_calls, spark_state, spark_writes
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -191,7 +192,9 @@ def test_sparklayer_trouble_pauses_the_audit_and_it_resumes_where_it_was(
     assert audit_run_execute(run_id=run.pk).state == "busy"  # not due yet
 
     requests.put(f"{spark.url}/_sandbox/faults", json={}, timeout=10).raise_for_status()
+    # As if the Retry-After had passed: the audit's own wait and the site's shared back-off.
     AuditRun.objects.filter(pk=run.pk).update(resume_at=run.resume_at.replace(year=2000))
+    shared_gates_clear()
     assert audit_run_execute(run_id=run.pk).state == "succeeded"
     run.refresh_from_db()
     assert run.checked == reference.checked

@@ -94,9 +94,11 @@ def test_burst_sends_one_message_and_the_task_processes_every_event(
 
 
 def test_follow_on_leaves_retry_waits_and_other_connections_alone(
-    client: Client, connection: Connection, woo_store: Any, spark: Any
+    client: Client, connection: Connection, woo_store: Any, spark: Any, settings: Any
 ) -> None:
     from django.utils import timezone
+
+    settings.WEBHOOK_HANDOVER_SECONDS = 60  # the other connection's event must not make it hand over here
 
     from tests.sync.conftest import make_connection
 

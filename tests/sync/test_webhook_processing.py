@@ -17,6 +17,7 @@ from sandbox.woocommerce import products as woo_products
 from sync.models import EventOutcome, EventState, PushLog, RecordState, SyncIssue, WebhookEvent
 from sync.webhooks.processing import webhook_event_process
 from sync.webhooks.replay import webhook_events_reprocess, webhook_events_reprocess_failed
+from tests.conftest import shared_gates_clear
 from tests.sync.conftest import spark_state, spark_writes
 from tests.sync.webhook_support import post_delivery, store_body, woo_headers
 
@@ -209,6 +210,7 @@ def test_short_wait_is_a_countdown_then_exhaustion_fails_and_replay_succeeds(
     assert "Traceback" in event.traceback
 
     set_faults(spark)
+    shared_gates_clear()  # the 31 s the 429 paused the site for have passed
     assert webhook_events_reprocess_failed(connection=connection) == [event.pk]
     event.refresh_from_db()
     assert (event.state, event.attempts, event.traceback) == (EventState.RECEIVED, 0, "")
