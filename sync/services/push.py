@@ -667,6 +667,9 @@ def sync_records_push(
             drop_duplicate_skus(record, seen_skus)
         by_id[record.external_id] = record  # a record listed twice (a shifted page): the later read wins
     for record in by_id.values():
+        if record.deleted:  # a record the platform no longer has has nothing left to fix
+            batch.current[record.external_id] = set()
+            continue
         batch.issues.extend(record.issues)
         batch.current[record.external_id] = {issue.code for issue in record.issues}
     pushable = [record for record in by_id.values() if record.payload is not None and not record.deleted]

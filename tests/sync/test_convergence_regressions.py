@@ -762,3 +762,22 @@ def test_7_prices_and_stock_written_just_before_a_crash_are_still_removed_later(
     assert set(stock) & {old, f"{old}-B", f"{old}-C"} == {f"{old}-C"}
     assert set(pricing) & {old, f"{old}-B", f"{old}-C"} == {f"{old}-C"}
     assert_state_is_the_store(connection, product_id)
+
+
+def test_13_a_trashed_product_read_again_keeps_no_issue_open(connection: Connection, woo_store: Any) -> None:
+    """A product left without variations (an issue) and then trashed: every later read of the trashed
+    product (the catch-up's trash listing) must not open its mapping issue again (found by the
+    randomized convergence test, seed 2016)."""
+    product_id = clean_variable(woo_store, connection)
+    store = store_of(woo_store)
+    with store.lock:
+        for variation_id in list(woo_products.children(store, product_id)):
+            woo_variations.delete(store, product_id, variation_id, force=True)
+    assert push_now(connection, product_id).issues_opened
+    with store.lock:
+        woo_products.trash(store, product_id)
+    for _ in range(2):  # the delete webhook, then the catch-up's trash listing
+        push_now(connection, product_id)
+        assert not SyncIssue.objects.filter(
+            connection=connection, data_type="products", external_id=str(product_id), state=IssueState.OPEN
+        ).exists()
