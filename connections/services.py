@@ -183,7 +183,7 @@ def connection_connect(
     on_activated: ActivationHook | None = None,
     on_reconnect: ActivationHook | None = None,
 ) -> ConnectOutcome:
-    """Idempotent upsert of the (site_env, site_id) connection (contract §1.1).
+    """Idempotent upsert of the (site_env, site_id) connection (docs/ignite-contract.md §1.1).
 
     Checks the SparkLayer pair (one token fetch) and, when given, the platform credentials (one
     cheap call) before writing anything. Given valid platform credentials the connection turns
@@ -329,7 +329,7 @@ def connection_webhooks_register(*, connection: Connection) -> list[str]:
 
 
 def connection_disconnect(*, connection: Connection) -> bool:
-    """Unregister webhooks (best effort), erase every credential, mark removed (contract §1.2).
+    """Unregister webhooks (best effort), erase every credential, mark removed (docs/ignite-contract.md §1.2).
 
     Sync history rows are left alone. Returns False when the connection was already removed."""
     if connection.state == ConnectionState.REMOVED:

@@ -1,4 +1,4 @@
-"""Checkout calculate and complete (contract §1.7, endpoints 13 and 14): the shopper waits on these."""
+"""Checkout calculate and complete (docs/ignite-contract.md §1.7, endpoints 13 and 14): the shopper waits on these."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Connect (``POST /v1/{siteEnv}/{siteId}``) and disconnect (``DELETE`` same path), contract §1.1/§1.2.
+"""Connect (``POST /v1/{siteEnv}/{siteId}``) and disconnect (``DELETE`` same path), docs/ignite-contract.md §1.1, §1.2.
 
 Both share one path: ``ConnectionApi`` joins the two views, one method each. The bearer token
 is deployment-wide; the path alone picks the connection, and nothing here reaches another site.

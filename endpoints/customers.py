@@ -1,4 +1,4 @@
-"""Customers and sub-accounts SparkLayer creates on the platform (contract §1.6, endpoints 6 to 9)."""
+"""Customers and sub-accounts SparkLayer creates on the platform (docs/ignite-contract.md §1.6, endpoints 6 to 9)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Fetch one record (``POST /v1/{siteEnv}/{siteId}/sync/{syncDataType}/{entityId}``, contract §1.9).
+"""Fetch one record (``POST /v1/{siteEnv}/{siteId}/sync/{syncDataType}/{entityId}``, docs/ignite-contract.md §1.9).
 
 SparkLayer asks for one platform record by its id; the answer is exactly the item the pull
 endpoint lists for it (``sync.selectors_entities``). The store is read inline, with the short

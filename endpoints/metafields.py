@@ -1,4 +1,4 @@
-"""Metafield configuration (contract §1.8, endpoints 15 and 16).
+"""Metafield configuration (docs/ignite-contract.md §1.8, endpoints 15 and 16).
 
 On WooCommerce customer meta is free-form, so every supported key is ``enabled`` and enabling one
 creates nothing on the store; an unsupported key is a 400 naming ``key``.

@@ -1,4 +1,4 @@
-"""One place that turns platform failures into answers for SparkLayer (contract §1, §1.7).
+"""One place that turns platform failures into answers for SparkLayer (docs/ignite-contract.md §1, §1.7).
 
 * the store did not answer in time (read or connect timeout) → ``504`` problem;
 * the store is down, answered 5xx/429, refused the bridge's keys, or answered something unexpected

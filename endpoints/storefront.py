@@ -1,4 +1,4 @@
-"""``POST /v1/{siteEnv}/{siteId}/authentication/verify``: storefront single sign-on (contract §1.5)."""
+"""``POST /v1/{siteEnv}/{siteId}/authentication/verify``: storefront single sign-on (docs/ignite-contract.md §1.5)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Customer addresses (contract §1.6, endpoints 10 to 12).
+"""Customer addresses (docs/ignite-contract.md §1.6, endpoints 10 to 12).
 
 WooCommerce holds one billing and one shipping address; the adapter keeps the rest in customer meta
 with stable ids and mirrors the defaults into the native fields (``platforms/woocommerce/addresses``).

@@ -1,4 +1,6 @@
-"""Checkout completion, idempotent on the cart id (contract §1.7) with the bridge's database as first guard.
+"""Checkout completion, idempotent on the cart id, with the bridge's database as first guard.
+
+The contract: docs/ignite-contract.md §1.7.
 
 ``checkout_complete_once`` inserts the ``CheckoutCompletion`` row, then calls the platform, then
 records the answer, all in one transaction. A concurrent call with the same cart id blocks on the

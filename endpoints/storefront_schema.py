@@ -1,4 +1,6 @@
-"""Shapes shared by the customer-request endpoints (contract §1.5 to §1.8), and their OpenAPI documentation.
+"""Shapes shared by the customer-request endpoints, and their OpenAPI documentation.
+
+The contract: docs/ignite-contract.md §1.5 to §1.8.
 
 Fields are strict about JSON types: SparkLayer sends typed JSON, so ``"5"`` for a quantity or ``1``
 for a name is a client bug to report (400 with the field named), not something to coerce.
@@ -113,7 +115,7 @@ class MoneySerializer(serializers.Serializer):
 
 
 class AddressSerializer(serializers.Serializer):
-    """Contract Address (§1.6)."""
+    """Address (docs/ignite-contract.md §1.6)."""
 
     title = text_field()
     first_name = text_field()
@@ -147,7 +149,7 @@ class ProblemErrorSerializer(serializers.Serializer):
 
 
 class ProblemSerializer(serializers.Serializer):
-    """RFC 7807 problem JSON: every error the bridge answers (contract §1, Errors)."""
+    """RFC 7807 problem JSON: every error the bridge answers (docs/ignite-contract.md §1, Errors)."""
 
     type = serializers.CharField()
     title = serializers.CharField()

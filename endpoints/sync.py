@@ -1,6 +1,6 @@
 """Trigger a full sync (``POST /status/{syncDataType}``) and pull a page (``GET /sync/{syncDataType}``).
 
-Contract §1.3 and §1.4. The path picks the connection; a site that never connected (or was
+docs/ignite-contract.md §1.3 and §1.4. The path picks the connection; a site that never connected (or was
 removed) is a 404 problem, an unknown data type a 400 problem.
 """
 

@@ -36,7 +36,7 @@ urlpatterns: list = [
         entities.SyncEntityFetchApi.as_view(),
         name="ignite-sync-entity",
     ),
-    # customer requests (contract §1.5 to §1.8)
+    # customer requests (docs/ignite-contract.md §1.5 to §1.8)
     path(
         "v1/<site_env:site_env>/<site_id:site_id>/authentication/verify",
         storefront.AuthenticationVerifyApi.as_view(),

@@ -1,4 +1,4 @@
-"""Storefront single sign-on tokens: a compact JWT the store signs, the bridge checks (contract §1.5).
+"""Storefront single sign-on tokens: a compact JWT the store signs, the bridge checks (docs/ignite-contract.md §1.5).
 
 Every platform without a customer token of its own uses this scheme (``docs/storefront-login.md``):
 the store signs ``{"sub": <customer id>, "exp": ...}`` with HS256 and the connection's storefront

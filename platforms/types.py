@@ -13,7 +13,7 @@ from typing import Any
 
 
 class DataType(StrEnum):
-    """SparkLayer's sync data types (contract §1.3, §1.4)."""
+    """SparkLayer's sync data types (docs/ignite-contract.md §1.3, §1.4)."""
 
     PRODUCTS = "products"
     CUSTOMERS = "customers"
@@ -23,7 +23,7 @@ class DataType(StrEnum):
     STOCK = "stock"
 
 
-#: types a full sync can be triggered for (§1.3)
+#: types a full sync can be triggered for (docs/ignite-contract.md §1.3)
 TRIGGERABLE_DATA_TYPES = (
     DataType.CUSTOMERS,
     DataType.PRODUCTS,
@@ -31,9 +31,9 @@ TRIGGERABLE_DATA_TYPES = (
     DataType.MERCHANT,
     DataType.CUSTOMER_GROUPS,
 )
-#: types SparkLayer may pull page by page (§1.4)
+#: types SparkLayer may pull page by page (docs/ignite-contract.md §1.4)
 PULLABLE_DATA_TYPES = (DataType.CUSTOMERS, DataType.PRODUCTS, DataType.PURCHASES, DataType.STOCK)
-#: types SparkLayer may fetch one record of (§1.9): the same as it may pull
+#: types SparkLayer may fetch one record of (docs/ignite-contract.md §1.9): the same as it may pull
 FETCHABLE_DATA_TYPES = PULLABLE_DATA_TYPES
 
 #: the external id of the one stock location of a platform with a single stock pool

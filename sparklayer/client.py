@@ -1,4 +1,4 @@
-"""The SparkLayer API client: one method per call the bridge makes (contract §2).
+"""The SparkLayer API client: one method per call the bridge makes (docs/ignite-contract.md §2).
 
 Retry rules, on top of ``HttpClientBase``:
 

@@ -1,4 +1,4 @@
-"""Typed shapes of what the bridge sends to SparkLayer (contract §2, reference §3.4 and §3.6).
+"""Typed shapes of what the bridge sends to SparkLayer (docs/ignite-contract.md §2.3 to §2.7).
 
 TypedDicts rather than classes: the mappers in ``platforms/`` build plain dicts that go straight to
 JSON, and mypy still checks every key they set. Only the fields the bridge sends are listed;
@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Literal, NotRequired, TypedDict
 
-#: SparkLayer's hard cap on errors in one sync-log request (reference §3.6, §4.7).
+#: SparkLayer's hard cap on errors in one sync-log request (docs/ignite-contract.md §2.7).
 SYNC_LOG_ERROR_LIMIT = 5000
 
 VariantStatus = Literal["live", "pending", "suspended", "discontinued"]

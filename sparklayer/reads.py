@@ -1,4 +1,4 @@
-"""Reading SparkLayer back: the calls a drift audit makes (contract §2, "Reads"). None of them writes.
+"""Reading SparkLayer back: the calls a drift audit makes (docs/ignite-contract.md §2.8). None of them writes.
 
 SparkLayer's docs leave some answers open, so each read accepts every plausible one:
 

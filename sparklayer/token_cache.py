@@ -1,6 +1,6 @@
 """One SparkLayer access token per connection, shared by every worker process and thread.
 
-SparkLayer issues client-credentials tokens valid for an hour and no refresh token (reference §4.2).
+SparkLayer issues client-credentials tokens valid for an hour and no refresh token (docs/ignite-contract.md §2.1).
 Asking for a token per task would mean thousands of token requests an hour under a full sync, so
 the token lives in a shared store (Django's cache: Redis in production, the database cache in the
 embedded default) and is renewed a few minutes before it expires.

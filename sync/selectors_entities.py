@@ -1,4 +1,4 @@
-"""SparkLayer fetches one record from the platform (contract §1.9, ``getEntity``).
+"""SparkLayer fetches one record from the platform (docs/ignite-contract.md §1.9, ``getEntity``).
 
 The answer is exactly the item the pull endpoint (§1.4) lists for that record: the same adapter
 call the webhook path makes (``fetch_record``; for stock, ``fetch_stock`` by SKU), the same

@@ -1,4 +1,4 @@
-"""Bearer-token authentication for the endpoints SparkLayer calls (contract §1, [decision]).
+"""Bearer-token authentication for the endpoints SparkLayer calls (docs/ignite-contract.md §1, [decision]).
 
 The token must equal one of ``IGNITE_API_TOKENS`` (several at once, so a token rotates without
 downtime), compared in constant time against every configured token so timing tells nothing about

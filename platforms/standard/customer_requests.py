@@ -1,7 +1,7 @@
 """The inline, shopper-facing half of the standard adapter: Ignite customer requests → Platform API calls.
 
-The Platform API's customer requests mirror the Ignite contract (§1.5 to §1.8), so each operation
-is one call with a body translated field by field. Every operation first checks that the platform
+The Platform API's customer requests mirror the Ignite contract (docs/ignite-contract.md §1.5 to §1.8), so each
+operation is one call with a body translated field by field. Every operation first checks that the platform
 announces the capability it needs (``capabilities``) and raises ``CapabilityMissing`` (→ 501
 problem) otherwise. The platform's documented error codes become the bridge's documented answers:
 
@@ -113,7 +113,9 @@ def money_of(amount: Any, currency: str) -> dict[str, str]:
 
 
 def cart_body(data: Mapping[str, Any]) -> dict[str, Any]:
-    """The Ignite checkout body as the Platform API's cart (contract §1.7 → ``requests.json#checkout``)."""
+    """The Ignite checkout body as the Platform API's cart (``requests.json#checkout``).
+
+    docs/ignite-contract.md §1.7."""
     customer = data.get("customer") or {}
     line = data.get("shipping_line") or {}
     state = data.get("ignite_state") or {}

@@ -272,7 +272,7 @@ def find_cart_order(client: WooCommerceClient, data: Mapping[str, Any]) -> dict[
 
 
 def completion(order: Mapping[str, Any], payment_type: str) -> dict[str, Any]:
-    """Contract §1.7: the order id, or (upfront payment) the store's payment page for it."""
+    """docs/ignite-contract.md §1.7: the order id, or (upfront payment) the store's payment page for it."""
     order_id = str(order["id"])
     if payment_type == "upfrontPayment":
         return {"order_id": order_id, "order_external_id": None, "redirect_url": str(order.get("payment_url") or "")}

@@ -1,7 +1,7 @@
 """Customer-request operations (storefront login, customers, sub-accounts, addresses, checkout, metafields).
 
 The inline, shopper-facing half of ``PlatformAdapter`` for WooCommerce. Each method is one
-operation of contract §1.5 to §1.8; the work lives in ``storefront_auth``, ``customer_writes``,
+operation of docs/ignite-contract.md §1.5 to §1.8; the work lives in ``storefront_auth``, ``customer_writes``,
 ``addresses``, ``shipping`` and ``checkout``. The adapter these run on is built with the short
 inline timeouts and a single attempt (``connections.clients.connection_platform_adapter(...,
 inline=True)``), so a slow store fails the request quickly instead of holding the shopper.
@@ -19,7 +19,7 @@ from platforms.woocommerce.storefront_auth import storefront_token_subject
 if TYPE_CHECKING:
     from platforms.woocommerce.client import WooCommerceClient
 
-#: contract §1.8: the SparkLayer attributes a WooCommerce store can hold. Customer meta is free-form,
+#: docs/ignite-contract.md §1.8: the SparkLayer attributes a WooCommerce store can hold. Customer meta is free-form,
 #: so each is always ``enabled`` and enabling one creates nothing.
 METAFIELD_KEYS: tuple[str, ...] = (
     "customer.accounting_id",
@@ -81,7 +81,7 @@ class WooCommerceCustomerRequestsMixin:
         return checkout.checkout_calculate(self.client, data)
 
     def checkout_complete(self, data: Mapping[str, Any]) -> dict[str, Any]:
-        """Returns ``order_id`` (always), ``order_external_id`` and ``redirect_url`` (contract §1.7)."""
+        """Returns ``order_id`` (always), ``order_external_id`` and ``redirect_url`` (docs/ignite-contract.md §1.7)."""
         return checkout.checkout_complete(self.client, data)
 
     def metafield_list(self) -> list[dict[str, str]]:

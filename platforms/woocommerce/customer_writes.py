@@ -33,7 +33,7 @@ from platforms.woocommerce.client import WooCommerceClient
 from platforms.woocommerce.mapping.customers import PLACE_FIELDS
 from platforms.woocommerce.meta import CUSTOMER_META_FIELDS
 
-#: request field (contract §1.6) → the customer meta key written for it
+#: request field (docs/ignite-contract.md §1.6) → the customer meta key written for it
 ATTRIBUTE_META_KEYS: dict[str, str] = {
     "accounting_id": CUSTOMER_META_FIELDS["accounting_id"][0],
     "company_name": CUSTOMER_META_FIELDS["company_name"][0],
@@ -181,7 +181,7 @@ def sub_account_update(client: WooCommerceClient, customer_id: str, data: Mappin
 
 
 def sub_account_delete(client: WooCommerceClient, customer_id: str) -> None:
-    """Unlink only: the WooCommerce customer may own orders, so it stays (reference §1.4 #9)."""
+    """Unlink only: the WooCommerce customer may own orders, so it stays (docs/ignite-contract.md §1.6)."""
     customer = _sub_account(client, customer_id)
     client.send_json("PUT", f"customers/{customer['id']}", body={"meta_data": [meta_entry(PARENT_META_KEY, None)]})
 

@@ -17,7 +17,7 @@ from platforms.types import AuthorizationResult
 APP_NAME = "SparkLayer Ignite Bridge"
 SCOPE = "read_write"
 
-#: accepted ``extra_config`` key pairs, in order of preference (contract §1.1)
+#: accepted ``extra_config`` key pairs, in order of preference (docs/ignite-contract.md §1.1)
 CREDENTIAL_KEY_PAIRS = (
     ("woocommerce_api_key", "woocommerce_api_secret"),
     ("woocommerce_basic_user", "woocommerce_basic_pass"),

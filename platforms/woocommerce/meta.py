@@ -7,7 +7,7 @@ round-trip through the platform record.
 
 from __future__ import annotations
 
-#: Customer v2 field (contract §1.6, reference §3.4.4) → the customer meta keys holding it. The first
+#: Customer v2 field (docs/ignite-contract.md §1.6, §2.4) → the customer meta keys holding it. The first
 #: key is the one the bridge writes; later ones are aliases it also reads (last match wins).
 CUSTOMER_META_FIELDS: dict[str, tuple[str, ...]] = {
     "accounting_id": ("sparklayer_accounting_id",),
@@ -26,6 +26,6 @@ NUMBER_FIELDS = frozenset({"discount_percentage"})
 BOOL_FIELDS = frozenset({"tax_exempt"})
 OBJECT_FIELDS = frozenset({"payment_on_account"})
 
-#: order meta written by the checkout (contract §1.7)
+#: order meta written by the checkout (docs/ignite-contract.md §1.7)
 ORDER_CART_ID = "sparkCartId"
 ORDER_PAYMENT_TYPE = "sparkPaymentType"

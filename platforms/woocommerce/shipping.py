@@ -1,11 +1,11 @@
 """Shipping methods for a destination, chosen the way WooCommerce's own cart chooses them.
 
-WooCommerce does not calculate shipping for orders made through REST (woocommerce.md §6), so the
-bridge reads the store's shipping zones and reproduces ``WC_Shipping_Zone_Data_Store::
-get_zone_id_from_package`` (woocommerce.md §7): zones in ``order`` then id order, first match wins;
-a zone matches on country, ``country:state`` or continent, and when it also has postcode rules the
-postcode must match too; a zone without locations matches everything; otherwise zone 0. Only the
-matched zone's enabled methods are offered.
+WooCommerce does not calculate shipping for orders made through its REST API (an order created there
+carries only the shipping lines it is given), so the bridge reads the store's shipping zones and
+reproduces ``WC_Shipping_Zone_Data_Store::get_zone_id_from_package`` (WooCommerce's own source):
+zones in ``order`` then id order, first match wins; a zone matches on country, ``country:state`` or
+continent, and when it also has postcode rules the postcode must match too; a zone without locations
+matches everything; otherwise zone 0. Only the matched zone's enabled methods are offered.
 
 Costs: ``flat_rate`` ``cost`` (a number or a formula with ``[qty]``, ``[cost]`` and ``[fee]``),
 ``free_shipping`` when its ``requires`` rule is met by the cart subtotal (coupons are not part of a

@@ -1,6 +1,6 @@
 """Storefront single sign-on for WooCommerce: the store signs a short-lived JWT, the bridge checks it.
 
-WooCommerce issues no customer token of its own (contract §1.5, [decision]). The store runs a few
+WooCommerce issues no customer token of its own (docs/ignite-contract.md §1.5, [decision]). The store runs a few
 lines of PHP (``docs/storefront-login.md``) that sign ``{"sub": <customer id>, "exp": ...}`` with
 HS256 and the connection's storefront secret; SparkLayer's storefront script sends that token to
 SparkLayer, which hands it to ``POST /authentication/verify``. The token rules every platform shares

@@ -40,7 +40,7 @@ ISSUE_CODES = (
 #: product types that map to SparkLayer's "simple option products"
 SUPPORTED_PRODUCT_TYPES = frozenset({"simple", "variable"})
 
-#: address fields SparkLayer requires (reference §3.4.5), as WooCommerce names them
+#: address fields SparkLayer requires (docs/ignite-contract.md §2.4), as WooCommerce names them
 REQUIRED_ADDRESS_FIELDS = (("address_1", "line 1"), ("city", "city"), ("country", "country"))
 
 

@@ -1,4 +1,4 @@
-"""The SparkLayer sandbox: a WSGI app serving the SparkLayer API (contract §2) from memory.
+"""The SparkLayer sandbox: a WSGI app serving the SparkLayer API (docs/ignite-contract.md §2) from memory.
 
 Every API call passes, in order: fault injection, routing, the Site-Id header, the bearer token,
 the JSON body, and finally one handler under the sandbox lock. Every call, faulted or not, lands

@@ -1,4 +1,4 @@
-"""Access tokens and per-site API credentials (reference §4.2).
+"""Access tokens and per-site API credentials (docs/ignite-contract.md §2.1).
 
 A token is valid only for the Site-Id it was issued for and only for ``lifetime`` seconds. A site
 with registered credentials accepts only that pair; an unregistered site accepts any non-empty

@@ -1,6 +1,6 @@
 """Customer services (Customers v2, looked up by platform id): full-replace upsert and delete.
 
-The upsert is a full replace (reference §4.8): the stored customer becomes exactly the body, so
+The upsert is a full replace (docs/ignite-contract.md §2.4): the stored customer becomes exactly the body, so
 omitted fields are cleared and addresses not sent are deleted. Emails and address external ids
 are unique per site; a clash with another customer is a 409, which the bridge must not retry.
 """
@@ -79,7 +79,7 @@ def customer_get(state: SiteState, external_id: str) -> dict[str, Any]:
 
 
 def customer_delete(state: SiteState, external_id: str) -> None:
-    """Delete; the email and address external ids can be reused at once (reference §4.8)."""
+    """Delete; the email and address external ids can be reused at once (docs/ignite-contract.md §2.4)."""
     record = customer_get(state, external_id)
     _unindex(state, record)
     del state.customers[external_id]

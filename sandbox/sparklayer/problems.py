@@ -1,4 +1,4 @@
-"""RFC 7807 problem responses, the only error shape the SparkLayer API documents (reference §4.4).
+"""RFC 7807 problem responses, the only error shape the SparkLayer API documents (docs/ignite-contract.md §2.2).
 
 Handlers raise ``ApiProblem``; the app turns it into ``application/problem+json`` in one place so
 every error, including faults and auth failures, looks the same to the bridge's client.

@@ -1,6 +1,6 @@
 """Sync-log services per (integration, data_type): full record (PUT), partial (PATCH), status (GET).
 
-Semantics follow contract §2: a full record replaces timestamps (omitted ones are cleared) and the
+Semantics follow docs/ignite-contract.md §2.7: a full record replaces timestamps (omitted ones are cleared) and the
 error list; a partial record bumps ``last_partial_sync`` and adds or resolves single errors; the
 error total is capped (5,000) and a request that would pass it is refused whole.
 """

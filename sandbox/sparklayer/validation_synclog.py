@@ -1,4 +1,4 @@
-"""Payload validation for the sync-log API: full (PUT) and partial (PATCH) records (contract §2)."""
+"""Payload validation for the sync-log API: full (PUT) and partial (PATCH) records (docs/ignite-contract.md §2.7)."""
 
 from __future__ import annotations
 

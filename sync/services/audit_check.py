@@ -39,7 +39,7 @@ from sync.services.skus import drop_duplicate_skus
 
 logger = logging.getLogger(__name__)
 
-#: data types an audit can check (contract §2 "Reads")
+#: data types an audit can check (docs/ignite-contract.md §2.8)
 AUDITED_DATA_TYPES = (DataType.PRODUCTS, DataType.CUSTOMERS)
 UNMAPPABLE = "unmappable"
 #: how long a confirmation waits for a record another writer holds before it reads without the lock

@@ -1,4 +1,4 @@
-"""SparkLayer pulls a full sync page by page (contract §1.4): one live platform page per call.
+"""SparkLayer pulls a full sync page by page (docs/ignite-contract.md §1.4): one live platform page per call.
 
 The ``next_page`` handed to SparkLayer wraps the platform cursor in a signed token
 (``django.core.signing``, own salt) that also names the connection and the data type, so a cursor

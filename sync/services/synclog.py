@@ -1,4 +1,4 @@
-"""Reporting to SparkLayer's sync log (contract §2): full syncs with PUT, partial ones with PATCH.
+"""Reporting to SparkLayer's sync log (docs/ignite-contract.md §2.7): full syncs with PUT, partial ones with PATCH.
 
 Reporting is best effort: a sync that pushed its records does not fail because the report was
 refused. Errors are our open issues of the data type, capped by the client (unique external id,

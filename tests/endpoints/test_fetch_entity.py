@@ -1,4 +1,4 @@
-"""Fetch one entity (contract §1.9): the answer is the pull endpoint's item for the same record.
+"""Fetch one entity (docs/ignite-contract.md §1.9): the answer is the pull endpoint's item for the same record.
 
 Against the WooCommerce sandbox over loopback: every record the pull endpoint lists is fetched by
 its id and compared whole; records the pull leaves out (no SKU, trashed, checkout drafts, out of

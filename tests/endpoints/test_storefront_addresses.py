@@ -1,4 +1,7 @@
-"""Customer addresses (contract §1.6, endpoints 10 to 12) and their round trip through the customer sync."""
+"""Customer addresses and their round trip through the customer sync.
+
+docs/ignite-contract.md §1.6, endpoints 10 to 12.
+"""
 
 # ruff: noqa: F811  (fixtures imported from storefront_helpers are redefined as test arguments)
 

@@ -1,4 +1,7 @@
-"""Checkout calculate and complete (contract §1.7) against the sandbox store, including idempotency and faults."""
+"""Checkout calculate and complete against the sandbox store, including idempotency and faults.
+
+docs/ignite-contract.md §1.7.
+"""
 
 # ruff: noqa: F811  (fixtures imported from storefront_helpers are redefined as test arguments)
 

@@ -1,4 +1,7 @@
-"""PUT /customers and the sub-account endpoints (contract §1.6, endpoints 6 to 9), against the sandbox store."""
+"""PUT /customers and the sub-account endpoints, against the sandbox store.
+
+docs/ignite-contract.md §1.6, endpoints 6 to 9.
+"""
 
 # ruff: noqa: F811  (fixtures imported from storefront_helpers are redefined as test arguments)
 

@@ -1,4 +1,7 @@
-"""Metafield configuration (contract §1.8): every supported key is enabled on WooCommerce; nothing is written."""
+"""Metafield configuration: every supported key is enabled on WooCommerce; nothing is written.
+
+docs/ignite-contract.md §1.8.
+"""
 
 # ruff: noqa: F811  (fixtures imported from storefront_helpers are redefined as test arguments)
 

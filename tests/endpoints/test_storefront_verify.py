@@ -1,4 +1,4 @@
-"""POST /v1/{env}/{site}/authentication/verify: storefront single sign-on (contract §1.5)."""
+"""POST /v1/{env}/{site}/authentication/verify: storefront single sign-on (docs/ignite-contract.md §1.5)."""
 
 # ruff: noqa: F811  (fixtures imported from storefront_helpers are redefined as test arguments)
 

@@ -1,4 +1,4 @@
-"""Each client method sends the documented method, path, headers and body (contract §2)."""
+"""Each client method sends the documented method, path, headers and body (docs/ignite-contract.md §2)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The retry matrix of contract §2, with `responses` where a sandbox cannot produce the exact case."""
+"""The retry matrix of docs/ignite-contract.md §2.2, with `responses` where a sandbox cannot produce the exact case."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Connecting a standard platform store through the Ignite connect endpoint (contract §1.1)."""
+"""Connecting a standard platform store through the Ignite connect endpoint (docs/ignite-contract.md §1.1)."""
 
 from __future__ import annotations
 

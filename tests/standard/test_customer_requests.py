@@ -1,4 +1,6 @@
-"""SparkLayer's customer requests (contract §1.5 to §1.8) through the Ignite endpoints to a standard platform.
+"""SparkLayer's customer requests through the Ignite endpoints to a standard platform.
+
+The contract: docs/ignite-contract.md §1.5 to §1.8.
 
 Every call goes over loopback HTTP: the API client calls the bridge in-process, the bridge calls the
 standard sandbox, which checks each body against the published request schemas.

@@ -1,4 +1,4 @@
-"""Trigger (§1.3) and pull (§1.4) endpoints, and deletions found by a full sync."""
+"""Trigger (docs/ignite-contract.md §1.3) and pull (§1.4) endpoints, and deletions found by a full sync."""
 
 from __future__ import annotations
 

@@ -137,7 +137,7 @@ def text(value: Any) -> str:
 
 
 def address_payload(address: Mapping[str, Any]) -> dict[str, Any]:
-    """A WooCommerce ``billing``/``shipping`` object as a SparkLayer Address (reference §1.5, §3.4.5)."""
+    """A WooCommerce ``billing``/``shipping`` object as a SparkLayer Address (docs/ignite-contract.md §1.6, §2.4)."""
     payload: dict[str, Any] = {
         "first_name": text(address.get("first_name")),
         "last_name": text(address.get("last_name")),

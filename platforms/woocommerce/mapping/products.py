@@ -1,6 +1,6 @@
 """WooCommerce products (and their variations) → SparkLayer Product, stock rows and pricing items.
 
-Decisions (contract §2, reference §3.4.1 to §3.4.3, §3.4.9):
+Decisions (docs/ignite-contract.md §2.3, §2.6):
 
 * A simple product is one variant whose external id is the product id; a variable product has one
   variant per variation (external id = variation id), its attributes becoming ``options``.

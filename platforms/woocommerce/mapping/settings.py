@@ -1,6 +1,6 @@
 """WooCommerce store settings → ``StoreSettings`` (used by the other mappings) and the merchant record.
 
-SparkLayer's docs do not list which global setting keys a platform fills in (reference §3.4.7), so
+SparkLayer's docs do not list which global setting keys a platform fills in (docs/ignite-contract.md §2.6), so
 the keys are a **[decision]** kept in ``SETTING_KEYS``: changing one is a one-line change.
 """
 
