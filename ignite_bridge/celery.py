@@ -29,7 +29,6 @@ app.conf.update(
     task_routes={
         "sync.tasks.webhook_*": {"queue": "webhooks"},
         "sync.tasks.*": {"queue": "sync"},
-        "endpoints.tasks.*": {"queue": "realtime"},
         "ignite_bridge.core.tasks.*": {"queue": "realtime"},
     },
     worker_hijack_root_logger=False,
