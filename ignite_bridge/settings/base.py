@@ -30,9 +30,10 @@ INSTALLED_APPS = [
     "endpoints",
     # management command only (platform_check, the Platform API conformance checker); no models
     "platforms.standard.apps.StandardPlatformConfig",
-    # management commands only (sandbox_sparklayer, sandbox_woocommerce, demo); no models, nothing imports it
-    "sandbox",
 ]
+#: the local sandboxes and the demo command (no models, nothing imports it): installed only by the settings
+#: that run them (``local``, ``test``), never by ``production``
+SANDBOX_APPS = ["sandbox"]
 
 MIDDLEWARE = [
     # first: every log line of the request, middleware included, carries its correlation id

@@ -54,8 +54,6 @@ WEBHOOK_PROCESSING_TIMEOUT_SECONDS = env.int("WEBHOOK_PROCESSING_TIMEOUT_SECONDS
 WEBHOOK_NUDGE_WINDOW_MS = env.int("WEBHOOK_NUDGE_WINDOW_MS", default=50)
 #: a processing task handles its connection's waiting events for at most this long, then hands on
 WEBHOOK_FOLLOW_ON_SECONDS = env.float("WEBHOOK_FOLLOW_ON_SECONDS", default=20.0)
-#: tests only: skip the after-commit enqueue to simulate a crash between commit and enqueue
-WEBHOOK_SKIP_ENQUEUE = env.bool("WEBHOOK_SKIP_ENQUEUE", default=False)
 #: catch-up reads records modified since the last one minus this overlap (clock skew, in-flight writes)
 CATCH_UP_OVERLAP_SECONDS = env.int("CATCH_UP_OVERLAP_SECONDS", default=10)
 #: how often the catch-up of missed webhooks runs per connection (seconds)

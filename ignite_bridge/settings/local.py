@@ -5,6 +5,7 @@ import os
 from ignite_bridge.settings.base import *  # noqa: F403
 from ignite_bridge.settings.env import env
 
+INSTALLED_APPS = [*INSTALLED_APPS, *SANDBOX_APPS]  # noqa: F405  (the demo and its sandboxes run here)
 DEBUG = env.bool("DJANGO_DEBUG", default=True)
 SECRET_KEY = env.str("SECRET_KEY", default="local-development-only-not-secret")
 IGNITE_API_TOKENS = env.list("IGNITE_API_TOKENS", default=["local-dev-token"])

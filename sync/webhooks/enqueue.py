@@ -37,13 +37,18 @@ def webhook_event_send(*, event_id: int, countdown: float | None = None) -> bool
     return True
 
 
+def _skip_enqueue() -> bool:
+    """``WEBHOOK_SKIP_ENQUEUE``: a switch of the test settings only (absent elsewhere, so never on)."""
+    return bool(getattr(settings, "WEBHOOK_SKIP_ENQUEUE", False))
+
+
 def webhook_event_send_after_commit(*, event_id: int, connection_id: int) -> bool:
     """The intake's after-commit send of a row it stored already ``queued``; False when not sent.
 
     Within a connection's nudge window (``sync.webhooks.nudge``) nothing is sent: the task sent
     for an earlier event of the window goes on with this one. ``WEBHOOK_SKIP_ENQUEUE`` (tests
     only) skips the send, as a crash between commit and send would."""
-    if settings.WEBHOOK_SKIP_ENQUEUE:
+    if _skip_enqueue():
         return False
     if not webhook_nudge_claim(connection_id=connection_id):
         return False
@@ -56,7 +61,7 @@ def webhook_events_enqueue(*, event_ids: Iterable[int]) -> int:
     ``WEBHOOK_SKIP_ENQUEUE`` (tests only) skips the send, leaving the events as a crash between
     commit and enqueue would."""
     ids = list(event_ids)
-    if not ids or settings.WEBHOOK_SKIP_ENQUEUE:
+    if not ids or _skip_enqueue():
         return 0
     # Mark first: once the message lands a worker may claim the row at any moment. A send that
     # then fails leaves a "queued" row whose queued_at goes stale, which the sweeper re-sends.

@@ -21,7 +21,8 @@ PRODUCTION_ENV = {
 PRINT_SETTINGS = (
     "import django, json; django.setup(); from django.conf import settings as s; "
     "print(json.dumps({'engine': s.DATABASES['default']['ENGINE'], 'broker': s.CELERY_BROKER_URL, "
-    "'tokens': s.IGNITE_API_TOKENS}))"
+    "'tokens': s.IGNITE_API_TOKENS, 'sandbox': 'sandbox' in s.INSTALLED_APPS, "
+    "'skip_enqueue': hasattr(s, 'WEBHOOK_SKIP_ENQUEUE')}))"
 )
 
 
@@ -53,3 +54,19 @@ def test_embedded_default_is_sqlite_and_a_serverless_broker(tmp_path):
     assert '"engine": "django.db.backends.sqlite3"' in result.stdout
     # with a host named: kombu warns "No hostname was supplied" on every connection without one
     assert '"broker": "filesystem://localhost//"' in result.stdout
+
+
+def test_production_installs_no_sandbox_and_no_test_switch(tmp_path):
+    result = run_settings(
+        "ignite_bridge.settings.production", {**PRODUCTION_ENV, "WEBHOOK_SKIP_ENQUEUE": "true"}, tmp_path
+    )
+    assert result.returncode == 0, result.stderr
+    assert '"sandbox": false' in result.stdout
+    assert '"skip_enqueue": false' in result.stdout
+
+
+@pytest.mark.parametrize("module", ["ignite_bridge.settings.local", "ignite_bridge.settings.test"])
+def test_the_settings_that_run_the_sandboxes_install_them(module, tmp_path):
+    result = run_settings(module, {}, tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert '"sandbox": true' in result.stdout
