@@ -21,14 +21,10 @@ ROOT = Path(__file__).resolve().parent.parent
 @pytest.fixture(autouse=True)
 def _process_caches_cleared() -> Iterator[None]:
     """Per-process caches keyed by store URL must not carry one test's store into the next."""
-    from platforms.standard.capabilities import discovery_cache_clear
-    from platforms.woocommerce.checkout import shipping_cache_clear
+    from ignite_bridge.core.process_cache import clear_all
     from sync.services import customer_groups, price_lists, stock_locations
-    from sync.webhooks import intake
 
-    shipping_cache_clear()
-    discovery_cache_clear()
-    intake._receivers.clear()
+    clear_all()
     # what a process believes SparkLayer holds, per connection id (ids may repeat across test databases)
     price_lists._ready.clear()
     price_lists._not_ours.clear()

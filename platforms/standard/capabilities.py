@@ -11,13 +11,12 @@ customer requests are built per request and a shopper should not wait on an extr
 from __future__ import annotations
 
 import hashlib
-import threading
-import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from ignite_bridge.core.errors import PermanentError
+from ignite_bridge.core.process_cache import ProcessCache
 from platforms.base import PlatformRequestError
 
 API_VERSION = "1"
@@ -95,8 +94,10 @@ def parse_discovery(body: Any) -> Discovery:
     )
 
 
-_cache: dict[str, tuple[float, Discovery]] = {}
-_cache_lock = threading.Lock()
+#: discovery documents per store and token; many stores in one process stay bounded
+_cache: ProcessCache[str, Discovery] = ProcessCache(
+    name="platform discovery", ttl=lambda: DISCOVERY_CACHE_SECONDS, max_entries=10_000
+)
 
 
 def cache_key(base_url: str, api_token: str) -> str:
@@ -105,19 +106,12 @@ def cache_key(base_url: str, api_token: str) -> str:
 
 
 def discovery_cached(key: str) -> Discovery | None:
-    hit = _cache.get(key)
-    if hit is not None and time.monotonic() - hit[0] < DISCOVERY_CACHE_SECONDS:
-        return hit[1]
-    return None
+    return _cache.get(key)
 
 
 def discovery_remember(key: str, discovery: Discovery) -> None:
-    with _cache_lock:
-        if len(_cache) > 10_000:  # many stores in one process: start over rather than grow
-            _cache.clear()
-        _cache[key] = (time.monotonic(), discovery)
+    _cache.set(key, discovery)
 
 
 def discovery_cache_clear() -> None:
-    with _cache_lock:
-        _cache.clear()
+    _cache.clear()

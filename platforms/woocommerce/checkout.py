@@ -20,14 +20,13 @@ making a second one (the bridge's own database is the first guard, see ``endpoin
 from __future__ import annotations
 
 import logging
-import threading
-import time
 from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from ignite_bridge.core.errors import IntegrationError, PermanentError
 from ignite_bridge.core.ids import positive_id
+from ignite_bridge.core.process_cache import ProcessCache
 from platforms.base import PlatformRequestError
 from platforms.woocommerce.addresses import native_from_address
 from platforms.woocommerce.client import WooCommerceClient
@@ -84,28 +83,25 @@ def cart_subtotal(data: Mapping[str, Any]) -> tuple[Decimal, int]:
 #: reading them on every calculation cost three of its five store calls.
 SHIPPING_CACHE_SECONDS = 60.0
 
-_shipping_cache: dict[tuple[str, str, str], tuple[float, Any]] = {}
-_shipping_cache_lock = threading.Lock()
+#: (store URL, API key, path) -> the store's answer; many stores in one process stay bounded
+_shipping_cache: ProcessCache[tuple[str, str, str], Any] = ProcessCache(
+    name="woocommerce shipping configuration", ttl=lambda: SHIPPING_CACHE_SECONDS, max_entries=10_000
+)
 
 
 def shipping_config(client: WooCommerceClient, path: str) -> Any:
     """GET a shipping-configuration resource, kept ``SHIPPING_CACHE_SECONDS`` per store and key."""
     key = (client.base_url, client.consumer_key, path)
-    now = time.monotonic()
     hit = _shipping_cache.get(key)
-    if hit is not None and now - hit[0] < SHIPPING_CACHE_SECONDS:
-        return hit[1]
+    if hit is not None:
+        return hit
     value = client.get_json(path)
-    with _shipping_cache_lock:
-        if len(_shipping_cache) > 10_000:  # many stores in one process: start over rather than grow
-            _shipping_cache.clear()
-        _shipping_cache[key] = (now, value)
+    _shipping_cache.set(key, value)
     return value
 
 
 def shipping_cache_clear() -> None:
-    with _shipping_cache_lock:
-        _shipping_cache.clear()
+    _shipping_cache.clear()
 
 
 def shipping_rates(client: WooCommerceClient, data: Mapping[str, Any]) -> list[ShippingRate]:

@@ -12,12 +12,12 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import time
 from dataclasses import dataclass, field
 
 from connections.clients import connection_platform_adapter, connection_sparklayer_client
 from connections.models import Connection
 from connections.selectors import connection_syncs
+from ignite_bridge.core.process_cache import ProcessCache
 from platforms.base import PlatformAdapter
 from platforms.types import DataType, RecordIssue
 from sparklayer.client import SparkLayerClient
@@ -45,7 +45,9 @@ class ApplyResult:
 #: and so do store settings SparkLayer was told have changed (the merchant record's hash), so a
 #: currency change seen by a catch-up reaches every worker's next event
 ADAPTER_TTL_SECONDS = 300.0
-_adapters: dict[tuple[int, str], tuple[float, PlatformAdapter]] = {}
+_adapters: ProcessCache[tuple[int, str], PlatformAdapter] = ProcessCache(
+    name="webhook adapters", ttl=lambda: ADAPTER_TTL_SECONDS, max_entries=10_000
+)
 
 
 def event_adapter(connection: Connection) -> PlatformAdapter:
@@ -59,14 +61,12 @@ def event_adapter(connection: Connection) -> PlatformAdapter:
         sort_keys=True,
     )
     key = (connection.pk, hashlib.sha256(identity.encode()).hexdigest())
-    now = time.monotonic()
     cached = _adapters.get(key)
-    if cached is not None and now - cached[0] < ADAPTER_TTL_SECONDS:
-        return cached[1]
-    for stale in [k for k in _adapters if k[0] == connection.pk]:
-        del _adapters[stale]
+    if cached is not None:
+        return cached
+    _adapters.discard_where(lambda k: k[0] == connection.pk)  # the connection's older identities
     adapter = connection_platform_adapter(connection)
-    _adapters[key] = (now, adapter)
+    _adapters.set(key, adapter)
     return adapter
 
 

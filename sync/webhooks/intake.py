@@ -19,8 +19,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import threading
-import time
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
@@ -38,6 +36,7 @@ from connections.models import Connection, ConnectionState
 from connections.selectors import connection_get_raw
 from ignite_bridge.core import metrics
 from ignite_bridge.core.problems import problem_response
+from ignite_bridge.core.process_cache import ProcessCache
 from platforms.base import WebhookPayloadInvalid, WebhookVerificationError
 from platforms.types import WebhookDelivery
 from sync.models import EventState, WebhookEvent
@@ -70,30 +69,26 @@ def webhook_connection_for(*, platform: str, connection_uuid: Any, fresh: bool =
     stale is re-checked where it matters: the event's INSERT only happens while the connection
     exists and is not removed, and a signature that fails is checked again against a fresh secret."""
     key = (platform, str(connection_uuid))
-    ttl = settings.WEBHOOK_CONNECTION_CACHE_SECONDS
-    if not fresh and ttl > 0:
-        cached = _receivers.get(key)
-        if cached is not None and time.monotonic() - cached[0] < ttl:
-            return cached[1]
+    if not fresh:
+        cached = _receivers.get(key)  # None when WEBHOOK_CONNECTION_CACHE_SECONDS is 0
+        if cached is not None:
+            return cached
     connection = connection_get_raw(
         where={"uuid": connection_uuid, "platform": platform},
         exclude_state=ConnectionState.REMOVED.value,
         defer=_UNUSED_FIELDS,
     )
-    with _receivers_lock:  # a miss only: hits read the dict without it
-        if connection is None:
-            _receivers.pop(key, None)
-        elif ttl > 0:
-            if len(_receivers) >= _RECEIVERS_MAX:
-                _receivers.pop(next(iter(_receivers)), None)
-            _receivers[key] = (time.monotonic(), connection)
+    if connection is None:
+        _receivers.pop(key)
+    else:
+        _receivers.set(key, connection)  # keeps nothing when WEBHOOK_CONNECTION_CACHE_SECONDS is 0
     return connection
 
 
-#: (platform, uuid) -> (fetched at, connection) for this process; read-only objects, so threads share them
-_receivers: dict[tuple[str, str], tuple[float, Connection]] = {}
-_RECEIVERS_MAX = 4096
-_receivers_lock = threading.Lock()
+#: (platform, uuid) -> connection for this process; read-only objects, so threads share them
+_receivers: ProcessCache[tuple[str, str], Connection] = ProcessCache(
+    name="webhook receivers", ttl=lambda: settings.WEBHOOK_CONNECTION_CACHE_SECONDS, max_entries=4096
+)
 
 
 class _EventInsert:
