@@ -3,8 +3,8 @@
 It gives each subclass, for free:
 
 * a connect and read timeout on every request (never a hang);
-* retries with capped exponential backoff and full jitter for what can recover (connection
-  errors, timeouts, and the statuses ``is_retryable_status`` names);
+* retries with capped exponential backoff and equal jitter (``ignite_bridge/core/backoff.py``) for
+  what can recover (connection errors, timeouts, and the statuses ``is_retryable_status`` names);
 * ``Retry-After`` in seconds or HTTP-date form; a wait longer than ``retry_after_ceiling`` is not
   slept inside the request but raised as ``TransientError(retry_after=...)`` so a Celery task can
   reschedule instead of holding a worker;
@@ -30,7 +30,6 @@ import http.cookiejar
 import json
 import logging
 import os
-import random
 import re
 import threading
 import time
@@ -43,6 +42,7 @@ import requests
 from requests.adapters import HTTPAdapter
 
 from ignite_bridge.core import correlation, metrics
+from ignite_bridge.core.backoff import backoff_delay
 from ignite_bridge.core.errors import PermanentError, ProblemDetail, TransientError
 from ignite_bridge.core.outbound import OutboundUrlRefused
 from ignite_bridge.core.pinned import OriginLockedSession, RedirectRefused, guard_session, origin_of
@@ -213,9 +213,8 @@ class HttpClientBase:
         return f"{self.base_url}/{path.lstrip('/')}"
 
     def backoff(self, attempt: int) -> float:
-        """Full-jitter exponential backoff: uniform(0, min(cap, base * 2**(attempt-1)))."""
-        ceiling = min(self.backoff_cap, self.backoff_base * (2 ** (attempt - 1)))
-        return random.uniform(ceiling / 2, ceiling)
+        """The wait before the next attempt of a request: the shared formula, attempts counted from 1."""
+        return backoff_delay(attempt=attempt, base=self.backoff_base, cap=self.backoff_cap)
 
     def request(
         self,

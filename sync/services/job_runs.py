@@ -9,7 +9,6 @@ at its next checkpoint instead of running twice.
 from __future__ import annotations
 
 import logging
-import random
 from datetime import timedelta
 
 from django.conf import settings
@@ -17,6 +16,7 @@ from django.db.models import F, Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from ignite_bridge.core.backoff import backoff_delay, retry_delay_at_least
 from sync.models import JobKind, JobState, SyncJob
 
 logger = logging.getLogger(__name__)
@@ -62,11 +62,11 @@ def sync_job_release(*, job: SyncJob, token: str, delay: float) -> bool:
 
 
 def retry_delay(*, attempt: int, retry_after: float | None = None) -> float:
-    """Capped exponential backoff with full jitter, never less than SparkLayer's ``Retry-After``."""
+    """The shared back-off (equal jitter, retries counted from 0), never less than SparkLayer's
+    ``Retry-After``, and capped, that included: a countdown stays below the broker's visibility timeout."""
     base, cap = settings.SYNC_JOB_RETRY_BASE_SECONDS, settings.SYNC_JOB_RETRY_MAX_SECONDS
-    backoff = min(cap, base * (2 ** max(0, attempt)))
-    delay = backoff / 2 + random.uniform(0, backoff / 2)
-    return min(cap, max(delay, retry_after or 0.0))
+    delay = backoff_delay(attempt=max(0, attempt), base=base, cap=cap, first_attempt=0)
+    return min(cap, retry_delay_at_least(delay, retry_after))
 
 
 def sync_jobs_sweep(*, stale_after: float | None = None, queued_grace: float | None = None) -> dict[str, int]:

@@ -21,7 +21,6 @@ Retry policy (``settings.WEBHOOK_*``):
 from __future__ import annotations
 
 import logging
-import random
 import time
 import traceback
 from dataclasses import dataclass
@@ -33,6 +32,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from ignite_bridge.core import correlation, metrics
+from ignite_bridge.core.backoff import backoff_delay, retry_delay_at_least
 from ignite_bridge.core.errors import AuthenticationError, PermanentError, TransientError
 from ignite_bridge.core.slots import Slot
 from platforms.types import RecordIssue
@@ -253,10 +253,11 @@ def _next_waiting_event(*, connection_id: int, exclude: set[int]) -> int | None:
 
 
 def retry_delay(*, attempt: int, retry_after: float | None = None) -> float:
-    """Capped exponential backoff with jitter (half to full of the step), and never below Retry-After."""
-    step = min(settings.WEBHOOK_RETRY_MAX_DELAY_SECONDS, settings.WEBHOOK_RETRY_BASE_SECONDS * 2 ** (attempt - 1))
-    delay = random.uniform(step / 2, step)
-    return max(delay, retry_after or 0.0)
+    """The shared back-off (equal jitter, attempts counted from 1), never below Retry-After."""
+    delay = backoff_delay(
+        attempt=attempt, base=settings.WEBHOOK_RETRY_BASE_SECONDS, cap=settings.WEBHOOK_RETRY_MAX_DELAY_SECONDS
+    )
+    return retry_delay_at_least(delay, retry_after)
 
 
 def _window_start(event: WebhookEvent, default: datetime) -> datetime:
