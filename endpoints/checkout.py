@@ -11,7 +11,6 @@ from rest_framework.response import Response
 
 from endpoints.platform_errors import platform_error_response
 from endpoints.storefront_base import StorefrontApiView, rendered
-from endpoints.storefront_checkout import CheckoutInProgress, checkout_complete_once
 from endpoints.storefront_schema import (
     ADDRESS_EXAMPLE,
     CURRENCY_PATTERN,
@@ -29,6 +28,7 @@ from endpoints.storefront_schema import (
     text_field,
 )
 from ignite_bridge.core.problems import PROBLEM_CONTENT_TYPE, problem_body
+from storefront.services import CheckoutInProgress, checkout_complete_once
 
 PAYMENT_TYPES = ["upfrontPayment", "paymentOnAccount", "paymentByInvoice", "quote"]
 

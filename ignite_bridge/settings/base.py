@@ -27,6 +27,8 @@ INSTALLED_APPS = [
     "ignite_bridge.core",
     "connections",
     "sync",
+    "storefront",
+    # views only; it keeps its app label for its migration history (CheckoutCompletion moved to storefront)
     "endpoints",
     # management command only (platform_check, the Platform API conformance checker); no models
     "platforms.standard.apps.StandardPlatformConfig",

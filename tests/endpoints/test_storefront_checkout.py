@@ -15,8 +15,8 @@ from decimal import Decimal
 import pytest
 from rest_framework.test import APIClient
 
-from endpoints.models import CheckoutCompletion
 from sandbox.faults import FaultConfig
+from storefront.models import CheckoutCompletion
 from tests.endpoints.storefront_helpers import (  # noqa: F401  (fixtures)
     assert_problem,
     connection,
@@ -320,7 +320,7 @@ def test_a_duplicate_that_waits_too_long_gets_409_and_no_second_order(connection
     """The wait for a concurrent completion of the same cart is bounded: past it, 409 "retry"."""
     from django.db import connection as db_connection
 
-    import endpoints.storefront_checkout as service
+    import storefront.services as service
 
     monkeypatch.setattr(service, "completion_wait_seconds", lambda: 0.2)
     # The first call holds the cart while its order call is slow (4 s); the duplicate comes 1.5 s in,

@@ -1,4 +1,7 @@
-"""State the endpoints app owns: the record of completed checkouts (idempotency of checkout/complete)."""
+"""State of the customer requests: the record of completed checkouts (idempotency of checkout/complete).
+
+``CheckoutCompletion`` was first declared by the ``endpoints`` app; its table (``checkouts``) kept its
+name when the model moved here, so the move changed no data (``storefront/migrations/0001_initial.py``)."""
 
 from __future__ import annotations
 

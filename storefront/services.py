@@ -20,8 +20,8 @@ from django.db import IntegrityError, OperationalError, transaction
 from django.db import connection as db_connection
 
 from connections.models import Connection
-from endpoints.models import CheckoutCompletion, CheckoutState
 from platforms.base import PlatformAdapter
+from storefront.models import CheckoutCompletion, CheckoutState
 
 
 class CheckoutInProgress(Exception):
