@@ -24,9 +24,9 @@ from connections.errors import (
 from connections.models import ConnectionState
 from connections.selectors import connection_get_for_site
 from connections.services import connection_connect
-from endpoints.connection_flows import connection_activated, connection_reconnected, connection_remove
 from endpoints.storefront_schema import StrictCharField, error_responses
 from ignite_bridge.core.problems import problem_response
+from sync.services.connection_lifecycle import connection_activated, connection_reconnected, connection_remove
 
 #: a connect body is a few hundred bytes; anything near this is not a real call
 MAX_BODY_BYTES = 64 * 1024

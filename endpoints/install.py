@@ -23,8 +23,8 @@ from connections.errors import (
 from connections.models import ConnectionState
 from connections.selectors import connection_get_by_uuid
 from connections.services import connection_install_complete
-from endpoints.connection_flows import connection_activated
 from ignite_bridge.core.problems import problem_response
+from sync.services.connection_lifecycle import connection_activated
 
 #: WooCommerce's callback body is ~250 bytes
 MAX_CALLBACK_BYTES = 16 * 1024

@@ -18,6 +18,11 @@ LINK = re.compile(r"!?\[[^\]]*\]\(\s*<?([^)\s>]+)>?(?:\s+\"[^\"]*\")?\s*\)")
 CITATION = re.compile(r"ignite-contract\.md\)? (§\d+(?:\.\d+)*(?:(?:,| to| and|/) ?§\d+(?:\.\d+)*)*)")
 SECTION = re.compile(r"§(\d+(?:\.\d+)*)")
 HEADING = re.compile(r"^#{2,6} (\d+(?:\.\d+)*)\.? ", re.MULTILINE)
+#: a repository path quoted in code style: `sync/services/push.py`, `platforms/woocommerce/addresses`
+CODE_PATH = re.compile(
+    r"`((?:endpoints|sync|storefront|connections|platforms|sparklayer|ignite_bridge|sandbox|docs|tests|bench|scripts"
+    r"|examples)/[A-Za-z0-9_./-]*)`"
+)
 #: citations of documents a clone does not have
 OUTSIDE = re.compile(r"\.\./shared|sparklayer-reference|woocommerce\.md §|\b(?:reference|spec) §|\b[Cc]ontract §")
 
@@ -45,6 +50,16 @@ def test_every_relative_link_resolves_to_a_file_in_the_repository(document: Path
         if not path.is_relative_to(ROOT) or not path.exists():
             broken.append(target)
     assert broken == []
+
+
+@pytest.mark.parametrize("document", documents(), ids=lambda p: str(p.relative_to(ROOT)))
+def test_every_repository_path_quoted_as_code_exists(document: Path) -> None:
+    missing = []
+    for quoted in CODE_PATH.findall(document.read_text()):
+        path = ROOT / quoted.rstrip("/.")
+        if not (path.exists() or path.with_name(path.name + ".py").exists()):
+            missing.append(quoted)
+    assert missing == []
 
 
 def test_the_link_pattern_finds_links_and_images() -> None:

@@ -1,7 +1,10 @@
-"""Where the connections and sync layers meet: connections knows nothing of syncs, so the
-endpoints compose them here (the connect and install views pass ``connection_activated`` as the
-connection service's ``on_activated`` hook, the connect view ``connection_reconnected`` as its
-``on_reconnect`` hook; the disconnect view calls ``connection_remove``)."""
+"""A connection's lifecycle as the sync sees it: what happens to syncs when a connection activates,
+reconnects or is removed.
+
+``connections`` knows nothing of syncs, so this lives in ``sync``, the lowest layer that sees both.
+The connect and install views pass ``connection_activated`` as the connection service's
+``on_activated`` hook, the connect view ``connection_reconnected`` as its ``on_reconnect`` hook; the
+disconnect view calls ``connection_remove``."""
 
 from __future__ import annotations
 
