@@ -9,6 +9,7 @@ from typing import Any
 
 from django.db import connection as db_connection
 from django.db.models import Q, QuerySet
+from django.http import Http404
 
 from connections.models import Connection, ConnectionState, CustomerSyncScope
 from platforms.types import DataType
@@ -75,6 +76,17 @@ def connection_get_raw(
         params.append(exclude_state)
     sql = f"SELECT {columns} FROM {quote(Connection._meta.db_table)} WHERE {' AND '.join(conditions)}"  # noqa: S608
     return next(iter(Connection.objects.raw(sql, params)), None)
+
+
+def connection_get_active_or_404(*, site_env: str, site_id: str, defer: Iterable[str] = ()) -> Connection:
+    """The active connection of a SparkLayer site; ``Http404`` (a 404 problem) for an unknown or inactive one.
+
+    Every customer request takes this path while a shopper waits: one raw query on the unique
+    (site_env, site_id) (``connection_get_raw``); ``defer`` leaves out columns the caller does not use."""
+    connection = connection_get_raw(where={"site_env": site_env, "site_id": site_id}, defer=defer)
+    if connection is None or connection.state != ConnectionState.ACTIVE:
+        raise Http404(f"No active connection for {site_env}/{site_id}.")
+    return connection
 
 
 def active_connections_due(*, last_run_field: str, interval_seconds: float, now: datetime) -> list[int]:

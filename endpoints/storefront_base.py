@@ -10,30 +10,18 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from connections.clients import connection_platform_adapter
-from connections.models import Connection, ConnectionState
-from connections.selectors import connection_get_raw
+from connections.models import Connection
+from connections.selectors import connection_get_active_or_404
 from endpoints.platform_errors import platform_error_response
 from platforms.base import PlatformAdapter
 
 #: what a customer request does not need of its connection: not loading the SparkLayer and webhook
 #: secrets skips their decryption (they load on access, should a view ever need them)
 _UNUSED_COLUMNS = frozenset({"spark_client_id", "spark_client_secret", "webhook_secret"})
-
-
-def connection_get_active(*, site_env: str, site_id: str) -> Connection:
-    """The active connection of a SparkLayer site; ``NotFound`` (404 problem) for unknown or inactive ones.
-
-    Every customer request takes this path while a shopper waits: one raw query on the unique
-    (site_env, site_id)."""
-    connection = connection_get_raw(where={"site_env": site_env, "site_id": site_id}, defer=_UNUSED_COLUMNS)
-    if connection is None or connection.state != ConnectionState.ACTIVE:
-        raise NotFound(f"No active connection for {site_env}/{site_id}.")
-    return connection
 
 
 class StorefrontApiView(APIView):
@@ -43,7 +31,9 @@ class StorefrontApiView(APIView):
 
     def get_connection(self) -> Connection:
         if self._connection is None:
-            self._connection = connection_get_active(site_env=self.kwargs["site_env"], site_id=self.kwargs["site_id"])
+            self._connection = connection_get_active_or_404(
+                site_env=self.kwargs["site_env"], site_id=self.kwargs["site_id"], defer=_UNUSED_COLUMNS
+            )
         return self._connection
 
     def platform(self) -> PlatformAdapter:
