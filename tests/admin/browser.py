@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from tests.admin.conftest import PASSWORD
+from tests.admin.support import PASSWORD
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [

@@ -2,93 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import timedelta
 from typing import Any
 
 import pytest
-from django.contrib.auth.models import Group, Permission
 from django.test import Client
-from django.utils import timezone
 
-from connections.models import Connection
-from sync.models import (
-    EventOutcome,
-    EventState,
-    IssueState,
-    JobKind,
-    JobState,
-    PushLog,
-    RecordState,
-    SyncIssue,
-    SyncJob,
-    WebhookEvent,
-)
+from tests.admin.support import PASSWORD, History, make_history, make_operator
 from tests.factories import ConnectionFactory
 from tests.sync.conftest import spark, woo_store  # noqa: F401 - the sandboxes' fixtures, for the console's tests
-
-PASSWORD = "operator-password-1"
-
-#: what an operator's group grants; the connection assignment narrows it to their connections
-OPERATOR_PERMISSIONS = (
-    "view_connection", "view_syncjob", "view_syncissue", "view_webhookevent", "view_webhookeventattempt",
-    "view_pushlog", "change_syncjob", "change_syncissue", "change_webhookevent", "change_connection",
-)  # fmt: skip
-
-
-@dataclass
-class History:
-    """The rows ``make_history`` created for one connection."""
-
-    connection: Connection
-    succeeded_job: SyncJob
-    failed_job: SyncJob
-    running_job: SyncJob
-    issue: SyncIssue
-    failed_event: WebhookEvent
-    record: RecordState
-    push: PushLog
-
-
-def make_history(connection: Connection, *, prefix: str) -> History:
-    """A product that synced, an issue on another, a failed event, one job of each state."""
-    now = timezone.now()
-    succeeded = SyncJob.objects.create(
-        connection=connection, data_type="products", kind=JobKind.FULL, state=JobState.SUCCEEDED,
-        seen=120, pushed=100, unchanged=20, issues=1, total_estimate=120,
-        started_at=now - timedelta(hours=3), finished_at=now - timedelta(hours=3) + timedelta(seconds=60),
-    )  # fmt: skip
-    failed = SyncJob.objects.create(
-        connection=connection, data_type="customers", kind=JobKind.FULL, state=JobState.FAILED,
-        seen=10, pushed=5, unchanged=0, error=f"{prefix}: SparkLayer refused the credentials",
-        started_at=now - timedelta(hours=2), finished_at=now - timedelta(hours=2) + timedelta(seconds=30),
-    )  # fmt: skip
-    running = SyncJob.objects.create(
-        connection=connection, data_type="purchases", kind=JobKind.FULL, state=JobState.RUNNING,
-        seen=50, pushed=40, unchanged=10, total_estimate=200, started_at=now - timedelta(seconds=10),
-    )  # fmt: skip
-    issue = SyncIssue.objects.create(
-        connection=connection, data_type="products", external_id=f"{prefix}-77", visible_id=f"{prefix}-SKU-77",
-        platform_url=f"https://{prefix}.example/wp-admin/post.php?post=77&action=edit", code=f"{prefix}_missing_sku",
-        message=f"Product {prefix}-77 has a variation without SKU", state=IssueState.OPEN,
-        first_seen_at=now - timedelta(minutes=50), last_seen_at=now - timedelta(minutes=5),
-    )  # fmt: skip
-    event = WebhookEvent.objects.create(
-        connection=connection, platform="woocommerce", topic="product.updated", data_type="products",
-        record_id=f"{prefix}-42", action="updated", dedupe_key=f"{prefix}-d1", body=b"{}",
-        received_at=now - timedelta(minutes=30), state=EventState.FAILED, outcome=EventOutcome.ERROR,
-        last_error=f"{prefix} store timed out",
-    )  # fmt: skip
-    record = RecordState.objects.create(
-        connection=connection, data_type="products", external_id=f"{prefix}-42", content_hash="a" * 64,
-        skus=[f"{prefix}-SKU-42", f"{prefix}-SKU-42-L"], last_pushed_at=now - timedelta(minutes=20),
-    )  # fmt: skip
-    RecordState.objects.create(connection=connection, data_type="products", external_id=f"{prefix}-gone", deleted=True)
-    push = PushLog.objects.create(
-        connection=connection, data_type="products", external_id=f"{prefix}-42", operation="upsert",
-        content_hash="b" * 64, status=200, job=succeeded,
-    )  # fmt: skip
-    return History(connection, succeeded, failed, running, issue, event, record, push)
 
 
 @pytest.fixture
@@ -106,18 +27,6 @@ def superuser(db: None) -> Any:
     from django.contrib.auth import get_user_model
 
     return get_user_model().objects.create_superuser("root", "root@example.com", PASSWORD)
-
-
-def make_operator(username: str, *connections: Connection) -> Any:
-    from django.contrib.auth import get_user_model
-
-    group, _ = Group.objects.get_or_create(name="Operators")
-    group.permissions.set(Permission.objects.filter(codename__in=OPERATOR_PERMISSIONS))
-    user = get_user_model().objects.create_user(username, f"{username}@example.com", PASSWORD, is_staff=True)
-    user.groups.add(group)
-    for connection in connections:
-        connection.operators.add(user)
-    return user
 
 
 @pytest.fixture

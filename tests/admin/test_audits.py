@@ -3,46 +3,20 @@ timeline link, repair), the list actions, and the "Force full re-push" action wi
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 import pytest
 from django.contrib.auth.models import Permission
 from django.test import Client
 from django.urls import reverse
-from django.utils import timezone
 
-from connections.models import Connection, ConnectionState
-from sync.models import AuditFinding, AuditRun, AuditScope, AuditState, FindingState, SyncJob
+from connections.models import ConnectionState
+from sync.models import AuditFinding, AuditRun, FindingState, SyncJob
 from sync.tasks.audits import audit_repair_task
-from tests.admin.conftest import History
+from tests.admin.support import History, make_audit
 from tests.factories import ConnectionFactory
 
 pytestmark = pytest.mark.django_db
-
-
-def make_audit(connection: Connection, *, prefix: str) -> AuditRun:
-    """A finished sampled audit of 200 products: 197 equal, two that differ and one missing in SparkLayer."""
-    now = timezone.now()
-    run = AuditRun.objects.create(
-        connection=connection, data_type="products", scope=AuditScope.SAMPLE, sample_size=200,
-        state=AuditState.SUCCEEDED, trigger="schedule", checked=200, equal=197, differing=2, missing=1, reads=207,
-        started_at=now - timedelta(hours=2, seconds=30), finished_at=now - timedelta(hours=2),
-    )  # fmt: skip
-    common = {"run": run, "connection": connection, "data_type": "products", "belief": "pushed"}
-    AuditFinding.objects.create(
-        **common, external_id=f"{prefix}-10", visible_id=f"{prefix}-SKU-10", kind="differs",
-        platform_url=f"https://{prefix}.example/wp-admin/post.php?post=10&action=edit",
-        fields=[{"field": "title", "sparklayer": "Renamed in SparkLayer", "store": f"{prefix} jumper"}],
-    )  # fmt: skip
-    AuditFinding.objects.create(
-        **common, external_id=f"{prefix}-11", kind="differs",
-        fields=[{"field": f"stock[{prefix}-SKU-11@default]", "sparklayer": 12, "store": 5},
-                {"field": "variants[111].status", "sparklayer": "suspended", "store": "live"}],
-    )  # fmt: skip
-    missing = [{"field": "product", "sparklayer": None, "store": "X"}]
-    AuditFinding.objects.create(**common, external_id=f"{prefix}-12", kind="missing", fields=missing)
-    return run
 
 
 @pytest.fixture

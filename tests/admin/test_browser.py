@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from sync.models import IssueState, JobKind, JobState, SyncIssue, SyncJob
 from tests.admin.browser import BROWSER_MARKS, launch, logged_in_page, screenshot
-from tests.admin.conftest import PASSWORD, History, make_history, make_operator
+from tests.admin.support import PASSWORD, History, make_history, make_operator
 from tests.factories import ConnectionFactory
 
 pytestmark = BROWSER_MARKS

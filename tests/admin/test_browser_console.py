@@ -39,7 +39,7 @@ from sync.services.full_sync import sync_job_run
 from sync.services.issues import issues_record
 from sync.services.jobs import sync_job_queue_full, syncable_data_types
 from tests.admin.browser import BROWSER_MARKS, launch, logged_in_page, screenshot
-from tests.admin.conftest import PASSWORD, make_history
+from tests.admin.support import PASSWORD, make_history
 from tests.conftest import WorkerProcess, worker_environment
 from tests.factories import ConnectionFactory
 from tests.sync.conftest import make_connection

@@ -14,8 +14,7 @@ import pytest
 from sync.models import AuditFinding, FindingState
 from sync.tasks.audits import audit_repair_task
 from tests.admin.browser import BROWSER_MARKS, launch, logged_in_page, screenshot
-from tests.admin.conftest import PASSWORD, make_history
-from tests.admin.test_audits import make_audit
+from tests.admin.support import PASSWORD, make_audit, make_history
 from tests.factories import ConnectionFactory
 
 pytestmark = BROWSER_MARKS

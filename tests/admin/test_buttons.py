@@ -25,7 +25,7 @@ from sync.models import (
     TriggerSource,
     WebhookEvent,
 )
-from tests.admin.conftest import PASSWORD, History
+from tests.admin.support import PASSWORD, History
 
 pytestmark = pytest.mark.django_db
 

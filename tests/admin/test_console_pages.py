@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from sync.models import EventState, IssueState, JobKind, JobState, SyncIssue, SyncJob, WebhookEvent
-from tests.admin.conftest import History
+from tests.admin.support import History
 
 pytestmark = pytest.mark.django_db
 

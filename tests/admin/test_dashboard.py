@@ -22,7 +22,7 @@ from sync.selectors_dashboard import (
     dashboard_recent_jobs,
     dashboard_webhook_intake,
 )
-from tests.admin.conftest import History
+from tests.admin.support import History
 from tests.factories import ConnectionFactory
 
 pytestmark = pytest.mark.django_db

@@ -22,7 +22,7 @@ from sync.selectors_health import (
     sync_job_last_error,
 )
 from sync.services.jobs import syncable_data_types
-from tests.admin.conftest import History, make_history
+from tests.admin.support import History, make_history
 from tests.factories import ConnectionFactory
 
 pytestmark = pytest.mark.django_db

@@ -15,7 +15,7 @@ from django.test import Client
 from django.urls import reverse
 
 from sync.models import SyncJob
-from tests.admin.conftest import PASSWORD, History
+from tests.admin.support import PASSWORD, History
 
 VIEW_ONLY = ("view_connection", "view_syncjob", "view_syncissue", "view_webhookevent", "view_pushlog")
 

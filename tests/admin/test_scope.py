@@ -10,7 +10,7 @@ from django.test import Client
 from django.urls import reverse
 
 from sync.models import EventState, IssueState, JobState, SyncJob, WebhookEvent
-from tests.admin.conftest import History, make_operator
+from tests.admin.support import History, make_operator
 
 pytestmark = pytest.mark.django_db
 

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from sync.models import IssueState, PushLog, SyncIssue
 from sync.selectors_timeline import ISSUE_OPENED, ISSUE_RESOLVED, PUSH, RECEIPT, record_search, record_timeline
-from tests.admin.conftest import History
+from tests.admin.support import History
 
 pytestmark = pytest.mark.django_db
 

@@ -7,6 +7,7 @@ calls the bridge in-process, the bridge calls the WooCommerce sandbox through it
 from __future__ import annotations
 
 import time
+import uuid
 from collections.abc import Iterator
 from typing import Any
 
@@ -100,4 +101,34 @@ def assert_problem(response: Any, status: int) -> dict[str, Any]:
     body = response.json()
     assert body["status"] == status
     assert set(body) >= {"type", "title", "status", "detail"}
+    return body
+
+
+#: addresses and a cart body for the checkout tests
+GB = {"first_name": "Bob", "last_name": "Jones", "address_line1": "1 Crag Road", "city": "London",
+      "postal_code": "EC1A 1BB", "country_code": "GB"}  # fmt: skip
+DE = {**GB, "city": "Berlin", "postal_code": "10115", "country_code": "DE"}
+US = {**GB, "city": "Austin", "postal_code": "73301", "country_code": "US", "region_code": "TX"}
+
+
+def standard_rated_sku(store) -> str:
+    products = wc(store, "GET", "products", params={"per_page": 100, "type": "simple", "status": "publish"})
+    return next(p["sku"] for p in products if p["sku"] and p["tax_class"] in ("", "standard"))
+
+
+def cart(sku: str, *, unit: str = "15.99", quantity: int = 2, address=GB, customer_id=None, **extra):
+    body = {
+        "cart_id": str(uuid.uuid4()),
+        "customer": {
+            "id": "cu_1",
+            "email": "bob@example.com",
+            "external_id": str(customer_id) if customer_id else None,
+        },
+        "currency_code": "gbp",
+        "billing_address": address,
+        "shipping_address": address,
+        "line_items": [{"sku": sku, "quantity": quantity, "unit_price": {"number": unit, "currency": "gbp"}}],
+        "ignite_state": {},
+    }
+    body.update(extra)
     return body

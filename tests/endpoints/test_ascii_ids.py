@@ -15,14 +15,15 @@ import pytest
 from ignite_bridge.core.ids import positive_id
 from tests.endpoints.storefront_helpers import (  # noqa: F401  (fixtures)
     assert_problem,
+    cart,
     connection,
     path,
+    standard_rated_sku,
     store,
     store_calls,
     token,
     wc,
 )
-from tests.endpoints.test_storefront_checkout import cart, standard_rated_sku
 
 NON_ASCII_DIGITS = ["²", "٢", "\uff11\uff12", "߂"]  # superscript, Arabic-Indic, fullwidth, NKo
 

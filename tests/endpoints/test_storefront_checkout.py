@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import threading
 import time
-import uuid
 from decimal import Decimal
 
 import pytest
@@ -18,7 +17,11 @@ from rest_framework.test import APIClient
 from sandbox.faults import FaultConfig
 from storefront.models import CheckoutCompletion
 from tests.endpoints.storefront_helpers import (  # noqa: F401  (fixtures)
+    DE,
+    GB,
+    US,
     assert_problem,
+    cart,
     connection,
     create_customer,
     meta,
@@ -26,38 +29,11 @@ from tests.endpoints.storefront_helpers import (  # noqa: F401  (fixtures)
     other_store,
     path,
     short_timeouts,
+    standard_rated_sku,
     store,
     store_calls,
     wc,
 )
-
-GB = {"first_name": "Bob", "last_name": "Jones", "address_line1": "1 Crag Road", "city": "London",
-      "postal_code": "EC1A 1BB", "country_code": "GB"}  # fmt: skip
-DE = {**GB, "city": "Berlin", "postal_code": "10115", "country_code": "DE"}
-US = {**GB, "city": "Austin", "postal_code": "73301", "country_code": "US", "region_code": "TX"}
-
-
-def standard_rated_sku(store) -> str:
-    products = wc(store, "GET", "products", params={"per_page": 100, "type": "simple", "status": "publish"})
-    return next(p["sku"] for p in products if p["sku"] and p["tax_class"] in ("", "standard"))
-
-
-def cart(sku: str, *, unit: str = "15.99", quantity: int = 2, address=GB, customer_id=None, **extra):
-    body = {
-        "cart_id": str(uuid.uuid4()),
-        "customer": {
-            "id": "cu_1",
-            "email": "bob@example.com",
-            "external_id": str(customer_id) if customer_id else None,
-        },
-        "currency_code": "gbp",
-        "billing_address": address,
-        "shipping_address": address,
-        "line_items": [{"sku": sku, "quantity": quantity, "unit_price": {"number": unit, "currency": "gbp"}}],
-        "ignite_state": {},
-    }
-    body.update(extra)
-    return body
 
 
 def money(number: str) -> dict:
