@@ -23,8 +23,7 @@ from sync.services.hashing import record_hashes
 from sync.webhooks.processing import webhook_event_process
 from tests.standard.support import arrival_order, captured_deliveries, clean_product_ids, post_delivery
 from tests.sync.conftest import spark_calls, spark_state, spark_writes
-from tests.sync.helpers import assert_catalogue_landed, expected_products
-from tests.sync.test_full_sync_inline import run_full
+from tests.sync.helpers import assert_catalogue_landed, expected_products, run_full
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -6,10 +6,16 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from django.test import Client
+
 from connections.clients import connection_platform_adapter
 from connections.models import Connection
 from platforms.types import DataType
+from sync.models import SyncJob, WebhookEvent
+from sync.services.full_sync import sync_job_run
+from sync.services.jobs import sync_job_queue_full
 from tests.conftest import WorkerProcess, worker_environment
+from tests.sync.webhook_support import post_delivery, store_body, woo_headers
 
 
 def expected_products(connection: Connection) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any], set[str]]:
@@ -92,3 +98,25 @@ def wait_for(condition: Callable[[], bool], timeout: float, what: str, worker: W
         time.sleep(0.1)
     log = worker.log()[-4000:] if worker else ""
     raise AssertionError(f"timed out waiting for {what}\n{log}")
+
+
+def run_full(connection: Connection, data_type: str) -> SyncJob:
+    job = sync_job_queue_full(connection=connection, data_type=data_type, trigger="command")
+    result = sync_job_run(job_id=job.pk)
+    job.refresh_from_db()
+    assert result.state == "succeeded", (result, job.error)
+    return job
+
+
+def deliver(client: Client, connection: Connection, store: Any, topic: str, record_id: int, **kw: Any) -> WebhookEvent:
+    resource = topic.partition(".")[0]
+    body = store_body(store.app, resource, record_id, deleted=topic.endswith(".deleted"))
+    headers = woo_headers(body, connection.webhook_secret, topic, **kw)
+    response = post_delivery(client, connection, body, headers)
+    assert response.status_code == 200, response.content
+    return WebhookEvent.objects.get(pk=response.json()["event"])
+
+
+def simple_product_id(store: Any) -> int:
+    with store.app.store.lock:
+        return next(i for i, h in store.app.store.products.items() if h.type == "simple" and h.status == "publish")

@@ -30,8 +30,7 @@ from sync.admin.jobs import offered_data_types, start_full_sync_action
 from sync.models import EventState, SyncIssue, SyncJob
 from sync.webhooks.processing import webhook_event_process
 from tests.sync.conftest import make_connection, spark_calls, spark_state
-from tests.sync.test_full_sync_inline import run_full
-from tests.sync.test_webhook_processing import deliver
+from tests.sync.helpers import deliver, run_full
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

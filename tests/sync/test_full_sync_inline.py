@@ -9,20 +9,11 @@ import requests
 
 from connections.models import Connection
 from platforms.types import DataType
-from sync.models import JobState, PushLog, RecordState, SyncIssue, SyncJob
-from sync.services.full_sync import sync_job_run
-from sync.services.jobs import sync_job_queue_full
+from sync.models import JobState, PushLog, RecordState, SyncIssue
 from tests.sync.conftest import spark_state, spark_writes
+from tests.sync.helpers import run_full
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def run_full(connection: Connection, data_type: str) -> SyncJob:
-    job = sync_job_queue_full(connection=connection, data_type=data_type, trigger="command")
-    result = sync_job_run(job_id=job.pk)
-    job.refresh_from_db()
-    assert result.state == "succeeded", (result, job.error)
-    return job
 
 
 def woo_products(store: Any) -> list[dict[str, Any]]:

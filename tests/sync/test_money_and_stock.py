@@ -14,7 +14,7 @@ import requests
 
 from connections.models import Connection
 from tests.sync.conftest import spark_state
-from tests.sync.test_full_sync_inline import run_full
+from tests.sync.helpers import run_full
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -22,7 +22,7 @@ from sync.models import EventState, SyncIssue
 from sync.webhooks.catch_up import connection_catch_up
 from sync.webhooks.processing import webhook_event_process
 from tests.sync.conftest import spark_state
-from tests.sync.test_webhook_processing import deliver
+from tests.sync.helpers import deliver
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

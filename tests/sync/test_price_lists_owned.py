@@ -24,9 +24,7 @@ from sync.services.price_lists import price_lists_ensure, price_lists_not_ours
 from sync.webhooks.processing import webhook_event_process
 from tests.factories import ConnectionFactory
 from tests.sync.conftest import spark_calls, spark_state
-from tests.sync.helpers import expected_products
-from tests.sync.test_full_sync_inline import run_full
-from tests.sync.test_webhook_processing import deliver, simple_product_id
+from tests.sync.helpers import deliver, expected_products, run_full, simple_product_id
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -20,9 +20,7 @@ from sandbox.woocommerce import products as woo_products
 from sync.models import EventState, SyncIssue
 from sync.webhooks.processing import webhook_event_process
 from tests.sync.conftest import spark_calls, spark_state
-from tests.sync.helpers import expected_products
-from tests.sync.test_full_sync_inline import run_full
-from tests.sync.test_webhook_processing import deliver, simple_product_id
+from tests.sync.helpers import deliver, expected_products, run_full, simple_product_id
 
 pytestmark = pytest.mark.django_db(transaction=True)
 STORE_LOCATION = {"external_id": "default", "name": "1 Sandbox Street, London, EC1A 1BB"}

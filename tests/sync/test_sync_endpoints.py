@@ -13,8 +13,7 @@ from sync.models import JobState, RecordState, SyncJob
 from sync.services.full_sync import sync_job_run
 from sync.services.pull import pull_cursor_sign
 from tests.sync.conftest import spark_calls, spark_state
-from tests.sync.helpers import expected_products
-from tests.sync.test_full_sync_inline import run_full
+from tests.sync.helpers import expected_products, run_full
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

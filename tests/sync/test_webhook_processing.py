@@ -19,23 +19,10 @@ from sync.webhooks.processing import webhook_event_process
 from sync.webhooks.replay import webhook_events_reprocess, webhook_events_reprocess_failed
 from tests.conftest import shared_gates_clear
 from tests.sync.conftest import spark_state, spark_writes
+from tests.sync.helpers import deliver, simple_product_id
 from tests.sync.webhook_support import post_delivery, store_body, woo_headers
 
 pytestmark = pytest.mark.django_db
-
-
-def deliver(client: Client, connection: Connection, store: Any, topic: str, record_id: int, **kw: Any) -> WebhookEvent:
-    resource = topic.partition(".")[0]
-    body = store_body(store.app, resource, record_id, deleted=topic.endswith(".deleted"))
-    headers = woo_headers(body, connection.webhook_secret, topic, **kw)
-    response = post_delivery(client, connection, body, headers)
-    assert response.status_code == 200, response.content
-    return WebhookEvent.objects.get(pk=response.json()["event"])
-
-
-def simple_product_id(store: Any) -> int:
-    with store.app.store.lock:
-        return next(i for i, h in store.app.store.products.items() if h.type == "simple" and h.status == "publish")
 
 
 def rename(store: Any, product_id: int, name: str) -> None:
