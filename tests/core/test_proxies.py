@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from ignite_bridge.core.proxies import client_address
-from tests.core.test_settings import PRODUCTION_ENV, run_settings
+from tests.core.settings_support import PRODUCTION_ENV, run_settings
 
 pytestmark = pytest.mark.urls("tests.core.urls")
 
@@ -65,9 +65,9 @@ PRINT_PROXY_HEADER = (
 def test_production_trusts_x_forwarded_proto_only_behind_a_proxy(
     tmp_path: Any, monkeypatch: pytest.MonkeyPatch, hops: str | None, expected: Any
 ) -> None:
-    from tests.core import test_settings
+    from tests.core import settings_support
 
-    monkeypatch.setattr(test_settings, "PRINT_SETTINGS", PRINT_PROXY_HEADER)
+    monkeypatch.setattr(settings_support, "PRINT_SETTINGS", PRINT_PROXY_HEADER)
     env = {**PRODUCTION_ENV, **({"TRUSTED_PROXY_HOPS": hops} if hops is not None else {})}
     result = run_settings("ignite_bridge.settings.production", env, tmp_path)
     assert result.returncode == 0, result.stderr

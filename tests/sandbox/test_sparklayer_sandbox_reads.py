@@ -13,7 +13,7 @@ import requests
 
 from sandbox.server import SandboxServer, serve_in_thread
 from sandbox.sparklayer.app import SparkLayerSandbox
-from tests.sandbox.test_sparklayer_sandbox import SITE, TIMEOUT, address, call, customer, product, state
+from tests.sandbox.sparklayer_support import SITE, TIMEOUT, address, call, customer, product, state
 
 LIST = {"slug": "woocommerce-gbp", "name": "WooCommerce GBP", "currency_code": "gbp", "source": "platform"}
 

@@ -7,6 +7,11 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import redis
+import requests
+
+from sandbox.server import SandboxServer
+from sparklayer.client import SparkLayerClient
+from sparklayer.token_cache import InMemoryTokenStore
 
 BASE = "https://sparklayer.test"
 TOKEN_URL = f"{BASE}/api/auth/token"
@@ -73,3 +78,17 @@ class RedisTokenStore:
         keys = list(self.redis.scan_iter(f"{self.prefix}*"))
         if keys:
             self.redis.delete(*keys)
+
+
+#: the SparkLayer site the sandbox tests' clients talk to
+SITE = "site-sandbox"
+
+
+def make_client(url: str, **kwargs: Any) -> SparkLayerClient:
+    kwargs.setdefault("token_store", InMemoryTokenStore())
+    return SparkLayerClient(url, SITE, "client-1", "secret-1", **kwargs)
+
+
+def site_stats(server: SandboxServer) -> dict[str, Any]:
+    stats: dict[str, Any] = requests.get(f"{server.url}/_sandbox/stats", timeout=5).json()
+    return stats["sites"].get(SITE, {"by_kind": {"token": 0}, "by_status": {}, "total": 0})

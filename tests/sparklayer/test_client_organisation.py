@@ -19,8 +19,7 @@ from ignite_bridge.core.errors import PermanentError
 from sandbox.server import SandboxServer, serve_in_thread
 from sandbox.sparklayer.app import SparkLayerSandbox
 from sparklayer.client import SparkLayerClient
-from tests.sparklayer.helpers import BASE, TOKEN_URL
-from tests.sparklayer.test_client_sandbox import make_client, site_stats
+from tests.sparklayer.helpers import BASE, TOKEN_URL, make_client, site_stats
 
 LOCATIONS = f"{BASE}/api/v1/stock-locations"
 GROUPS = f"{BASE}/api/v1/customer-groups"

@@ -13,13 +13,9 @@ import requests
 from ignite_bridge.core.errors import AuthenticationError, PermanentError
 from sandbox.server import SandboxServer, serve_in_thread
 from sandbox.sparklayer.app import SparkLayerSandbox
-from sparklayer.client import SparkLayerClient
 from sparklayer.payloads import Product, SyncLogError
-from sparklayer.token_cache import InMemoryTokenStore
-from tests.sparklayer.helpers import RedisTokenStore
+from tests.sparklayer.helpers import SITE, RedisTokenStore, make_client, site_stats
 from tests.sparklayer.workers import run_calls
-
-SITE = "site-sandbox"
 
 
 @pytest.fixture
@@ -36,16 +32,6 @@ def redis_prefix() -> Iterator[str]:
     store.flush()
     yield prefix
     store.flush()
-
-
-def make_client(url: str, **kwargs: Any) -> SparkLayerClient:
-    kwargs.setdefault("token_store", InMemoryTokenStore())
-    return SparkLayerClient(url, SITE, "client-1", "secret-1", **kwargs)
-
-
-def site_stats(server: SandboxServer) -> dict[str, Any]:
-    stats: dict[str, Any] = requests.get(f"{server.url}/_sandbox/stats", timeout=5).json()
-    return stats["sites"].get(SITE, {"by_kind": {"token": 0}, "by_status": {}, "total": 0})
 
 
 def site_state(server: SandboxServer, include: str) -> dict[str, Any]:

@@ -15,6 +15,7 @@ from platforms.standard.conformance.receiver import Delivery, Receiver
 from platforms.types import DataType
 from sandbox.server import SandboxServer, serve_in_thread
 from sandbox.standard import StandardSandbox
+from tests.connections.fixtures import connect_body
 from tests.factories import ConnectionFactory
 
 TOKEN = "sandbox-token"
@@ -78,3 +79,11 @@ def arrival_order(deliveries: list[Delivery], rng: random.Random) -> list[Delive
     arrivals = [delivery for delivery in deliveries for _ in range(rng.randint(1, 3))]
     rng.shuffle(arrivals)
     return arrivals
+
+
+#: the Ignite connect path of the standard sandbox store's site
+URL = "/v1/test/std-store"
+
+
+def body(store: Any, **extra_config: Any) -> dict[str, Any]:
+    return connect_body(store.url, key=None, extra_config={"platform": "standard", "api_token": TOKEN, **extra_config})

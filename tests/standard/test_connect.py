@@ -9,15 +9,10 @@ import pytest
 from connections.models import Connection, ConnectionState
 from platforms.standard import signatures
 from sync.models import SyncJob
-from tests.connections.fixtures import connect_body, job_states
-from tests.standard.support import TOKEN
+from tests.connections.fixtures import job_states
+from tests.standard.support import TOKEN, URL, body
 
 pytestmark = pytest.mark.django_db
-URL = "/v1/test/std-store"
-
-
-def body(store: Any, **extra_config: Any) -> dict[str, Any]:
-    return connect_body(store.url, key=None, extra_config={"platform": "standard", "api_token": TOKEN, **extra_config})
 
 
 def test_connect_activates_subscribes_the_bridge_and_queues_every_full_sync(

@@ -14,7 +14,7 @@ from platforms.types import DataType
 from sync.models import EventState, JobState, RecordState, SyncJob, WebhookEvent
 from sync.services.hashing import record_hashes
 from tests.conftest import WorkerProcess, worker_environment
-from tests.standard.test_connect import URL, body
+from tests.standard.support import URL, body
 from tests.sync.conftest import spark_state
 from tests.sync.helpers import assert_catalogue_landed, wait_for
 
