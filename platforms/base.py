@@ -79,6 +79,9 @@ class PlatformAdapter(ABC):
     name: ClassVar[str]
     #: data types this platform can sync (a subset of ``DataType``)
     data_types: ClassVar[tuple[DataType, ...]]
+    #: set by a full sync: product pages from ``iter_pages`` come with ``Page.deferred`` (raw hashes,
+    #: mapping on demand) instead of ``records``, where the adapter supports it
+    defer_mapping: bool = False
 
     def __init__(
         self,

@@ -13,6 +13,8 @@ customers are put in through their ``sparklayer_*`` meta (``organisation``).
 
 from __future__ import annotations
 
+import hashlib
+import json
 import threading
 from collections import deque
 from collections.abc import Callable, Collection, Iterator, Mapping, MutableMapping
@@ -28,6 +30,7 @@ from platforms.prefetch import prefetched
 from platforms.types import (
     AuthorizationResult,
     DataType,
+    DeferredMapping,
     Page,
     ReadClock,
     RegisteredWebhook,
@@ -61,6 +64,24 @@ LISTINGS_AHEAD = 2
 VARIATIONS_PER_CALL = 100
 
 VariationsByProduct = dict[Any, list[dict[str, Any]]]
+
+#: bump whenever what ``map_product`` makes of the same input changes (mapping, validation, the
+#: settings it reads): every product's raw hash changes with it, so none is skipped unmapped
+PRODUCT_MAPPING_VERSION = "1"
+
+
+def mapping_fingerprint(settings: StoreSettings, store_url: str) -> bytes:
+    """What product mapping reads besides the product and its variations."""
+    return json.dumps([PRODUCT_MAPPING_VERSION, store_url, repr(settings)], separators=(",", ":")).encode()
+
+
+def raw_product_hash(product: Mapping[str, Any], variations: list[dict[str, Any]], fingerprint: bytes) -> str:
+    """SHA-256 of the product's and its variations' payloads as the store sent them, and ``fingerprint``.
+
+    Not canonical (keys in the store's order): a store that reorders keys only costs a mapping."""
+    digest = hashlib.sha256(fingerprint)
+    digest.update(json.dumps([product, variations], separators=(",", ":"), default=str).encode())
+    return digest.hexdigest()
 
 
 def variation_chunks(products: list[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:
@@ -276,7 +297,11 @@ class WooCommerceAdapter(WooCommerceCustomerRequestsMixin, WooCommerceOrganisati
         variations: Mapping[Any, list[dict[str, Any]]],
         seen_skus: MutableMapping[str, str],
     ) -> Page:
-        if data_type in (DataType.PRODUCTS, DataType.STOCK):
+        deferred: DeferredMapping | None = None
+        if data_type == DataType.PRODUCTS and self.defer_mapping:
+            records = []
+            deferred = self._deferred_products(listing.items, variations, seen_skus)
+        elif data_type in (DataType.PRODUCTS, DataType.STOCK):
             records = self._map_products(listing.items, variations, seen_skus)
             if data_type == DataType.STOCK:
                 records = [stock for record in records for stock in stock_records(record)]
@@ -293,7 +318,41 @@ class WooCommerceAdapter(WooCommerceCustomerRequestsMixin, WooCommerceOrganisati
             next_cursor=following.serialize() if following else None,
             total_pages=listing.total_pages,
             total_records=listing.total_records,
+            deferred=deferred,
         )
+
+    def _deferred_products(
+        self,
+        products: list[dict[str, Any]],
+        variations: Mapping[Any, list[dict[str, Any]]],
+        seen_skus: MutableMapping[str, str],
+    ) -> DeferredMapping:
+        """Hash the page now (on the reading thread); map it when the caller has chosen what to skip.
+
+        ``seen_skus`` is only touched by ``map``, which the caller runs page after page, in order."""
+        settings = self.store_settings()
+        fingerprint = mapping_fingerprint(settings, self.store_url)
+        hashes = {str(p.get("id")): raw_product_hash(p, variations.get(p["id"], []), fingerprint) for p in products}
+
+        def map_page(skip: Mapping[str, Mapping[str, str]]) -> list[SyncRecord]:
+            records = []
+            for product in products:
+                external_id = str(product.get("id"))
+                held = skip.get(external_id)
+                if held is not None and all(seen_skus.setdefault(sku.strip(), vid) == vid for vid, sku in held.items()):
+                    continue
+                record = map_product(
+                    product,
+                    variations.get(product["id"], []),
+                    settings=settings,
+                    store_url=self.store_url,
+                    seen_skus=seen_skus,
+                )
+                record.raw_hash = hashes[external_id]
+                records.append(record)
+            return records
+
+        return DeferredMapping(raw_hashes=hashes, map=map_page)
 
     def _listing(self, data_type: DataType, state: ListingCursor) -> tuple[str, dict[str, Any]]:
         params: dict[str, Any] = dict(ORDERED_BY_ID)

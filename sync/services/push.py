@@ -71,6 +71,7 @@ from sync.services.plans import (
 from sync.services.plans import unchanged_candidate as unchanged_key
 from sync.services.price_lists import price_lists_ensure, price_lists_forget, pricing_without_lists_not_ours
 from sync.services.push_payloads import push_payload_digest
+from sync.services.raw_skip import effective_raw_hash, mapping_context
 from sync.services.record_locks import locks_release, locks_try, record_lock_key
 from sync.services.record_states import (
     StateRow,
@@ -544,6 +545,10 @@ class _Writer:
                 state.content_hash, state.stock_hash, state.pricing_hash = "", "", ""
                 state.deleted = plan.mode != Mode.RETIRE or record.deleted
             state.skus = sorted(set(state.variants.values()))
+        # Skipping the record unmapped is allowed again only after a push accepted in full, of a
+        # record without issues (``raw_skip``); a claim cleared it before any write was sent.
+        accepted = not plan.failed and plan.mode == Mode.PUSH and not plan.refused and not record.issues
+        state.raw_hash = record.raw_hash if accepted else ""
         if self.mark_seen and self.job is not None:
             state.last_seen_job_id = self.job.pk
         self.dirty[record.external_id] = state
@@ -678,6 +683,10 @@ def sync_records_push(
         pricing_without_lists_not_ours(connection_id=connection.pk, client=client, adapter=adapter, records=pushable)
     if data_type == DataType.CUSTOMERS:  # SparkLayer refuses a customer in a group it lacks
         customer_groups_ensure_for_customers(connection_id=connection.pk, client=client, records=pushable)
+    if any(record.raw_hash for record in pushable):  # bound to what the lines above left out (``raw_skip``)
+        context = mapping_context(connection)
+        for record in pushable:
+            record.raw_hash = effective_raw_hash(record.raw_hash, context)
 
     states = states_load(connection=connection, data_type=data_type, external_ids=list(by_id))
     to_write: list[SyncRecord] = []
