@@ -31,6 +31,7 @@ from datetime import datetime
 from typing import Any
 
 from django.conf import settings
+from django.db import connection as db
 from django.db import transaction
 from django.utils import timezone
 
@@ -43,6 +44,7 @@ from platforms.types import DataType, RecordIssue, SyncRecord
 from sparklayer.client import SparkLayerClient
 from sync.models import PushLog, RecordState, SyncJob, WebhookEvent
 from sync.services import writes
+from sync.services.bulk_sql import insert_rows
 from sync.services.clock import database_now
 from sync.services.customer_groups import (
     customer_groups_ensure_for_customers,
@@ -88,6 +90,12 @@ from sync.services.skus import drop_duplicate_skus
 from sync.services.stock_locations import refused_for_stock_location, stock_locations_ensure, stock_locations_forget
 
 logger = logging.getLogger(__name__)
+
+#: the ``PushLog`` columns a write's row is kept as (``_Writer._log``), in order
+LOG_FIELDS = (
+    "connection_id", "data_type", "external_id", "operation", "content_hash", "status", "error", "job_id",
+    "event_id", "payload", "at",
+)  # fmt: skip
 
 #: a record held by another writer is tried again until this long has passed, then the push
 #: raises ``TransientError`` (the task retries later)
@@ -164,7 +172,7 @@ class _Writer:
         self.mark_seen = mark_seen and job is not None
         self.plans: dict[str, Plan] = {}
         self.dirty: dict[str, StateRow] = {}
-        self.logs: list[PushLog] = []
+        self.logs: list[tuple[Any, ...]] = []
         self.refusals: dict[str, list[RecordIssue]] = {}
         self.fatal: IntegrationError | None = None
         self.writes = 0
@@ -553,20 +561,22 @@ class _Writer:
             state.last_seen_job_id = self.job.pk
         self.dirty[record.external_id] = state
 
-    def _log(self, result: writes.WriteResult, plan: Plan, external_id: str) -> PushLog:
+    def _log(self, result: writes.WriteResult, plan: Plan, external_id: str) -> tuple[Any, ...]:
+        """A ``PushLog`` row as the values of ``LOG_FIELDS``."""
         hashes = plan.hashes
         by_operation = {writes.STOCK: hashes.stock, writes.PRICING: hashes.pricing} if hashes else {}
-        return PushLog(
-            connection=self.connection,
-            data_type=self.data_type,
-            external_id=external_id[:255],
-            operation=result.operation,
-            content_hash=by_operation.get(result.operation, hashes.content if hashes else ""),
-            status=(201 if result.created else 200) if result.ok else result.status,
-            error="" if result.error is None else str(result.error)[:2000],
-            job=self.job,
-            event=self.event,
-            payload=push_payload_digest(plan.record, result.operation),
+        return (
+            self.connection.pk,
+            str(self.data_type),
+            external_id[:255],
+            result.operation,
+            by_operation.get(result.operation, hashes.content if hashes else ""),
+            (201 if result.created else 200) if result.ok else result.status,
+            "" if result.error is None else str(result.error)[:2000],
+            self.job.pk if self.job is not None else None,
+            self.event.pk if self.event is not None else None,
+            push_payload_digest(plan.record, result.operation),
+            timezone.now(),
         )
 
     # -- saving ------------------------------------------------------------------------------
@@ -582,7 +592,10 @@ class _Writer:
 
     def save_rows(self) -> None:
         states_save(connection=self.connection, data_type=self.data_type, rows=self.dirty)
-        PushLog.objects.bulk_create(self.logs, batch_size=500)
+        if db.vendor == "postgresql":  # one plain multi-row statement (``bulk_sql``)
+            insert_rows(PushLog, LOG_FIELDS, self.logs)
+        else:
+            PushLog.objects.bulk_create([PushLog(**dict(zip(LOG_FIELDS, log, strict=True))) for log in self.logs])
         self.dirty, self.logs = {}, []
 
 

@@ -28,6 +28,7 @@ from django.db.models import Q
 
 from connections.models import Connection
 from sync.models import RecordState
+from sync.services.bulk_sql import insert_rows
 
 STATE_FIELDS = (
     "content_hash",
@@ -110,6 +111,20 @@ def states_load(*, connection: Connection, data_type: str, external_ids: Iterabl
 
 
 def _upsert(*, connection: Connection, data_type: str, rows: dict[str, StateRow], fields: Sequence[str]) -> None:
+    if db.vendor == "postgresql":  # one plain multi-row statement, no model instances (``bulk_sql``)
+        insert_rows(
+            RecordState,
+            ("connection", "data_type", "external_id", *STATE_FIELDS),
+            [
+                (connection.pk, data_type, external_id, *(getattr(row, name) for name in STATE_FIELDS))
+                for external_id, row in rows.items()
+            ],
+            conflict=("connection", "data_type", "external_id"),
+            update=fields,
+        )
+        for row in rows.values():
+            row.exists = True
+        return
     RecordState.objects.bulk_create(
         [
             RecordState(connection=connection, data_type=data_type, external_id=external_id, **row.values())
