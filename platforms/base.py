@@ -19,6 +19,7 @@ from datetime import datetime
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
+from platforms.concurrency import AIMDLimiter
 from platforms.types import (
     DEFAULT_STOCK_LOCATION,
     AuthorizationResult,
@@ -82,6 +83,8 @@ class PlatformAdapter(ABC):
     #: set by a full sync: product pages from ``iter_pages`` come with ``Page.deferred`` (raw hashes,
     #: mapping on demand) instead of ``records``, where the adapter supports it
     defer_mapping: bool = False
+    #: set by a full sync: the store reads of ``iter_pages`` take a slot of it (how many at once adapts)
+    read_limiter: AIMDLimiter | None = None
 
     def __init__(
         self,

@@ -19,12 +19,13 @@ import threading
 from collections import deque
 from collections.abc import Callable, Collection, Iterator, Mapping, MutableMapping
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Any, ClassVar
 
 import requests
 
-from ignite_bridge.core.errors import AuthenticationError, PermanentError
+from ignite_bridge.core.errors import AuthenticationError, PermanentError, TransientError
 from platforms.base import PlatformAdapter, register_platform
 from platforms.prefetch import prefetched
 from platforms.types import (
@@ -251,7 +252,8 @@ class WooCommerceAdapter(WooCommerceCustomerRequestsMixin, WooCommerceOrganisati
         seen_skus: dict[str, str] = {}
         pending: deque[tuple[ListingCursor, ListPage, list[Future[VariationsByProduct]], datetime | None]] = deque()
         failure: BaseException | None = None
-        pool = ThreadPoolExecutor(max_workers=self.variation_workers, thread_name_prefix="variations")
+        workers = max(self.variation_workers, self.read_limiter.maximum if self.read_limiter else 0)
+        pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="variations")
         try:
             while pending or (state is not None and failure is None):
                 if state is not None and failure is None and len(pending) < LISTINGS_AHEAD:
@@ -281,7 +283,23 @@ class WooCommerceAdapter(WooCommerceCustomerRequestsMixin, WooCommerceOrganisati
 
     def _read_listing(self, data_type: DataType, state: ListingCursor) -> ListPage:
         path, params = self._listing(data_type, state)
-        return self.client.list_page(path, params=params, offset=state.offset)
+        with self._store_slot("listing"):
+            return self.client.list_page(path, params=params, offset=state.offset)
+
+    @contextmanager
+    def _store_slot(self, kind: str) -> Iterator[None]:
+        """One store read within ``read_limiter`` (when a full sync set one): a refusal (429/503) or a
+        timeout that survived the client's retries counts as an overload; latency is measured."""
+        limiter = self.read_limiter
+        if limiter is None:
+            yield
+            return
+        with limiter.slot(kind) as call:
+            try:
+                yield
+            except TransientError as exc:
+                call.overloaded = exc.status in (None, 429, 503)  # no status: a timeout or a dropped connection
+                raise
 
     @staticmethod
     def _following(data_type: DataType, state: ListingCursor, listing: ListPage) -> ListingCursor | None:
@@ -392,8 +410,12 @@ class WooCommerceAdapter(WooCommerceCustomerRequestsMixin, WooCommerceOrganisati
         if not variable:
             return []
         if self._variations_listing_available():
-            return [pool.submit(self._variations_of, chunk) for chunk in variation_chunks(variable)]
-        return [pool.submit(self._variations_by_product, p["id"]) for p in variable]
+            return [pool.submit(self._limited, self._variations_of, chunk) for chunk in variation_chunks(variable)]
+        return [pool.submit(self._limited, self._variations_by_product, p["id"]) for p in variable]
+
+    def _limited(self, read: Callable[[Any], VariationsByProduct], arg: Any) -> VariationsByProduct:
+        with self._store_slot("variations"):
+            return read(arg)
 
     def _variations_listing_available(self) -> bool:
         """Whether the store has the cross-product ``GET /variations`` listing: asked once per adapter.

@@ -36,6 +36,7 @@ from connections.selectors import connection_syncs
 from ignite_bridge.core.errors import IntegrationError, TransientError
 from ignite_bridge.core.threads import ContextThreadPoolExecutor
 from platforms.base import PlatformAdapter
+from platforms.concurrency import AIMDLimiter
 from platforms.types import DataType, Page
 from sparklayer.client import SparkLayerClient
 from sync.models import JobKind, JobPhase, JobState, SyncJob
@@ -213,10 +214,16 @@ def _read_pages(
         stock_locations_ensure(connection_id=connection.pk, client=client, adapter=adapter, force=True)
         seen_skus = seen_skus_rebuild(connection=connection, job_id=job.pk) if job.checkpoint_cursor else {}
     adapter.defer_mapping = data_type == DataType.PRODUCTS  # unchanged records are skipped unmapped
+    maximum = connection.platform_max_concurrency or settings.PLATFORM_MAX_CONCURRENCY
+    adapter.read_limiter = limiter = AIMDLimiter(maximum=maximum)  # the store's reads adapt (AIMD)
     try:
         _push_pages(job, token, progress, adapter=adapter, client=client, clock=clock, seen_skus=seen_skus)
     finally:
         adapter.defer_mapping = False
+        adapter.read_limiter = None
+        store = {"maximum": limiter.maximum, "peak": limiter.peak, "last": limiter.limit}
+        job.result = {**job.result, "store_concurrency": store}
+        SyncJob.objects.filter(pk=job.pk, claim_token=token).update(result=job.result)
 
 
 def _push_pages(
