@@ -39,7 +39,7 @@ from platforms.base import PlatformAdapter
 from platforms.concurrency import AIMDLimiter
 from platforms.types import DataType, Page
 from sparklayer.client import SparkLayerClient
-from sync.models import JobKind, JobPhase, JobState, SyncJob
+from sync.models import JobKind, JobPhase, JobState, RecordState, SyncIssue, SyncJob
 from sync.services.clock import ReadClock
 from sync.services.deletion import full_sync_complete
 from sync.services.job_runs import JobStopped, retry_delay, sync_job_claim, sync_job_release
@@ -50,10 +50,14 @@ from sync.services.settings_changes import merchant_hash, settings_followups
 from sync.services.skus import seen_skus_rebuild
 from sync.services.stock_locations import stock_locations_ensure
 from sync.services.synclog import synclog_report_full, synclog_report_start
+from sync.services.table_stats import tables_analyze_if_stale
 
 logger = logging.getLogger(__name__)
 
 ProgressCallback = Callable[[SyncJob], None]
+
+#: how often (pages) the full sync checks whether the tables it fills need fresh planner statistics
+STATS_EVERY_PAGES = 10
 
 
 @dataclass(frozen=True)
@@ -280,6 +284,8 @@ def _push_pages(
             if not ours:
                 raise JobStopped()
             job.refresh_from_db()
+            if job.pages_done % STATS_EVERY_PAGES == 0 or not page.next_cursor:
+                tables_analyze_if_stale([RecordState, SyncIssue])
             if progress is not None:
                 progress(job)
             if not page.next_cursor:
