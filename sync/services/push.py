@@ -553,10 +553,10 @@ class _Writer:
                 state.content_hash, state.stock_hash, state.pricing_hash = "", "", ""
                 state.deleted = plan.mode != Mode.RETIRE or record.deleted
             state.skus = sorted(set(state.variants.values()))
-        # Skipping the record unmapped is allowed again only after a push accepted in full, of a
-        # record without issues (``raw_skip``); a claim cleared it before any write was sent.
-        accepted = not plan.failed and plan.mode == Mode.PUSH and not plan.refused and not record.issues
-        state.raw_hash = record.raw_hash if accepted else ""
+        # Skipping the record unmapped is allowed again only once every part SparkLayer should hold
+        # is on record as accepted, for a record without issues (``raw_skip``): a part left unsent
+        # (a batch not sent before the push stopped) keeps its hash blank and the record mapped.
+        state.raw_hash = record.raw_hash if _accepted_in_full(plan) else ""
         if self.mark_seen and self.job is not None:
             state.last_seen_job_id = self.job.pk
         self.dirty[record.external_id] = state
@@ -597,6 +597,15 @@ class _Writer:
         else:
             PushLog.objects.bulk_create([PushLog(**dict(zip(LOG_FIELDS, log, strict=True))) for log in self.logs])
         self.dirty, self.logs = {}, []
+
+
+def _accepted_in_full(plan: Plan) -> bool:
+    """Whether the saved row holds exactly the record's content, stock and pricing hashes."""
+    hashes, state, record = plan.hashes, plan.state, plan.record
+    if plan.failed or plan.refused or plan.mode != Mode.PUSH or record.issues or hashes is None:
+        return False
+    wanted = (hashes.content, hashes.stock if record.stock else "", hashes.pricing if record.pricing else "")
+    return bool(hashes.content) and (state.content_hash, state.stock_hash, state.pricing_hash) == wanted
 
 
 def _merge(keys: list[list[str]], more: list[list[str]]) -> list[list[str]]:

@@ -165,3 +165,24 @@ def test_a_claim_clears_the_raw_hash_so_a_record_in_doubt_is_never_skipped(conne
     assert state.in_doubt
     assert state.raw_hash == ""
     assert state.content_hash == "c"  # the last accepted hashes stay
+
+
+def test_a_record_whose_stock_was_never_sent_keeps_no_raw_hash() -> None:
+    """A push stopped by a transient failure finishes records whose batched stock was never sent:
+    their stock hash stays blank (unknown), and they must not be skipped unmapped next time."""
+    from platforms.types import SyncRecord
+    from sync.services.plans import plan_record
+    from sync.services.push import _accepted_in_full
+
+    record = SyncRecord(
+        data_type=DataType.PRODUCTS, external_id="5", payload={"external_id": "5", "title": "T", "variants": []},
+        stock=[{"sku": "A", "stock_location_external_id": "default", "stock_level": 3}], raw_hash="raw",
+    )  # fmt: skip
+    plan = plan_record(record, StateRow(), force=False)
+    assert plan.hashes is not None
+    plan.state.content_hash = plan.hashes.content  # the upsert was accepted, the stock batch never went
+    assert not _accepted_in_full(plan)
+    plan.state.stock_hash = plan.hashes.stock
+    assert _accepted_in_full(plan)
+    plan.failed = True
+    assert not _accepted_in_full(plan)
