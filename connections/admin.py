@@ -97,6 +97,7 @@ class ConnectionAdminForm(forms.ModelForm):
             "store_url",
             "batch_size",
             "push_concurrency",
+            "platform_max_concurrency",
             "request_budget_per_minute",
             "customer_sync_scope",
             "storefront_jwt_audience",
@@ -168,7 +169,15 @@ class ConnectionAdmin(ConnectionScopedAdminMixin, admin.ModelAdmin):
         ("Storefront login tokens", {"fields": ("storefront_jwt_audience", "storefront_jwt_issuer")}),
         (
             "Tuning",
-            {"fields": ("batch_size", "push_concurrency", "request_budget_per_minute", "customer_sync_scope")},
+            {
+                "fields": (
+                    "batch_size",
+                    "push_concurrency",
+                    "platform_max_concurrency",
+                    "request_budget_per_minute",
+                    "customer_sync_scope",
+                )
+            },
         ),
         ("Access", {"fields": ("operators",)}),
         ("Timestamps", {"fields": ("created_at", "updated_at")}),

@@ -63,6 +63,12 @@ class Connection(TimestampedModel):
 
     batch_size = models.PositiveIntegerField(default=100, help_text="Records per SparkLayer batch call.")
     push_concurrency = models.PositiveSmallIntegerField(default=4, help_text="Parallel SparkLayer writes.")
+    platform_max_concurrency = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        help_text="Most reads a full sync makes of the store at once (it adapts between 1 and this); "
+        "empty: the PLATFORM_MAX_CONCURRENCY setting.",
+    )
     request_budget_per_minute = models.PositiveIntegerField(
         default=0, help_text="Most SparkLayer calls per minute for this connection; 0 means no limit."
     )

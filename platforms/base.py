@@ -19,6 +19,7 @@ from datetime import datetime
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
+from platforms.concurrency import AIMDLimiter
 from platforms.types import (
     DEFAULT_STOCK_LOCATION,
     AuthorizationResult,
@@ -79,6 +80,11 @@ class PlatformAdapter(ABC):
     name: ClassVar[str]
     #: data types this platform can sync (a subset of ``DataType``)
     data_types: ClassVar[tuple[DataType, ...]]
+    #: set by a full sync: product pages from ``iter_pages`` come with ``Page.deferred`` (raw hashes,
+    #: mapping on demand) instead of ``records``, where the adapter supports it
+    defer_mapping: bool = False
+    #: set by a full sync: the store reads of ``iter_pages`` take a slot of it (how many at once adapts)
+    read_limiter: AIMDLimiter | None = None
 
     def __init__(
         self,

@@ -90,6 +90,23 @@ class SyncRecord:
     issues: list[RecordIssue] = field(default_factory=list)
     deleted: bool = False
     read_at: datetime | None = None
+    #: hash of everything the mapping read (``DeferredMapping``); empty when the adapter gives none
+    raw_hash: str = ""
+
+
+@dataclass
+class DeferredMapping:
+    """A page read but not mapped yet, for a caller that may skip records (``defer_mapping``).
+
+    ``raw_hashes``: external id → hash of everything mapping the record reads (its store payload
+    with its variations, the store settings the mapper uses, the mapper's version), in page order.
+    ``map(skip)``: the page's records, in order, mapped now, except those in ``skip`` (external id →
+    the variant id → SKU map SparkLayer holds for it): their SKUs are taken as seen (duplicate
+    detection across pages), unless one of them is already another variant's, and then that record
+    is mapped as well. Each mapped record carries its ``raw_hash``."""
+
+    raw_hashes: dict[str, str]
+    map: Callable[[Mapping[str, Mapping[str, str]]], list[SyncRecord]]
 
 
 #: the engine's clock: "now", on one time line shared by every worker (see ``sync.services.clock``)
@@ -107,6 +124,8 @@ class Page:
     #: when the read of this page started (the ``clock`` given to ``iter_pages``); records without
     #: their own ``read_at`` take this one
     read_at: datetime | None = None
+    #: set instead of ``records`` (empty) when the caller asked for deferred mapping
+    deferred: DeferredMapping | None = None
 
 
 @dataclass(frozen=True)

@@ -35,6 +35,9 @@ class FaultConfig:
     #: > 0: at most this many requests per rolling second per key (SparkLayer: per site); more get 429
     #: with ``Retry-After: 1``, like a rate-limited API
     rate_limit_per_second: float = 0.0
+    #: > 0: a request arriving while this many are already being answered gets 503, like a small
+    #: store's PHP workers all busy (counted while the injected latency runs, most of a slow answer)
+    max_concurrent: int = 0
 
     @classmethod
     def from_mapping(cls, data: dict[str, Any]) -> FaultConfig:
@@ -71,6 +74,7 @@ class FaultInjector:
             self.config = config
             self._random = random.Random(config.seed)
             self._recent: dict[str, deque[float]] = {}
+            self._in_flight = 0
 
     def before_request(self, path: str, key: str = "") -> Fault | None:
         """``key`` groups requests for the rate limit (the SparkLayer sandbox passes the site id)."""
@@ -81,10 +85,17 @@ class FaultInjector:
             roll = self._random.random()
             if config.rate_limit_per_second > 0 and self._over_rate(key, config.rate_limit_per_second):
                 return ("status", 429, {"Retry-After": "1"})
-        if config.latency_ms:
-            time.sleep(config.latency_ms / 1000)
-        if config.hang_seconds:
-            time.sleep(config.hang_seconds)
+            if config.max_concurrent > 0 and self._in_flight >= config.max_concurrent:
+                return ("status", 503, {})
+            self._in_flight += 1
+        try:
+            if config.latency_ms:
+                time.sleep(config.latency_ms / 1000)
+            if config.hang_seconds:
+                time.sleep(config.hang_seconds)
+        finally:
+            with self._lock:
+                self._in_flight -= 1
         if config.down:
             return ("status", 503, {})
         threshold = config.drop_rate

@@ -67,6 +67,9 @@ STOREFRONT_JWT_MAX_LIFETIME_SECONDS = env.int("STOREFRONT_JWT_MAX_LIFETIME_SECON
 #: timeouts for calls made while a shopper waits (verify, customers, checkout)
 PLATFORM_INLINE_CONNECT_TIMEOUT = env.float("PLATFORM_INLINE_CONNECT_TIMEOUT", default=2.0)
 PLATFORM_INLINE_READ_TIMEOUT = env.float("PLATFORM_INLINE_READ_TIMEOUT", default=8.0)
+#: most reads a full sync makes of one store at once; it starts at 2 and adapts between 1 and this
+#: (``platforms/concurrency.py``); a connection's ``platform_max_concurrency`` overrides it
+PLATFORM_MAX_CONCURRENCY = env.int("PLATFORM_MAX_CONCURRENCY", default=4)
 #: timeouts for background calls (syncs)
 PLATFORM_CONNECT_TIMEOUT = env.float("PLATFORM_CONNECT_TIMEOUT", default=5.0)
 PLATFORM_READ_TIMEOUT = env.float("PLATFORM_READ_TIMEOUT", default=30.0)

@@ -13,21 +13,25 @@ customers are put in through their ``sparklayer_*`` meta (``organisation``).
 
 from __future__ import annotations
 
+import hashlib
+import json
 import threading
 from collections import deque
 from collections.abc import Callable, Collection, Iterator, Mapping, MutableMapping
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Any, ClassVar
 
 import requests
 
-from ignite_bridge.core.errors import AuthenticationError, PermanentError
+from ignite_bridge.core.errors import AuthenticationError, PermanentError, TransientError
 from platforms.base import PlatformAdapter, register_platform
 from platforms.prefetch import prefetched
 from platforms.types import (
     AuthorizationResult,
     DataType,
+    DeferredMapping,
     Page,
     ReadClock,
     RegisteredWebhook,
@@ -61,6 +65,24 @@ LISTINGS_AHEAD = 2
 VARIATIONS_PER_CALL = 100
 
 VariationsByProduct = dict[Any, list[dict[str, Any]]]
+
+#: bump whenever what ``map_product`` makes of the same input changes (mapping, validation, the
+#: settings it reads): every product's raw hash changes with it, so none is skipped unmapped
+PRODUCT_MAPPING_VERSION = "1"
+
+
+def mapping_fingerprint(settings: StoreSettings, store_url: str) -> bytes:
+    """What product mapping reads besides the product and its variations."""
+    return json.dumps([PRODUCT_MAPPING_VERSION, store_url, repr(settings)], separators=(",", ":")).encode()
+
+
+def raw_product_hash(product: Mapping[str, Any], variations: list[dict[str, Any]], fingerprint: bytes) -> str:
+    """SHA-256 of the product's and its variations' payloads as the store sent them, and ``fingerprint``.
+
+    Not canonical (keys in the store's order): a store that reorders keys only costs a mapping."""
+    digest = hashlib.sha256(fingerprint)
+    digest.update(json.dumps([product, variations], separators=(",", ":"), default=str).encode())
+    return digest.hexdigest()
 
 
 def variation_chunks(products: list[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:
@@ -230,7 +252,8 @@ class WooCommerceAdapter(WooCommerceCustomerRequestsMixin, WooCommerceOrganisati
         seen_skus: dict[str, str] = {}
         pending: deque[tuple[ListingCursor, ListPage, list[Future[VariationsByProduct]], datetime | None]] = deque()
         failure: BaseException | None = None
-        pool = ThreadPoolExecutor(max_workers=self.variation_workers, thread_name_prefix="variations")
+        workers = max(self.variation_workers, self.read_limiter.maximum if self.read_limiter else 0)
+        pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="variations")
         try:
             while pending or (state is not None and failure is None):
                 if state is not None and failure is None and len(pending) < LISTINGS_AHEAD:
@@ -260,7 +283,23 @@ class WooCommerceAdapter(WooCommerceCustomerRequestsMixin, WooCommerceOrganisati
 
     def _read_listing(self, data_type: DataType, state: ListingCursor) -> ListPage:
         path, params = self._listing(data_type, state)
-        return self.client.list_page(path, params=params, offset=state.offset)
+        with self._store_slot("listing"):
+            return self.client.list_page(path, params=params, offset=state.offset)
+
+    @contextmanager
+    def _store_slot(self, kind: str) -> Iterator[None]:
+        """One store read within ``read_limiter`` (when a full sync set one): a refusal (429/503) or a
+        timeout that survived the client's retries counts as an overload; latency is measured."""
+        limiter = self.read_limiter
+        if limiter is None:
+            yield
+            return
+        with limiter.slot(kind) as call:
+            try:
+                yield
+            except TransientError as exc:
+                call.overloaded = exc.status in (None, 429, 503)  # no status: a timeout or a dropped connection
+                raise
 
     @staticmethod
     def _following(data_type: DataType, state: ListingCursor, listing: ListPage) -> ListingCursor | None:
@@ -276,7 +315,11 @@ class WooCommerceAdapter(WooCommerceCustomerRequestsMixin, WooCommerceOrganisati
         variations: Mapping[Any, list[dict[str, Any]]],
         seen_skus: MutableMapping[str, str],
     ) -> Page:
-        if data_type in (DataType.PRODUCTS, DataType.STOCK):
+        deferred: DeferredMapping | None = None
+        if data_type == DataType.PRODUCTS and self.defer_mapping:
+            records = []
+            deferred = self._deferred_products(listing.items, variations, seen_skus)
+        elif data_type in (DataType.PRODUCTS, DataType.STOCK):
             records = self._map_products(listing.items, variations, seen_skus)
             if data_type == DataType.STOCK:
                 records = [stock for record in records for stock in stock_records(record)]
@@ -293,7 +336,41 @@ class WooCommerceAdapter(WooCommerceCustomerRequestsMixin, WooCommerceOrganisati
             next_cursor=following.serialize() if following else None,
             total_pages=listing.total_pages,
             total_records=listing.total_records,
+            deferred=deferred,
         )
+
+    def _deferred_products(
+        self,
+        products: list[dict[str, Any]],
+        variations: Mapping[Any, list[dict[str, Any]]],
+        seen_skus: MutableMapping[str, str],
+    ) -> DeferredMapping:
+        """Hash the page now (on the reading thread); map it when the caller has chosen what to skip.
+
+        ``seen_skus`` is only touched by ``map``, which the caller runs page after page, in order."""
+        settings = self.store_settings()
+        fingerprint = mapping_fingerprint(settings, self.store_url)
+        hashes = {str(p.get("id")): raw_product_hash(p, variations.get(p["id"], []), fingerprint) for p in products}
+
+        def map_page(skip: Mapping[str, Mapping[str, str]]) -> list[SyncRecord]:
+            records = []
+            for product in products:
+                external_id = str(product.get("id"))
+                held = skip.get(external_id)
+                if held is not None and all(seen_skus.setdefault(sku.strip(), vid) == vid for vid, sku in held.items()):
+                    continue
+                record = map_product(
+                    product,
+                    variations.get(product["id"], []),
+                    settings=settings,
+                    store_url=self.store_url,
+                    seen_skus=seen_skus,
+                )
+                record.raw_hash = hashes[external_id]
+                records.append(record)
+            return records
+
+        return DeferredMapping(raw_hashes=hashes, map=map_page)
 
     def _listing(self, data_type: DataType, state: ListingCursor) -> tuple[str, dict[str, Any]]:
         params: dict[str, Any] = dict(ORDERED_BY_ID)
@@ -333,8 +410,12 @@ class WooCommerceAdapter(WooCommerceCustomerRequestsMixin, WooCommerceOrganisati
         if not variable:
             return []
         if self._variations_listing_available():
-            return [pool.submit(self._variations_of, chunk) for chunk in variation_chunks(variable)]
-        return [pool.submit(self._variations_by_product, p["id"]) for p in variable]
+            return [pool.submit(self._limited, self._variations_of, chunk) for chunk in variation_chunks(variable)]
+        return [pool.submit(self._limited, self._variations_by_product, p["id"]) for p in variable]
+
+    def _limited(self, read: Callable[[Any], VariationsByProduct], arg: Any) -> VariationsByProduct:
+        with self._store_slot("variations"):
+            return read(arg)
 
     def _variations_listing_available(self) -> bool:
         """Whether the store has the cross-product ``GET /variations`` listing: asked once per adapter.

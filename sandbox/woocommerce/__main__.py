@@ -34,6 +34,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--fault-500-rate", type=float, default=0.0)
     parser.add_argument("--fault-429-rate", type=float, default=0.0)
     parser.add_argument("--latency-ms", type=float, default=0.0)
+    parser.add_argument("--max-concurrent", type=int, default=0, help="> 0: answer 503 above this many at once")
     parser.add_argument(
         "--threads",
         type=int,
@@ -45,8 +46,9 @@ def main(argv: list[str] | None = None) -> None:
         args.port = free_port(args.host, args.port)
     started = time.monotonic()
     faults = FaultConfig(
-        error_500_rate=args.fault_500_rate, error_429_rate=args.fault_429_rate, latency_ms=args.latency_ms
-    )
+        error_500_rate=args.fault_500_rate, error_429_rate=args.fault_429_rate, latency_ms=args.latency_ms,
+        max_concurrent=args.max_concurrent,
+    )  # fmt: skip
 
     def build() -> WooCommerceSandbox:
         return WooCommerceSandbox(

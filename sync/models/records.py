@@ -39,6 +39,13 @@ class RecordState(models.Model):
         default=False,
         help_text="A write was started and its outcome is not known (crash, timeout): the next push sends everything.",
     )
+    raw_hash = models.CharField(
+        max_length=64,
+        blank=True,
+        help_text="Hash of everything the mapping of the record read (its store payload, the store settings, the "
+        "connection's mapping configuration, the mapper's version) at its last push accepted in full without issues; "
+        "blank otherwise. A full sync skips mapping a record whose raw hash is unchanged.",
+    )
     stock_keys = models.JSONField(
         default=list, blank=True, help_text="[sku, location] pairs of the stock rows pushed (products only)."
     )

@@ -36,22 +36,28 @@ from connections.selectors import connection_syncs
 from ignite_bridge.core.errors import IntegrationError, TransientError
 from ignite_bridge.core.threads import ContextThreadPoolExecutor
 from platforms.base import PlatformAdapter
+from platforms.concurrency import AIMDLimiter
 from platforms.types import DataType, Page
 from sparklayer.client import SparkLayerClient
-from sync.models import JobKind, JobPhase, JobState, SyncJob
+from sync.models import JobKind, JobPhase, JobState, RecordState, SyncIssue, SyncJob
 from sync.services.clock import ReadClock
 from sync.services.deletion import full_sync_complete
 from sync.services.job_runs import JobStopped, retry_delay, sync_job_claim, sync_job_release
 from sync.services.price_lists import price_lists_ensure
 from sync.services.push import PushOutcome, sync_records_push
+from sync.services.raw_skip import page_resolve
 from sync.services.settings_changes import merchant_hash, settings_followups
 from sync.services.skus import seen_skus_rebuild
 from sync.services.stock_locations import stock_locations_ensure
 from sync.services.synclog import synclog_report_full, synclog_report_start
+from sync.services.table_stats import tables_analyze_if_stale
 
 logger = logging.getLogger(__name__)
 
 ProgressCallback = Callable[[SyncJob], None]
+
+#: how often (pages) the full sync checks whether the tables it fills need fresh planner statistics
+STATS_EVERY_PAGES = 10
 
 
 @dataclass(frozen=True)
@@ -63,26 +69,28 @@ class RunResult:
     detail: str = ""
 
 
-def _checkpoint(job: SyncJob, token: str, page: Page, outcome: PushOutcome | None) -> bool:
+def _checkpoint(job: SyncJob, token: str, page: Page, outcome: PushOutcome | None, skipped: int = 0) -> bool:
     """Store the page's cursor and counters; False when the job is no longer ours (cancelled).
 
     After the last page the phase moves on, so a resumed job continues with the final phases
-    and never reads the listing again from the start."""
+    and never reads the listing again from the start. ``skipped``: records confirmed unchanged
+    before they were mapped (``raw_skip``), counted as seen and unchanged."""
     now = timezone.now()
     changes: dict[str, Any] = {
         "checkpoint_cursor": page.next_cursor or "",
         "heartbeat_at": now,
         "updated_at": now,
         "pages_done": F("pages_done") + 1,
-        "seen": F("seen") + len(page.records),
+        "seen": F("seen") + len(page.records) + skipped,
     }
     if not page.next_cursor:
         changes["phase"] = JobPhase.COMPLETENESS
     if page.total_records is not None:
         changes["total_estimate"] = page.total_records
+    changes["unchanged"] = F("unchanged") + skipped
     if outcome is not None:
         changes["pushed"] = F("pushed") + len(outcome.pushed)
-        changes["unchanged"] = F("unchanged") + len(outcome.unchanged)
+        changes["unchanged"] = F("unchanged") + len(outcome.unchanged) + skipped
         changes["issues"] = F("issues") + outcome.records_with_issues
         changes["deleted"] = F("deleted") + len(outcome.deleted)
     result = dict(job.result)
@@ -209,6 +217,31 @@ def _read_pages(
         price_lists_ensure(connection_id=connection.pk, client=client, adapter=adapter, force=True)
         stock_locations_ensure(connection_id=connection.pk, client=client, adapter=adapter, force=True)
         seen_skus = seen_skus_rebuild(connection=connection, job_id=job.pk) if job.checkpoint_cursor else {}
+    adapter.defer_mapping = data_type == DataType.PRODUCTS  # unchanged records are skipped unmapped
+    maximum = connection.platform_max_concurrency or settings.PLATFORM_MAX_CONCURRENCY
+    adapter.read_limiter = limiter = AIMDLimiter(maximum=maximum)  # the store's reads adapt (AIMD)
+    try:
+        _push_pages(job, token, progress, adapter=adapter, client=client, clock=clock, seen_skus=seen_skus)
+    finally:
+        adapter.defer_mapping = False
+        adapter.read_limiter = None
+        store = {"maximum": limiter.maximum, "peak": limiter.peak, "last": limiter.limit}
+        job.result = {**job.result, "store_concurrency": store}
+        SyncJob.objects.filter(pk=job.pk, claim_token=token).update(result=job.result)
+
+
+def _push_pages(
+    job: SyncJob,
+    token: str,
+    progress: ProgressCallback | None,
+    *,
+    adapter: PlatformAdapter,
+    client: SparkLayerClient,
+    clock: ReadClock,
+    seen_skus: dict[str, str] | None,
+) -> None:
+    connection = job.connection
+    data_type = DataType(job.data_type)
     with ContextThreadPoolExecutor(max_workers=max(1, connection.push_concurrency), thread_name_prefix="push") as pool:
         pages = adapter.iter_pages(data_type, cursor=job.checkpoint_cursor or None, clock=clock)
         while True:
@@ -220,10 +253,16 @@ def _read_pages(
                 exc.add_note("platform read")
                 raise
             ours = True
+            resolved = page_resolve(
+                connection=connection, data_type=data_type, page=page, job_id=job.pk, force=job.force,
+                seen_skus=seen_skus,
+            )  # fmt: skip
+            page.records = resolved.records
+            skipped = len(resolved.skipped)
 
-            def commit_page(outcome: PushOutcome | None, page: Page = page) -> None:
+            def commit_page(outcome: PushOutcome | None, page: Page = page, skipped: int = skipped) -> None:
                 nonlocal ours
-                ours = _checkpoint(job, token, page, outcome)
+                ours = _checkpoint(job, token, page, outcome, skipped)
 
             if page.records:
                 sync_records_push(
@@ -245,6 +284,8 @@ def _read_pages(
             if not ours:
                 raise JobStopped()
             job.refresh_from_db()
+            if job.pages_done % STATS_EVERY_PAGES == 0 or not page.next_cursor:
+                tables_analyze_if_stale([RecordState, SyncIssue])
             if progress is not None:
                 progress(job)
             if not page.next_cursor:

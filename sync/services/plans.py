@@ -107,7 +107,8 @@ def unchanged_candidate(record: SyncRecord, state: StateRow | None, *, force: bo
     hashes = record_hashes(record)
     if (hashes.content, hashes.stock, hashes.pricing) != (state.content_hash, state.stock_hash, state.pricing_hash):
         return None
-    return Unchanged(record.external_id, record.read_at, hashes.content, hashes.stock, hashes.pricing)
+    raw = record.raw_hash if not record.issues else ""  # a record with issues is always mapped again
+    return Unchanged(record.external_id, record.read_at, hashes.content, hashes.stock, hashes.pricing, raw)
 
 
 def idle(record: SyncRecord, state: StateRow | None) -> bool:

@@ -31,6 +31,7 @@ from datetime import datetime
 from typing import Any
 
 from django.conf import settings
+from django.db import connection as db
 from django.db import transaction
 from django.utils import timezone
 
@@ -43,6 +44,7 @@ from platforms.types import DataType, RecordIssue, SyncRecord
 from sparklayer.client import SparkLayerClient
 from sync.models import PushLog, RecordState, SyncJob, WebhookEvent
 from sync.services import writes
+from sync.services.bulk_sql import insert_rows
 from sync.services.clock import database_now
 from sync.services.customer_groups import (
     customer_groups_ensure_for_customers,
@@ -71,6 +73,7 @@ from sync.services.plans import (
 from sync.services.plans import unchanged_candidate as unchanged_key
 from sync.services.price_lists import price_lists_ensure, price_lists_forget, pricing_without_lists_not_ours
 from sync.services.push_payloads import push_payload_digest
+from sync.services.raw_skip import effective_raw_hash, mapping_context
 from sync.services.record_locks import locks_release, locks_try, record_lock_key
 from sync.services.record_states import (
     StateRow,
@@ -87,6 +90,12 @@ from sync.services.skus import drop_duplicate_skus
 from sync.services.stock_locations import refused_for_stock_location, stock_locations_ensure, stock_locations_forget
 
 logger = logging.getLogger(__name__)
+
+#: the ``PushLog`` columns a write's row is kept as (``_Writer._log``), in order
+LOG_FIELDS = (
+    "connection_id", "data_type", "external_id", "operation", "content_hash", "status", "error", "job_id",
+    "event_id", "payload", "at",
+)  # fmt: skip
 
 #: a record held by another writer is tried again until this long has passed, then the push
 #: raises ``TransientError`` (the task retries later)
@@ -163,7 +172,7 @@ class _Writer:
         self.mark_seen = mark_seen and job is not None
         self.plans: dict[str, Plan] = {}
         self.dirty: dict[str, StateRow] = {}
-        self.logs: list[PushLog] = []
+        self.logs: list[tuple[Any, ...]] = []
         self.refusals: dict[str, list[RecordIssue]] = {}
         self.fatal: IntegrationError | None = None
         self.writes = 0
@@ -544,24 +553,30 @@ class _Writer:
                 state.content_hash, state.stock_hash, state.pricing_hash = "", "", ""
                 state.deleted = plan.mode != Mode.RETIRE or record.deleted
             state.skus = sorted(set(state.variants.values()))
+        # Skipping the record unmapped is allowed again only once every part SparkLayer should hold
+        # is on record as accepted, for a record without issues (``raw_skip``): a part left unsent
+        # (a batch not sent before the push stopped) keeps its hash blank and the record mapped.
+        state.raw_hash = record.raw_hash if _accepted_in_full(plan) else ""
         if self.mark_seen and self.job is not None:
             state.last_seen_job_id = self.job.pk
         self.dirty[record.external_id] = state
 
-    def _log(self, result: writes.WriteResult, plan: Plan, external_id: str) -> PushLog:
+    def _log(self, result: writes.WriteResult, plan: Plan, external_id: str) -> tuple[Any, ...]:
+        """A ``PushLog`` row as the values of ``LOG_FIELDS``."""
         hashes = plan.hashes
         by_operation = {writes.STOCK: hashes.stock, writes.PRICING: hashes.pricing} if hashes else {}
-        return PushLog(
-            connection=self.connection,
-            data_type=self.data_type,
-            external_id=external_id[:255],
-            operation=result.operation,
-            content_hash=by_operation.get(result.operation, hashes.content if hashes else ""),
-            status=(201 if result.created else 200) if result.ok else result.status,
-            error="" if result.error is None else str(result.error)[:2000],
-            job=self.job,
-            event=self.event,
-            payload=push_payload_digest(plan.record, result.operation),
+        return (
+            self.connection.pk,
+            str(self.data_type),
+            external_id[:255],
+            result.operation,
+            by_operation.get(result.operation, hashes.content if hashes else ""),
+            (201 if result.created else 200) if result.ok else result.status,
+            "" if result.error is None else str(result.error)[:2000],
+            self.job.pk if self.job is not None else None,
+            self.event.pk if self.event is not None else None,
+            push_payload_digest(plan.record, result.operation),
+            timezone.now(),
         )
 
     # -- saving ------------------------------------------------------------------------------
@@ -577,8 +592,20 @@ class _Writer:
 
     def save_rows(self) -> None:
         states_save(connection=self.connection, data_type=self.data_type, rows=self.dirty)
-        PushLog.objects.bulk_create(self.logs, batch_size=500)
+        if db.vendor == "postgresql":  # one plain multi-row statement (``bulk_sql``)
+            insert_rows(PushLog, LOG_FIELDS, self.logs)
+        else:
+            PushLog.objects.bulk_create([PushLog(**dict(zip(LOG_FIELDS, log, strict=True))) for log in self.logs])
         self.dirty, self.logs = {}, []
+
+
+def _accepted_in_full(plan: Plan) -> bool:
+    """Whether the saved row holds exactly the record's content, stock and pricing hashes."""
+    hashes, state, record = plan.hashes, plan.state, plan.record
+    if plan.failed or plan.refused or plan.mode != Mode.PUSH or record.issues or hashes is None:
+        return False
+    wanted = (hashes.content, hashes.stock if record.stock else "", hashes.pricing if record.pricing else "")
+    return bool(hashes.content) and (state.content_hash, state.stock_hash, state.pricing_hash) == wanted
 
 
 def _merge(keys: list[list[str]], more: list[list[str]]) -> list[list[str]]:
@@ -678,6 +705,10 @@ def sync_records_push(
         pricing_without_lists_not_ours(connection_id=connection.pk, client=client, adapter=adapter, records=pushable)
     if data_type == DataType.CUSTOMERS:  # SparkLayer refuses a customer in a group it lacks
         customer_groups_ensure_for_customers(connection_id=connection.pk, client=client, records=pushable)
+    if any(record.raw_hash for record in pushable):  # bound to what the lines above left out (``raw_skip``)
+        context = mapping_context(connection)
+        for record in pushable:
+            record.raw_hash = effective_raw_hash(record.raw_hash, context)
 
     states = states_load(connection=connection, data_type=data_type, external_ids=list(by_id))
     to_write: list[SyncRecord] = []

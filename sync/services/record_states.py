@@ -17,6 +17,7 @@ Three ways a row changes, each safe against every other writer (``docs/sync-desi
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -27,6 +28,7 @@ from django.db.models import Q
 
 from connections.models import Connection
 from sync.models import RecordState
+from sync.services.bulk_sql import insert_rows
 
 STATE_FIELDS = (
     "content_hash",
@@ -43,6 +45,7 @@ STATE_FIELDS = (
     "deleted",
     "read_version",
     "in_doubt",
+    "raw_hash",
 )
 
 
@@ -64,6 +67,7 @@ class StateRow:
     deleted: bool = False
     read_version: datetime | None = None
     in_doubt: bool = False
+    raw_hash: str = ""  # set only with an accepted push of a record without issues (``sync.services.raw_skip``)
     exists: bool = False
 
     @classmethod
@@ -83,6 +87,7 @@ class StateRow:
             deleted=row.deleted,
             read_version=row.read_version,
             in_doubt=row.in_doubt,
+            raw_hash=row.raw_hash,
             exists=True,
         )
 
@@ -106,6 +111,20 @@ def states_load(*, connection: Connection, data_type: str, external_ids: Iterabl
 
 
 def _upsert(*, connection: Connection, data_type: str, rows: dict[str, StateRow], fields: Sequence[str]) -> None:
+    if db.vendor == "postgresql":  # one plain multi-row statement, no model instances (``bulk_sql``)
+        insert_rows(
+            RecordState,
+            ("connection", "data_type", "external_id", *STATE_FIELDS),
+            [
+                (connection.pk, data_type, external_id, *(getattr(row, name) for name in STATE_FIELDS))
+                for external_id, row in rows.items()
+            ],
+            conflict=("connection", "data_type", "external_id"),
+            update=fields,
+        )
+        for row in rows.values():
+            row.exists = True
+        return
     RecordState.objects.bulk_create(
         [
             RecordState(connection=connection, data_type=data_type, external_id=external_id, **row.values())
@@ -135,12 +154,14 @@ def states_claim(*, connection: Connection, data_type: str, rows: dict[str, Stat
         return
     for row in rows.values():
         row.in_doubt = True
+        row.raw_hash = ""  # nothing may skip the record until the writes are accepted again
     _upsert(
         connection=connection,
         data_type=data_type,
         rows=rows,
         fields=(
             "in_doubt",
+            "raw_hash",
             "skus",
             "variants",
             "stock_keys",
@@ -154,20 +175,22 @@ def states_claim(*, connection: Connection, data_type: str, rows: dict[str, Stat
 
 @dataclass(frozen=True)
 class Unchanged:
-    """A record whose mapped hashes equal what was pushed, read at ``read_at``."""
+    """A record whose mapped hashes equal what was pushed, read at ``read_at``; ``raw_hash``: the
+    record's raw hash when it may be skipped unmapped from now on (else empty)."""
 
     external_id: str
     read_at: datetime | None
     content_hash: str
     stock_hash: str
     pricing_hash: str
+    raw_hash: str = ""
 
 
 def states_confirm_unchanged(
     *, connection: Connection, data_type: str, records: Sequence[Unchanged], job_id: int | None
 ) -> set[str]:
-    """Compare-and-set for unchanged records: move ``read_version`` forward (never back) and mark
-    them seen by ``job_id``, where the row's hashes still match and nothing is in doubt.
+    """Compare-and-set for unchanged records: move ``read_version`` forward (never back), store the
+    raw hash and mark them seen by ``job_id``, where the row's hashes still match and nothing is in doubt.
 
     Returns the external ids confirmed; the others changed since they were read (another writer)
     and must take the locked path."""
@@ -191,7 +214,7 @@ def states_confirm_unchanged(
         if current is None and not matching.exists():
             continue
         version = item.read_at if item.read_at is not None and (current is None or current < item.read_at) else current
-        changes: dict[str, Any] = {"read_version": version}
+        changes: dict[str, Any] = {"read_version": version, "raw_hash": item.raw_hash}
         if job_id is not None:
             changes["last_seen_job_id"] = job_id
         if matching.update(**changes):
@@ -205,9 +228,10 @@ def _confirm_postgresql(
     table = db.ops.quote_name(RecordState._meta.db_table)
     seen = ", last_seen_job_id = %s" if job_id is not None else ""
     sql = (
-        f"UPDATE {table} AS s SET read_version = GREATEST(s.read_version, v.read_at){seen} "  # noqa: S608
-        "FROM unnest(%s::text[], %s::timestamptz[], %s::text[], %s::text[], %s::text[]) "
-        "AS v(external_id, read_at, content_hash, stock_hash, pricing_hash) "
+        f"UPDATE {table} AS s SET read_version = GREATEST(s.read_version, v.read_at), "  # noqa: S608
+        f"raw_hash = v.raw_hash{seen} "
+        "FROM unnest(%s::text[], %s::timestamptz[], %s::text[], %s::text[], %s::text[], %s::text[]) "
+        "AS v(external_id, read_at, content_hash, stock_hash, pricing_hash, raw_hash) "
         "WHERE s.connection_id = %s AND s.data_type = %s AND s.external_id = v.external_id "
         "AND s.content_hash = v.content_hash AND s.stock_hash = v.stock_hash "
         "AND s.pricing_hash = v.pricing_hash AND NOT s.in_doubt AND NOT s.deleted "
@@ -220,12 +244,70 @@ def _confirm_postgresql(
         [r.content_hash for r in records],
         [r.stock_hash for r in records],
         [r.pricing_hash for r in records],
+        [r.raw_hash for r in records],
         connection.pk,
         data_type,
     ]
     with db.cursor() as cursor:
         cursor.execute(sql, params)
         return {str(row[0]) for row in cursor.fetchall()}
+
+
+def states_confirm_raw_unchanged(
+    *,
+    connection: Connection,
+    data_type: str,
+    raw_hashes: dict[str, str],
+    read_at: datetime | None,
+    job_id: int | None,
+) -> dict[str, dict[str, str]]:
+    """Compare-and-set for records whose raw hash (``sync.services.raw_skip``) equals the one stored
+    with their last push accepted in full: move ``read_version`` forward (never back) and mark them
+    seen by ``job_id``, where the row still has that raw hash, is not in doubt, not deleted and holds
+    content. One statement; returns external id → the variants (id → SKU) of each record confirmed.
+    The others must be mapped and take the write path."""
+    wanted = {external_id: raw for external_id, raw in raw_hashes.items() if raw}
+    if not wanted:
+        return {}
+    if db.vendor != "postgresql":
+        confirmed: dict[str, dict[str, str]] = {}
+        for external_id, raw in wanted.items():  # the embedded mode: a statement or two per record
+            matching = RecordState.objects.filter(
+                connection=connection, data_type=data_type, external_id=external_id, raw_hash=raw,
+                in_doubt=False, deleted=False,
+            ).exclude(content_hash="")  # fmt: skip
+            found = matching.values_list("read_version", "variants").first()
+            if found is None:
+                continue
+            current, variants = found
+            changes: dict[str, Any] = {}
+            if read_at is not None and (current is None or current < read_at):
+                changes["read_version"] = read_at
+            if job_id is not None:
+                changes["last_seen_job_id"] = job_id
+            if not changes or matching.update(**changes):
+                confirmed[external_id] = dict(variants or {})
+        return confirmed
+    table = db.ops.quote_name(RecordState._meta.db_table)
+    seen = ", last_seen_job_id = %s" if job_id is not None else ""
+    sql = (
+        f"UPDATE {table} AS s SET read_version = GREATEST(s.read_version, %s::timestamptz){seen} "  # noqa: S608
+        "FROM unnest(%s::text[], %s::text[]) AS v(external_id, raw_hash) "
+        "WHERE s.connection_id = %s AND s.data_type = %s AND s.external_id = v.external_id "
+        "AND s.raw_hash = v.raw_hash AND s.content_hash <> '' AND NOT s.in_doubt AND NOT s.deleted "
+        "RETURNING s.external_id, s.variants"
+    )
+    params: list[Any] = [read_at] + ([job_id] if job_id is not None else [])
+    params += [list(wanted), list(wanted.values()), connection.pk, data_type]
+    with db.cursor() as cursor:
+        cursor.execute(sql, params)
+        return {str(row[0]): _variants(row[1]) for row in cursor.fetchall()}
+
+
+def _variants(value: Any) -> dict[str, str]:
+    if isinstance(value, str):  # a driver that hands JSON back as text
+        value = json.loads(value)
+    return {str(vid): str(sku) for vid, sku in (value or {}).items()}
 
 
 def states_mark_seen(*, connection: Connection, data_type: str, external_ids: Iterable[str], job_id: int) -> int:

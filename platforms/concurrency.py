@@ -1,0 +1,116 @@
+"""How many reads a store gets at once: additive increase, multiplicative decrease (AIMD).
+
+A big store answers several reads at once as fast as one; a small one slows down or refuses
+(429/503, timeouts). ``AIMDLimiter`` finds the concurrency a store takes: it starts at
+``min(2, maximum)``, and after every window of calls (as many as the current limit, at least
+``MIN_WINDOW``) it compares the window's latency with the best seen for the same kind of call
+(a listing page and a variations read differ): flat (at most ``FLAT`` times the best) adds one, up
+to ``maximum``; rising past ``RISING`` times the best halves it. A refusal or a timeout halves it at
+once (at most once per window, so one burst of refusals is one cut). Never below 1.
+
+Pure bookkeeping and a condition variable: no clock of its own (callers pass each call's
+latency), so it is tested deterministically.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+#: a window's mean latency at most this many times the best counts as flat
+FLAT = 1.5
+#: past this many times the best, the store is struggling: halve
+RISING = 2.0
+MIN_WINDOW = 4
+
+
+@dataclass
+class Call:
+    """One call in a slot: set ``overloaded`` when the store refused or timed out."""
+
+    kind: str
+    overloaded: bool = False
+
+
+@dataclass
+class AIMDLimiter:
+    maximum: int
+    limit: int = 0
+    in_flight: int = 0
+    best: dict[str, float] = field(default_factory=dict)
+    window: list[float] = field(default_factory=list)
+    cut_in_window: bool = False
+    peak: int = 0  # highest limit reached (reports)
+    changes: list[int] = field(default_factory=list)  # limits in the order they were set (reports)
+
+    def __post_init__(self) -> None:
+        self.maximum = max(1, self.maximum)
+        self.limit = min(2, self.maximum) if self.limit <= 0 else min(self.limit, self.maximum)
+        self.peak = self.limit
+        self._cond = threading.Condition()
+
+    # -- slots -------------------------------------------------------------------------------
+
+    def acquire(self) -> None:
+        with self._cond:
+            while self.in_flight >= self.limit:
+                self._cond.wait()
+            self.in_flight += 1
+
+    def release(self, kind: str, latency: float | None, *, overloaded: bool = False) -> None:
+        """A call ended: ``latency`` seconds (None: it failed otherwise), ``overloaded``: 429/503/timeout."""
+        with self._cond:
+            self.in_flight -= 1
+            if overloaded:
+                self._cut()
+            elif latency is not None:
+                self._observe(kind, latency)
+            self._cond.notify_all()
+
+    @contextmanager
+    def slot(self, kind: str, clock: Callable[[], float] = time.monotonic) -> Iterator[Call]:
+        """``with limiter.slot("listing") as call:``; the caller sets ``call.overloaded`` on a refusal.
+        A call that raises otherwise counts for nothing (neither latency nor overload)."""
+        now = clock
+        self.acquire()
+        call = Call(kind)
+        started = now()
+        ok = False
+        try:
+            yield call
+            ok = True
+        finally:
+            self.release(kind, now() - started if ok and not call.overloaded else None, overloaded=call.overloaded)
+
+    # -- the rule ----------------------------------------------------------------------------
+
+    def _observe(self, kind: str, latency: float) -> None:
+        best = self.best.get(kind)
+        if best is None or latency < best:
+            self.best[kind] = best = max(latency, 1e-6)
+        self.window.append(latency / best)
+        if len(self.window) < max(MIN_WINDOW, self.limit):
+            return
+        mean = sum(self.window) / len(self.window)
+        cut_already = self.cut_in_window
+        self.window, self.cut_in_window = [], False
+        if mean > RISING:
+            if not cut_already:
+                self._set(max(1, self.limit // 2))
+        elif mean <= FLAT and not cut_already:
+            self._set(min(self.maximum, self.limit + 1))
+
+    def _cut(self) -> None:
+        if not self.cut_in_window:
+            self._set(max(1, self.limit // 2))
+            self.cut_in_window = True
+        self.window = []
+
+    def _set(self, limit: int) -> None:
+        if limit != self.limit:
+            self.limit = limit
+            self.changes.append(limit)
+            self.peak = max(self.peak, limit)

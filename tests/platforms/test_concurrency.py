@@ -1,0 +1,120 @@
+"""The AIMD limiter of store reads (``platforms/concurrency.py``), driven with chosen latencies."""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+
+from platforms.concurrency import MIN_WINDOW, AIMDLimiter
+
+
+def calls(limiter: AIMDLimiter, n: int, latency: float, kind: str = "listing") -> None:
+    for _ in range(n):
+        limiter.acquire()
+        limiter.release(kind, latency)
+
+
+def test_it_starts_at_two_or_the_maximum_if_lower() -> None:
+    assert AIMDLimiter(maximum=4).limit == 2
+    assert AIMDLimiter(maximum=1).limit == 1
+    assert AIMDLimiter(maximum=0).limit == 1  # never below one
+
+
+def test_flat_latency_adds_one_per_window_up_to_the_maximum() -> None:
+    limiter = AIMDLimiter(maximum=4)
+    calls(limiter, MIN_WINDOW, 0.010)
+    assert limiter.limit == 3
+    calls(limiter, MIN_WINDOW, 0.011)
+    assert limiter.limit == 4
+    calls(limiter, 5 * MIN_WINDOW, 0.010)
+    assert limiter.limit == 4  # never above the maximum
+    assert limiter.changes == [3, 4]
+
+
+def test_latency_rising_past_twice_the_best_halves() -> None:
+    limiter = AIMDLimiter(maximum=8, limit=8)
+    calls(limiter, 8, 0.010)  # best 10 ms, flat: stays at the maximum
+    calls(limiter, 8, 0.030)
+    assert limiter.limit == 4
+    calls(limiter, 4, 0.030)
+    assert limiter.limit == 2
+    calls(limiter, 4, 0.030)
+    assert limiter.limit == 1
+    calls(limiter, 4, 0.030)
+    assert limiter.limit == 1  # never below one
+
+
+def test_latency_between_flat_and_rising_holds() -> None:
+    limiter = AIMDLimiter(maximum=8)
+    calls(limiter, MIN_WINDOW, 0.010)
+    assert limiter.limit == 3
+    calls(limiter, MIN_WINDOW, 0.018)  # 1.8x the best: neither flat nor rising
+    assert limiter.limit == 3
+
+
+def test_each_kind_of_call_is_compared_with_its_own_best() -> None:
+    limiter = AIMDLimiter(maximum=8)
+    calls(limiter, 1, 0.001, kind="variations")
+    calls(limiter, MIN_WINDOW - 1, 0.015, kind="listing")  # slower, but flat for a listing
+    assert limiter.limit == 3
+
+
+def test_a_refusal_halves_at_once_and_a_burst_of_them_cuts_once() -> None:
+    limiter = AIMDLimiter(maximum=8, limit=8)
+    for _ in range(4):  # four calls in flight all answered 503
+        limiter.acquire()
+    for _ in range(4):
+        limiter.release("listing", None, overloaded=True)
+    assert limiter.limit == 4
+    calls(limiter, 4, 0.010)  # the window after the cut: no increase yet
+    assert limiter.limit == 4
+    calls(limiter, 4, 0.010)
+    assert limiter.limit == 5
+    limiter.acquire()
+    limiter.release("listing", None, overloaded=True)
+    assert limiter.limit == 2
+
+
+def test_a_failure_that_is_no_overload_counts_for_nothing() -> None:
+    limiter = AIMDLimiter(maximum=8)
+    for _ in range(3 * MIN_WINDOW):
+        limiter.acquire()
+        limiter.release("listing", None)
+    assert limiter.limit == 2
+
+
+def test_slot_measures_the_call_and_marks_an_overload() -> None:
+    ticks = iter([0.0, 0.010] * MIN_WINDOW + [1.0, 1.5])
+    limiter = AIMDLimiter(maximum=4)
+    for _ in range(MIN_WINDOW):
+        with limiter.slot("listing", clock=lambda: next(ticks)):
+            pass
+    assert limiter.limit == 3
+    with limiter.slot("listing", clock=lambda: next(ticks)) as call:
+        call.overloaded = True
+    assert limiter.limit == 1
+
+
+def test_no_more_calls_run_at_once_than_the_limit() -> None:
+    limiter = AIMDLimiter(maximum=4)  # starts at 2
+    running, peak, lock = 0, 0, threading.Lock()
+    gate = threading.Barrier(2)
+
+    def call() -> None:
+        nonlocal running, peak
+        limiter.acquire()
+        with lock:
+            running += 1
+            peak = max(peak, running)
+        with contextlib.suppress(threading.BrokenBarrierError):
+            gate.wait(timeout=0.2)  # the two admitted calls meet here
+        with lock:
+            running -= 1
+        limiter.release("listing", None)
+
+    threads = [threading.Thread(target=call) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=10)
+    assert peak == 2
