@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -140,26 +140,36 @@ def _page(sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
         return list(cursor.fetchall())
 
 
-def _empty_bodies(cutoff: datetime, batch: int, result: PruneResult, deadline: float | None) -> bool:
+def _old_event_pages(ok: str, cutoff: datetime, batch: int, deadline: float | None) -> Iterator[list[int] | None]:
+    """Keyset pages of the events received before ``cutoff``: per page, the ids of the final events for
+    which the SQL condition ``ok`` (on alias ``e``) holds (pages with none are passed over). Yields
+    ``None`` once the deadline has passed, before reading another page."""
     table = db_connection.ops.quote_name(WebhookEvent._meta.db_table)
     final = [str(s.value) for s in FINAL_EVENT_STATES]
     marks = ", ".join(["%s"] * len(final))
     after: tuple[Any, int] | None = None
     while True:
         if _past(deadline):
-            return False
+            yield None
+            return
         keyset = "AND (e.received_at, e.id) > (%s, %s)" if after else ""
         rows = _page(
-            f"SELECT e.id, e.received_at, e.state IN ({marks}) AND octet_length(e.body) > 0 FROM {table} e "  # noqa: S608
+            f"SELECT e.id, e.received_at, e.state IN ({marks}) AND {ok} FROM {table} e "  # noqa: S608
             f"WHERE e.received_at < %s {keyset} ORDER BY e.received_at, e.id LIMIT %s",
             [*final, cutoff, *(after or ()), batch],
         )
         if not rows:
-            return True
+            return
         after = (rows[-1][1], rows[-1][0])
         ids = [row[0] for row in rows if row[2]]
-        if not ids:
-            continue
+        if ids:
+            yield ids
+
+
+def _empty_bodies(cutoff: datetime, batch: int, result: PruneResult, deadline: float | None) -> bool:
+    for ids in _old_event_pages("octet_length(e.body) > 0", cutoff, batch, deadline):
+        if ids is None:
+            return False
         if result.dry_run:
             result.bodies_emptied += len(ids)
             continue
@@ -167,34 +177,20 @@ def _empty_bodies(cutoff: datetime, batch: int, result: PruneResult, deadline: f
             result,
             lambda ids=ids: WebhookEvent.objects.filter(pk__in=ids, state__in=FINAL_EVENT_STATES).update(body=b""),
         )
+    return True
 
 
 def _delete_events(cutoff: datetime, batch: int, result: PruneResult, deadline: float | None) -> bool:
-    table = db_connection.ops.quote_name(WebhookEvent._meta.db_table)
-    final = [str(s.value) for s in FINAL_EVENT_STATES]
-    marks = ", ".join(["%s"] * len(final))
-    after: tuple[Any, int] | None = None
-    while True:
-        if _past(deadline):
+    for ids in _old_event_pages(_no_live_issue("e", "record_id"), cutoff, batch, deadline):
+        if ids is None:
             return False
-        keyset = "AND (e.received_at, e.id) > (%s, %s)" if after else ""
-        rows = _page(
-            f"SELECT e.id, e.received_at, e.state IN ({marks}) AND {_no_live_issue('e', 'record_id')} "  # noqa: S608
-            f"FROM {table} e WHERE e.received_at < %s {keyset} ORDER BY e.received_at, e.id LIMIT %s",
-            [*final, cutoff, *(after or ()), batch],
-        )
-        if not rows:
-            return True
-        after = (rows[-1][1], rows[-1][0])
-        ids = [row[0] for row in rows if row[2]]
-        if not ids:
-            continue
         if result.dry_run:
             result.events_deleted += len(ids)
             continue
         deleted = _timed(result, _delete_rows, WebhookEvent, ids, state__in=FINAL_EVENT_STATES)
         result.events_deleted += deleted.get(WebhookEvent._meta.label, 0)
         result.attempts_deleted += deleted.get("sync.WebhookEventAttempt", 0)
+    return True
 
 
 def _delete_push_logs(cutoff: datetime, batch: int, result: PruneResult, deadline: float | None) -> bool:
