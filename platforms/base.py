@@ -23,6 +23,7 @@ from platforms.concurrency import AIMDLimiter
 from platforms.types import (
     DEFAULT_STOCK_LOCATION,
     AuthorizationResult,
+    ConnectExample,
     DataType,
     Page,
     ReadClock,
@@ -83,6 +84,11 @@ class PlatformAdapter(ABC):
     #: set by a full sync: product pages from ``iter_pages`` come with ``Page.deferred`` (raw hashes,
     #: mapping on demand) instead of ``records``, where the adapter supports it
     defer_mapping: bool = False
+    #: ``extra_config`` keys holding this platform's credentials: the connect call refuses a value
+    #: there that is not a string of at most 2048 characters before the adapter reads it
+    credential_keys: ClassVar[tuple[str, ...]] = ()
+    #: a connect call's ``extra_config`` for this platform, for the API schema (None: no example)
+    connect_example: ClassVar[ConnectExample | None] = None
     #: set by a full sync: the store reads of ``iter_pages`` take a slot of it (how many at once adapts)
     read_limiter: AIMDLimiter | None = None
 
@@ -301,3 +307,14 @@ def platform_adapter_class(name: str) -> type[PlatformAdapter]:
 
 def platform_names() -> list[str]:
     return sorted(_registry())
+
+
+def platform_credential_keys() -> tuple[str, ...]:
+    """Every configured platform's ``credential_keys``, in ``IGNITE_PLATFORMS`` order, each once."""
+    keys = (key for cls in _registry().values() for key in cls.credential_keys)
+    return tuple(dict.fromkeys(keys))
+
+
+def platform_connect_examples() -> list[ConnectExample]:
+    """The connect examples the configured platforms declare, in ``IGNITE_PLATFORMS`` order."""
+    return [cls.connect_example for cls in _registry().values() if cls.connect_example is not None]

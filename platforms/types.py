@@ -40,6 +40,14 @@ FETCHABLE_DATA_TYPES = PULLABLE_DATA_TYPES
 DEFAULT_STOCK_LOCATION = "default"
 
 
+@dataclass(frozen=True)
+class ConnectExample:
+    """An ``extra_config`` that connects a store of one platform, shown in the connect call's API schema."""
+
+    title: str
+    extra_config: Mapping[str, str]
+
+
 class WebhookAction(StrEnum):
     CREATED = "created"
     UPDATED = "updated"

@@ -30,6 +30,7 @@ from platforms.base import PlatformAdapter, register_platform
 from platforms.prefetch import prefetched
 from platforms.types import (
     AuthorizationResult,
+    ConnectExample,
     DataType,
     DeferredMapping,
     Page,
@@ -111,6 +112,15 @@ class WooCommerceAdapter(WooCommerceCustomerRequestsMixin, WooCommerceOrganisati
         DataType.MERCHANT,
         DataType.STOCK,
         DataType.CUSTOMER_GROUPS,
+    )
+    credential_keys: ClassVar[tuple[str, ...]] = tuple(key for pair in install.CREDENTIAL_KEY_PAIRS for key in pair)
+    connect_example: ClassVar[ConnectExample | None] = ConnectExample(
+        "WooCommerce with API keys",
+        {
+            "store_url": "https://shop.example.com",
+            "woocommerce_api_key": "ck_0123456789abcdef0123456789abcdef01234567",
+            "woocommerce_api_secret": "cs_0123456789abcdef0123456789abcdef01234567",
+        },
     )
 
     def __init__(
