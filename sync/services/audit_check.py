@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from connections.models import Connection
-from platforms.base import PlatformAdapter
+from platforms.base import SyncSource
 from platforms.types import DataType, RecordIssue, SyncRecord
 from sparklayer.reads import SparkLayerReader, Tiers
 from sync.models import Belief
@@ -95,7 +95,7 @@ class AuditChecker:
         *,
         connection: Connection,
         data_type: DataType,
-        adapter: PlatformAdapter,
+        adapter: SyncSource,
         reader: SparkLayerReader,
         pool: ThreadPoolExecutor,
     ) -> None:
