@@ -31,6 +31,7 @@ from platforms.types import (
     SyncRecord,
     WebhookDelivery,
 )
+from sparklayer.payloads import PriceList, StockLocation
 
 
 class WebhookVerificationError(Exception):
@@ -166,10 +167,10 @@ class SyncSource(Platform):
         record SparkLayer has that this listing lacks is confirmed gone with ``fetch_record``)."""
 
     @abstractmethod
-    def price_lists(self) -> list[dict[str, Any]]:
+    def price_lists(self) -> list[PriceList]:
         """SparkLayer price-list payloads the products' pricing items refer to."""
 
-    def stock_locations(self) -> list[dict[str, Any]]:
+    def stock_locations(self) -> list[StockLocation]:
         """The stock locations the stock rows name, as SparkLayer creates them: ``[{external_id, name}]``.
 
         SparkLayer refuses stock at a location it does not have, so the sync creates these before

@@ -11,6 +11,8 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from sparklayer.payloads import PricingItem, StockRow
+
 
 class DataType(StrEnum):
     """SparkLayer's sync data types (docs/ignite-contract.md §1.3, §1.4)."""
@@ -93,8 +95,8 @@ class SyncRecord:
     platform_url: str = ""
     visible_id: str = ""
     updated_at: datetime | None = None
-    stock: list[dict[str, Any]] = field(default_factory=list)
-    pricing: list[dict[str, Any]] = field(default_factory=list)
+    stock: list[StockRow] = field(default_factory=list)
+    pricing: list[PricingItem] = field(default_factory=list)
     issues: list[RecordIssue] = field(default_factory=list)
     deleted: bool = False
     read_at: datetime | None = None

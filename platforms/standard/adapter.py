@@ -42,6 +42,7 @@ from platforms.types import (
     SyncRecord,
     WebhookDelivery,
 )
+from sparklayer.payloads import PriceList
 
 #: records asked for per listing page
 PAGE_SIZE = 100
@@ -225,7 +226,7 @@ class StandardAdapter(StandardCustomerRequestsMixin, SyncSource, WebhookSource, 
         for record_id in self.client.iter_listing(f"{RESOURCES[data_type]}/ids", limit=IDS_LIMIT):
             yield str(record_id)
 
-    def price_lists(self) -> list[dict[str, Any]]:
+    def price_lists(self) -> list[PriceList]:
         return price_list_payloads(self.store_settings())
 
     def _require_type(self, data_type: DataType) -> None:

@@ -61,7 +61,7 @@ def price_lists_ensure(
                 not_ours[payload["slug"]] = str(source)
             continue
         try:
-            client.create_price_list(payload)  # type: ignore[arg-type]
+            client.create_price_list(payload)
         except PermanentError as exc:
             if exc.status != 422:  # 422 already_exists: a concurrent run created it
                 raise

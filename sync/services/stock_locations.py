@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import logging
 import threading
-from typing import Any
 
 from ignite_bridge.core.errors import AuthenticationError, IntegrationError, PermanentError
 from platforms.base import SyncSource
 from sparklayer.client import SparkLayerClient
+from sparklayer.payloads import StockLocation
 
 logger = logging.getLogger(__name__)
 
@@ -53,7 +53,7 @@ def _ensure(connection_id: int, client: SparkLayerClient, adapter: SyncSource) -
     existing = {str(row.get("external_id")): row for row in client.list_stock_locations()}
     written = 0
     for location in adapter.stock_locations():
-        payload: Any = {"external_id": str(location["external_id"]), "name": str(location["name"])}
+        payload: StockLocation = {"external_id": str(location["external_id"]), "name": str(location["name"])}
         extra = {"connection": connection_id, "location": payload["external_id"]}
         found = existing.get(payload["external_id"])
         if found is None:
