@@ -37,7 +37,7 @@ from connections.selectors import connection_get_raw
 from ignite_bridge.core import metrics
 from ignite_bridge.core.problems import problem_response
 from ignite_bridge.core.process_cache import ProcessCache
-from platforms.base import WebhookPayloadInvalid, WebhookVerificationError
+from platforms.base import PlatformCapabilityMissing, WebhookPayloadInvalid, WebhookVerificationError
 from platforms.types import WebhookDelivery
 from sync.models import EventState, WebhookEvent
 from sync.models.webhooks import PENDING_EVENT_STATES
@@ -265,7 +265,7 @@ def webhook_receive_view(request: HttpRequest, platform: str, connection_uuid: A
         return problem_response(401, detail="The webhook signature is missing or does not match the body.")
     except WebhookPayloadInvalid as exc:
         return problem_response(400, detail=f"The webhook body cannot be read: {exc}")
-    except Connection.DoesNotExist:
+    except (Connection.DoesNotExist, PlatformCapabilityMissing):  # gone, or a platform that sends no webhooks
         metrics.webhook_received(platform=platform, result="unknown_connection")
         return problem_response(404, detail="No connection receives webhooks at this address.")
     if delivery is None:  # a ping/handshake, or a verified topic that carries nothing to sync
