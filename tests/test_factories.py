@@ -9,13 +9,13 @@ from django.db import models
 
 from tests import factories
 
-#: the Django apps whose models are the bridge's (third-party and contrib apps have their own tests)
-OUR_APPS = ("connections", "sync", "storefront", "core", "endpoints", "standard")
+#: the packages whose Django apps are the bridge's (third-party and contrib apps have their own tests)
+OUR_PACKAGES = ("ignite_bridge", "sparklayer", "platforms", "connections", "sync", "storefront", "endpoints", "sandbox")
 
 
 def our_models() -> list[type[models.Model]]:
     return sorted(
-        (model for model in apps.get_models() if model._meta.app_label in OUR_APPS),
+        (model for model in apps.get_models() if model._meta.app_config.name.split(".")[0] in OUR_PACKAGES),
         key=lambda model: model._meta.label,
     )
 
