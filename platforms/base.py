@@ -119,7 +119,8 @@ class Platform(ABC):
     def credentials_from_extra_config(cls, extra_config: Mapping[str, Any]) -> dict[str, str]:
         """Pick this platform's credentials out of the connect call's ``extra_config``.
 
-        Returns an empty dict when none were given (the install flow must run)."""
+        Returns an empty dict when none were given: a platform with ``InstallFlow`` then runs it, and
+        the connect call of one without is refused."""
 
     @abstractmethod
     def check_credentials(self) -> None:
