@@ -35,11 +35,11 @@ from django.db import connection as db
 from django.db import transaction
 from django.utils import timezone
 
-from connections.clients import connection_platform_adapter, connection_sparklayer_client
+from connections.clients import connection_sparklayer_client, connection_sync_source
 from connections.models import Connection
 from ignite_bridge.core.errors import AuthenticationError, IntegrationError, TransientError
 from ignite_bridge.core.threads import ContextThreadPoolExecutor
-from platforms.base import PlatformAdapter
+from platforms.base import SyncSource
 from platforms.types import DataType, RecordIssue, SyncRecord
 from sparklayer.client import SparkLayerClient
 from sync.models import PushLog, RecordState, SyncJob, WebhookEvent
@@ -160,7 +160,7 @@ class _Writer:
         job: SyncJob | None,
         event: WebhookEvent | None,
         mark_seen: bool,
-        adapter: PlatformAdapter | None = None,
+        adapter: SyncSource | None = None,
     ) -> None:
         self.connection = connection
         self._adapter = adapter
@@ -269,9 +269,9 @@ class _Writer:
         self.backlog.append(("batch", (send, (self.client, ids, rows))))
 
     @property
-    def adapter(self) -> PlatformAdapter:
+    def adapter(self) -> SyncSource:
         if self._adapter is None:
-            self._adapter = connection_platform_adapter(self.connection)
+            self._adapter = connection_sync_source(self.connection)
         return self._adapter
 
     def _price_lists(self) -> None:
@@ -660,7 +660,7 @@ def sync_records_push(
     on_commit_page: Callable[[PushOutcome], None] | None = None,
     force: bool = False,
     read_at: datetime | None = None,
-    adapter: PlatformAdapter | None = None,
+    adapter: SyncSource | None = None,
 ) -> PushOutcome:
     """Bring SparkLayer to ``records`` (one data type) and save what it holds; see the module docstring.
 
@@ -701,7 +701,7 @@ def sync_records_push(
         batch.current[record.external_id] = {issue.code for issue in record.issues}
     pushable = [record for record in by_id.values() if record.payload is not None and not record.deleted]
     if data_type == DataType.PRODUCTS:  # never price into a list SparkLayer owns (before hashing)
-        adapter = adapter or connection_platform_adapter(connection)
+        adapter = adapter or connection_sync_source(connection)
         pricing_without_lists_not_ours(connection_id=connection.pk, client=client, adapter=adapter, records=pushable)
     if data_type == DataType.CUSTOMERS:  # SparkLayer refuses a customer in a group it lacks
         customer_groups_ensure_for_customers(connection_id=connection.pk, client=client, records=pushable)
@@ -796,7 +796,7 @@ def _write_locked(
     event: WebhookEvent | None,
     mark_seen: bool,
     force: bool,
-    adapter: PlatformAdapter | None,
+    adapter: SyncSource | None,
 ) -> None:
     """Write ``records`` in rounds: each round takes the free locks, writes those records, releases."""
     waiting = {record.external_id: record for record in records}
