@@ -5,8 +5,14 @@ A big store answers several reads at once as fast as one; a small one slows down
 ``min(2, maximum)``, and after every window of calls (as many as the current limit, at least
 ``MIN_WINDOW``) it compares the window's latency with the best seen for the same kind of call
 (a listing page and a variations read differ): flat (at most ``FLAT`` times the best) adds one, up
-to ``maximum``; rising past ``RISING`` times the best halves it. A refusal or a timeout halves it at
-once (at most once per window, so one burst of refusals is one cut). Never below 1.
+to ``maximum``, but only when the window used the whole limit (as many calls at once as allowed):
+a limit the sync never filled says nothing about whether the store takes more, so it is not
+raised (the limit stays what the store was shown to take); rising past ``RISING`` times the best
+halves it. A refusal or a timeout halves it at once (at most once per window, so one burst of
+refusals is one cut) and remembers how many calls were running when it came: growth stops one
+below that (the ceiling), and
+only after ``PROBE_WINDOWS`` flat windows there does it try one more, so a store that refuses a
+fifth call settles at four instead of climbing back into refusals every few windows. Never below 1.
 
 Pure bookkeeping and a condition variable: no clock of its own (callers pass each call's
 latency), so it is tested deterministically.
@@ -25,6 +31,8 @@ FLAT = 1.5
 #: past this many times the best, the store is struggling: halve
 RISING = 2.0
 MIN_WINDOW = 4
+#: flat, filled windows at the ceiling a refusal left before one more at once is tried
+PROBE_WINDOWS = 20
 
 
 @dataclass
@@ -43,6 +51,9 @@ class AIMDLimiter:
     best: dict[str, float] = field(default_factory=dict)
     window: list[float] = field(default_factory=list)
     cut_in_window: bool = False
+    filled_in_window: bool = False  # as many calls ran at once as the limit allowed
+    ceiling: int = 0  # one below the limit a refusal came at (0: none yet, the maximum bounds)
+    flat_at_ceiling: int = 0
     peak: int = 0  # highest limit reached (reports)
     changes: list[int] = field(default_factory=list)  # limits in the order they were set (reports)
 
@@ -59,6 +70,8 @@ class AIMDLimiter:
             while self.in_flight >= self.limit:
                 self._cond.wait()
             self.in_flight += 1
+            if self.in_flight >= self.limit:
+                self.filled_in_window = True
 
     def release(self, kind: str, latency: float | None, *, overloaded: bool = False) -> None:
         """A call ended: ``latency`` seconds (None: it failed otherwise), ``overloaded``: 429/503/timeout."""
@@ -95,16 +108,27 @@ class AIMDLimiter:
         if len(self.window) < max(MIN_WINDOW, self.limit):
             return
         mean = sum(self.window) / len(self.window)
-        cut_already = self.cut_in_window
+        cut_already, filled = self.cut_in_window, self.filled_in_window
         self.window, self.cut_in_window = [], False
+        self.filled_in_window = self.in_flight >= self.limit
         if mean > RISING:
             if not cut_already:
                 self._set(max(1, self.limit // 2))
-        elif mean <= FLAT and not cut_already:
-            self._set(min(self.maximum, self.limit + 1))
+        elif mean <= FLAT and not cut_already and filled:
+            self._grow()
+
+    def _grow(self) -> None:
+        if self.ceiling and self.limit >= self.ceiling:
+            self.flat_at_ceiling += 1
+            if self.flat_at_ceiling < PROBE_WINDOWS:
+                return
+            self.ceiling, self.flat_at_ceiling = min(self.maximum, self.ceiling + 1), 0
+        self._set(min(self.maximum, self.limit + 1))
 
     def _cut(self) -> None:
         if not self.cut_in_window:
+            # the store refused with this call and ``in_flight`` others at once: it takes that many
+            self.ceiling, self.flat_at_ceiling = max(1, min(self.limit - 1, self.in_flight)), 0
             self._set(max(1, self.limit // 2))
             self.cut_in_window = True
         self.window = []

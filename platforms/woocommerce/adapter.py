@@ -337,18 +337,21 @@ class WooCommerceAdapter(WooCommerceCustomerRequestsMixin, WooCommerceOrganisati
 
     @contextmanager
     def _store_slot(self, kind: str) -> Iterator[None]:
-        """One store read within ``read_limiter`` (when a full sync set one): a refusal (429/503) or a
-        timeout that survived the client's retries counts as an overload; latency is measured."""
+        """One store read within ``read_limiter`` (when a full sync set one): a refusal (429/503), even
+        one a retry got past, or a timeout that survived the client's retries counts as an overload;
+        latency is measured."""
         limiter = self.read_limiter
         if limiter is None:
             yield
             return
         with limiter.slot(kind) as call:
+            self.client.refused_take()  # what this thread saw before this call does not count
             try:
                 yield
             except TransientError as exc:
                 call.overloaded = exc.status in (None, 429, 503)  # no status: a timeout or a dropped connection
                 raise
+            call.overloaded = self.client.refused_take()  # refused at first, answered on a retry
 
     @staticmethod
     def _following(data_type: DataType, state: ListingCursor, listing: ListPage) -> ListingCursor | None:

@@ -9,6 +9,7 @@ only when WordPress sees SSL, and the keys must never cross the wire in clear), 
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -91,12 +92,24 @@ class WooCommerceClient(HttpClientBase):
         self.store_url = ensure_store_url(store_url, allow_insecure_http=allow_insecure_http)
         self.consumer_key = consumer_key
         self.consumer_secret = consumer_secret
+        self._refusals = threading.local()
         super().__init__(f"{self.store_url}/wp-json/wc/v3", **kwargs)
+
+    def refused_take(self) -> bool:
+        """Whether a call of this thread was refused (429/503) since it last asked, even when a retry
+        then got an answer: the adaptive concurrency counts that as the store saying "too many"."""
+        seen = bool(getattr(self._refusals, "seen", False))
+        self._refusals.seen = False
+        return seen
 
     # -- HttpClientBase hooks ----------------------------------------------------------------
 
     def prepare_auth(self, kwargs: dict[str, Any]) -> None:
         kwargs["auth"] = (self.consumer_key, self.consumer_secret)
+
+    def after_answer(self, response: requests.Response) -> None:
+        if response.status_code in (429, 503):
+            self._refusals.seen = True
 
     def is_retryable_status(self, response: requests.Response) -> bool:
         # 501 is excluded: WooCommerce answers it for "trash not supported" and hosts' WAFs answer it

@@ -5,10 +5,21 @@ from __future__ import annotations
 import contextlib
 import threading
 
-from platforms.concurrency import MIN_WINDOW, AIMDLimiter
+from platforms.concurrency import MIN_WINDOW, PROBE_WINDOWS, AIMDLimiter
 
 
 def calls(limiter: AIMDLimiter, n: int, latency: float, kind: str = "listing") -> None:
+    """``n`` calls of ``latency``, as many at once as the limit allows (the sync has work queued)."""
+    while n > 0:
+        batch = min(n, limiter.limit)
+        for _ in range(batch):
+            limiter.acquire()
+        for _ in range(batch):
+            limiter.release(kind, latency)
+        n -= batch
+
+
+def one_at_a_time(limiter: AIMDLimiter, n: int, latency: float, kind: str = "listing") -> None:
     for _ in range(n):
         limiter.acquire()
         limiter.release(kind, latency)
@@ -29,6 +40,28 @@ def test_flat_latency_adds_one_per_window_up_to_the_maximum() -> None:
     calls(limiter, 5 * MIN_WINDOW, 0.010)
     assert limiter.limit == 4  # never above the maximum
     assert limiter.changes == [3, 4]
+
+
+def test_a_limit_the_calls_never_fill_is_not_raised() -> None:
+    limiter = AIMDLimiter(maximum=8)
+    one_at_a_time(limiter, 10 * MIN_WINDOW, 0.010)  # flat, but never two at once
+    assert limiter.limit == 2
+    calls(limiter, MIN_WINDOW, 0.010)  # now the work fills it
+    assert limiter.limit == 3
+
+
+def test_after_a_refusal_it_settles_below_the_limit_refused_and_probes_above_it_rarely() -> None:
+    limiter = AIMDLimiter(maximum=8, limit=5)
+    for _ in range(5):
+        limiter.acquire()
+    limiter.release("listing", None, overloaded=True)  # the store refused the fifth call at once
+    for _ in range(4):
+        limiter.release("listing", 0.010)
+    assert limiter.limit == 2
+    calls(limiter, 10 * MIN_WINDOW, 0.010)  # flat: back up, but not past 4
+    assert limiter.limit == 4
+    calls(limiter, PROBE_WINDOWS * 4, 0.010)  # a long flat stretch at 4: one probe above
+    assert limiter.limit == 5
 
 
 def test_latency_rising_past_twice_the_best_halves() -> None:
@@ -69,7 +102,7 @@ def test_a_refusal_halves_at_once_and_a_burst_of_them_cuts_once() -> None:
     calls(limiter, 4, 0.010)  # the window after the cut: no increase yet
     assert limiter.limit == 4
     calls(limiter, 4, 0.010)
-    assert limiter.limit == 5
+    assert limiter.limit == 4  # the refusals came with four at once: no growth past that soon
     limiter.acquire()
     limiter.release("listing", None, overloaded=True)
     assert limiter.limit == 2
@@ -84,13 +117,15 @@ def test_a_failure_that_is_no_overload_counts_for_nothing() -> None:
 
 
 def test_slot_measures_the_call_and_marks_an_overload() -> None:
-    ticks = iter([0.0, 0.010] * MIN_WINDOW + [1.0, 1.5])
     limiter = AIMDLimiter(maximum=4)
-    for _ in range(MIN_WINDOW):
-        with limiter.slot("listing", clock=lambda: next(ticks)):
+    for _ in range(MIN_WINDOW // 2):  # two at once (the whole limit), each call 10 ms
+        with (
+            limiter.slot("listing", clock=iter([0.0, 0.010]).__next__),
+            limiter.slot("listing", clock=iter([0.0, 0.010]).__next__),
+        ):
             pass
     assert limiter.limit == 3
-    with limiter.slot("listing", clock=lambda: next(ticks)) as call:
+    with limiter.slot("listing", clock=iter([1.0, 1.5]).__next__) as call:
         call.overloaded = True
     assert limiter.limit == 1
 
