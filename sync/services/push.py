@@ -24,7 +24,7 @@ from __future__ import annotations
 import logging
 import time
 from collections import deque
-from collections.abc import Callable, MutableMapping, Sequence
+from collections.abc import Callable, Iterable, MutableMapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -272,6 +272,11 @@ class _Writer:
     def adapter(self) -> PlatformAdapter:
         if self._adapter is None:
             self._adapter = connection_platform_adapter(self.connection)
+        return self._adapter
+
+    @property
+    def adapter_if_built(self) -> PlatformAdapter | None:
+        """The adapter this writer was given or built, without building one."""
         return self._adapter
 
     def _price_lists(self) -> None:
@@ -672,12 +677,7 @@ def sync_records_push(
     no write failed transiently. Raises ``TransientError`` / ``AuthenticationError`` after saving
     what SparkLayer accepted.
     """
-    if not records:
-        raise ValueError("nothing to push")
-    data_types = {record.data_type for record in records}
-    if len(data_types) != 1:
-        raise ValueError("push records of one data type at a time")
-    data_type = DataType(data_types.pop())
+    data_type = _one_data_type(records)
     client = client or connection_sparklayer_client(connection)
     if data_type == DataType.CUSTOMER_GROUPS:  # groups are ensured, not written record by record
         return customer_groups_push(
@@ -685,52 +685,14 @@ def sync_records_push(
             outcome=PushOutcome(data_type=data_type), on_commit_page=on_commit_page,
         )  # fmt: skip
     batch = _Batch(outcome=PushOutcome(data_type=data_type))
-    outcome = batch.outcome
-    by_id: dict[str, SyncRecord] = {}
-    for record in records:
-        if record.read_at is None:
-            record.read_at = read_at
-        if seen_skus is not None:
-            drop_duplicate_skus(record, seen_skus)
-        by_id[record.external_id] = record  # a record listed twice (a shifted page): the later read wins
-    for record in by_id.values():
-        if record.deleted:  # a record the platform no longer has has nothing left to fix
-            batch.current[record.external_id] = set()
-            continue
-        batch.issues.extend(record.issues)
-        batch.current[record.external_id] = {issue.code for issue in record.issues}
-    pushable = [record for record in by_id.values() if record.payload is not None and not record.deleted]
-    if data_type == DataType.PRODUCTS:  # never price into a list SparkLayer owns (before hashing)
-        adapter = adapter or connection_platform_adapter(connection)
-        pricing_without_lists_not_ours(connection_id=connection.pk, client=client, adapter=adapter, records=pushable)
-    if data_type == DataType.CUSTOMERS:  # SparkLayer refuses a customer in a group it lacks
-        customer_groups_ensure_for_customers(connection_id=connection.pk, client=client, records=pushable)
-    if any(record.raw_hash for record in pushable):  # bound to what the lines above left out (``raw_skip``)
-        context = mapping_context(connection)
-        for record in pushable:
-            record.raw_hash = effective_raw_hash(record.raw_hash, context)
-
-    states = states_load(connection=connection, data_type=data_type, external_ids=list(by_id))
-    to_write: list[SyncRecord] = []
-    candidates = []
-    for record in by_id.values():
-        state = states.get(record.external_id)
-        if idle(record, state):
-            outcome.skipped.append(record.external_id)
-            continue
-        key = unchanged_key(record, state, force=force)
-        if key is None:
-            to_write.append(record)
-        else:
-            candidates.append(key)
-    confirmed = states_confirm_unchanged(
-        connection=connection,
-        data_type=data_type,
-        records=candidates,
-        job_id=job.pk if mark_seen and job is not None else None,
+    by_id = _records_by_id(records, batch=batch, read_at=read_at, seen_skus=seen_skus)
+    adapter = _prepare_pushable(
+        connection=connection, data_type=data_type, client=client, adapter=adapter, records=by_id.values()
     )
-    outcome.unchanged.extend(sorted(confirmed))
-    to_write.extend(by_id[key.external_id] for key in candidates if key.external_id not in confirmed)
+    to_write, confirmed = _records_to_write(
+        connection=connection, data_type=data_type, by_id=by_id, batch=batch, force=force,
+        seen_job_id=job.pk if mark_seen and job is not None else None,
+    )  # fmt: skip
 
     own_executor = executor is None
     pool = executor or ContextThreadPoolExecutor(
@@ -754,6 +716,127 @@ def sync_records_push(
         if own_executor:
             pool.shutdown(wait=True)
 
+    _save_issues_and_rows(
+        connection=connection, data_type=data_type, by_id=by_id, batch=batch, confirmed=confirmed,
+        job=job, event=event, mark_seen=mark_seen, on_commit_page=on_commit_page,
+    )  # fmt: skip
+    if batch.fatal is not None:
+        if isinstance(batch.fatal, TransientError):
+            batch.outcome.transient_error = batch.fatal
+        logger.warning(
+            "push stopped early",
+            extra={"connection": connection.pk, "data_type": str(data_type), "pushed": len(batch.outcome.pushed)},
+        )
+        raise batch.fatal
+    return batch.outcome
+
+
+def _one_data_type(records: Sequence[SyncRecord]) -> DataType:
+    """The data type every record shares; a push handles one at a time."""
+    if not records:
+        raise ValueError("nothing to push")
+    data_types = {record.data_type for record in records}
+    if len(data_types) != 1:
+        raise ValueError("push records of one data type at a time")
+    return DataType(data_types.pop())
+
+
+def _records_by_id(
+    records: Sequence[SyncRecord],
+    *,
+    batch: _Batch,
+    read_at: datetime | None,
+    seen_skus: MutableMapping[str, str] | None,
+) -> dict[str, SyncRecord]:
+    """The records by external id (a record listed twice, from a shifted page: the later read wins),
+    their read time filled in, duplicate SKUs dropped, and the issues they carry noted in ``batch``."""
+    by_id: dict[str, SyncRecord] = {}
+    for record in records:
+        if record.read_at is None:
+            record.read_at = read_at
+        if seen_skus is not None:
+            drop_duplicate_skus(record, seen_skus)
+        by_id[record.external_id] = record
+    for record in by_id.values():
+        if record.deleted:  # a record the platform no longer has has nothing left to fix
+            batch.current[record.external_id] = set()
+            continue
+        batch.issues.extend(record.issues)
+        batch.current[record.external_id] = {issue.code for issue in record.issues}
+    return by_id
+
+
+def _prepare_pushable(
+    *,
+    connection: Connection,
+    data_type: DataType,
+    client: SparkLayerClient,
+    adapter: PlatformAdapter | None,
+    records: Iterable[SyncRecord],
+) -> PlatformAdapter | None:
+    """Make what SparkLayer needs before the records exist (customer groups), drop prices for lists it
+    owns, and bind raw hashes to the context; returns the adapter, built if it was needed."""
+    pushable = [record for record in records if record.payload is not None and not record.deleted]
+    if data_type == DataType.PRODUCTS:  # never price into a list SparkLayer owns (before hashing)
+        adapter = adapter or connection_platform_adapter(connection)
+        pricing_without_lists_not_ours(connection_id=connection.pk, client=client, adapter=adapter, records=pushable)
+    if data_type == DataType.CUSTOMERS:  # SparkLayer refuses a customer in a group it lacks
+        customer_groups_ensure_for_customers(connection_id=connection.pk, client=client, records=pushable)
+    if any(record.raw_hash for record in pushable):  # bound to what the lines above left out (``raw_skip``)
+        context = mapping_context(connection)
+        for record in pushable:
+            record.raw_hash = effective_raw_hash(record.raw_hash, context)
+    return adapter
+
+
+def _records_to_write(
+    *,
+    connection: Connection,
+    data_type: DataType,
+    by_id: dict[str, SyncRecord],
+    batch: _Batch,
+    force: bool,
+    seen_job_id: int | None,
+) -> tuple[list[SyncRecord], set[str]]:
+    """The records that need writing, and the ids confirmed unchanged (their rows already saved as
+    seen); idle and unchanged records are noted in the outcome."""
+    outcome = batch.outcome
+    states = states_load(connection=connection, data_type=data_type, external_ids=list(by_id))
+    to_write: list[SyncRecord] = []
+    candidates = []
+    for record in by_id.values():
+        state = states.get(record.external_id)
+        if idle(record, state):
+            outcome.skipped.append(record.external_id)
+            continue
+        key = unchanged_key(record, state, force=force)
+        if key is None:
+            to_write.append(record)
+        else:
+            candidates.append(key)
+    confirmed = states_confirm_unchanged(
+        connection=connection, data_type=data_type, records=candidates, job_id=seen_job_id
+    )
+    outcome.unchanged.extend(sorted(confirmed))
+    to_write.extend(by_id[key.external_id] for key in candidates if key.external_id not in confirmed)
+    return to_write, confirmed
+
+
+def _save_issues_and_rows(
+    *,
+    connection: Connection,
+    data_type: DataType,
+    by_id: dict[str, SyncRecord],
+    batch: _Batch,
+    confirmed: set[str],
+    job: SyncJob | None,
+    event: WebhookEvent | None,
+    mark_seen: bool,
+    on_commit_page: Callable[[PushOutcome], None] | None,
+) -> None:
+    """Record and resolve issues, track every record seen, and run the page checkpoint, in one
+    transaction."""
+    outcome = batch.outcome
     outcome.issues_opened = batch.issues
     with transaction.atomic():
         issues_record(connection=connection, data_type=data_type, issues=batch.issues, job=job, event=event)
@@ -773,15 +856,6 @@ def sync_records_push(
         )
         if batch.fatal is None and on_commit_page is not None:
             on_commit_page(outcome)
-    if batch.fatal is not None:
-        if isinstance(batch.fatal, TransientError):
-            outcome.transient_error = batch.fatal
-        logger.warning(
-            "push stopped early",
-            extra={"connection": connection.pk, "data_type": str(data_type), "pushed": len(outcome.pushed)},
-        )
-        raise batch.fatal
-    return outcome
 
 
 def _write_locked(
@@ -820,7 +894,7 @@ def _write_locked(
                     adapter=adapter,
                 )
                 _write_round(writer=writer, records=held, batch=batch, force=force)
-                adapter = writer._adapter or adapter  # built at most once per call
+                adapter = writer.adapter_if_built or adapter  # built at most once per call
         finally:
             locks_release(taken | (writer.extra_locks if writer is not None else set()))
         if waiting:
