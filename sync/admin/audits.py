@@ -26,9 +26,9 @@ from connections.models import Connection
 from connections.selectors import connections_visible_to
 from sync.admin.dashboard import admin_url
 from sync.models import AuditFinding, AuditRun, FindingKind
-from sync.selectors_audit import OPEN_FINDING_STATES, audit_findings, shown_value
-from sync.services.audit_repair import audit_findings_mark_repairing
-from sync.services.audits import audit_run_cancel
+from sync.scheduled.audit_repair import audit_findings_mark_repairing
+from sync.scheduled.audits import audit_run_cancel
+from sync.selectors.audit import OPEN_FINDING_STATES, audit_findings, shown_value
 
 #: what the findings page shows (its view permission is required, ``sync/admin/permissions.py``)
 AUDIT_MODELS: tuple[type[Model], ...] = (Connection, AuditRun, AuditFinding)

@@ -15,12 +15,12 @@ from django.core.management import call_command
 from connections.clients import connection_platform_adapter
 from connections.models import Connection
 from platforms.types import DataType, SyncRecord
+from sync.jobs.full_sync import sync_job_run
+from sync.jobs.jobs import sync_job_queue_full
 from sync.models import AuditFinding, AuditRun, AuditState, FindingState, PushLog, SyncIssue
-from sync.services import audits as audits_module
-from sync.services.audit_repair import audit_findings_repair
-from sync.services.audits import audit_run_execute, audit_run_queue
-from sync.services.full_sync import sync_job_run
-from sync.services.jobs import sync_job_queue_full
+from sync.scheduled import audits as audits_module
+from sync.scheduled.audit_repair import audit_findings_repair
+from sync.scheduled.audits import audit_run_execute, audit_run_queue
 from tests.conftest import shared_gates_clear
 from tests.sync.conftest import spark_calls, spark_state, spark_writes
 

@@ -6,7 +6,7 @@ import copy
 from typing import Any
 
 from platforms.types import DataType, SyncRecord
-from sync.services.audit_compare import (
+from sync.scheduled.audit_compare import (
     DIFFERS,
     EQUAL,
     EXTRA,

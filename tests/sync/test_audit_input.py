@@ -7,7 +7,7 @@ from django.core.management import CommandError, call_command
 
 from connections.models import ConnectionState, CustomerSyncScope
 from sync.models import AuditRun, AuditState
-from sync.services.audits import AuditAlreadyActive, AuditRefused, audit_run_queue
+from sync.scheduled.audits import AuditAlreadyActive, AuditRefused, audit_run_queue
 from tests.factories import ConnectionFactory
 
 pytestmark = pytest.mark.django_db

@@ -11,10 +11,10 @@ import requests
 from django.utils import timezone
 
 from connections.models import Connection, ConnectionState, CustomerSyncScope
+from sync.jobs.full_sync import sync_job_run
+from sync.jobs.jobs import sync_job_queue_full
 from sync.models import AuditFinding, AuditRun, AuditState, JobState, SyncJob
-from sync.services.audit_schedule import audits_resend, audits_schedule
-from sync.services.full_sync import sync_job_run
-from sync.services.jobs import sync_job_queue_full
+from sync.scheduled.audit_schedule import audits_resend, audits_schedule
 from sync.tasks.audits import audit_run_task
 from tests.factories import ConnectionFactory
 from tests.sync.helpers import start_worker, wait_for

@@ -27,8 +27,8 @@ from sandbox.sparklayer import organisation
 from sandbox.sparklayer.problems import FieldError, invalid
 from sandbox.woocommerce import customers as woo_customers
 from sync.admin.jobs import offered_data_types, start_full_sync_action
+from sync.incremental.processing import webhook_event_process
 from sync.models import EventState, SyncIssue, SyncJob
-from sync.webhooks.processing import webhook_event_process
 from tests.sync.conftest import make_connection, spark_calls, spark_state
 from tests.sync.helpers import deliver, run_full
 

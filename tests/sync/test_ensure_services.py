@@ -19,8 +19,8 @@ from ignite_bridge.core.errors import AuthenticationError, TransientError
 from sparklayer.client import SparkLayerClient
 from sparklayer.payloads import customer_group_for_slug
 from sparklayer.token_cache import InMemoryTokenStore
-from sync.services.customer_groups import customer_groups_ensure, customer_groups_forget
-from sync.services.stock_locations import stock_locations_ensure, stock_locations_forget
+from sync.engine.customer_groups import customer_groups_ensure, customer_groups_forget
+from sync.engine.stock_locations import stock_locations_ensure, stock_locations_forget
 
 BASE = "https://sparklayer.test"
 LOCATIONS = f"{BASE}/api/v1/stock-locations"

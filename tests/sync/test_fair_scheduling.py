@@ -20,11 +20,11 @@ from django.utils import timezone
 
 from connections.models import Connection
 from ignite_bridge.core.slots import Slot
+from sync.incremental.processing import _follow_on, webhook_event_process_fairly, webhook_events_look_again
+from sync.incremental.sweeper import webhook_events_sweep
+from sync.jobs.job_slots import sync_job_slot
 from sync.models import EventState, JobKind, JobState, SyncJob, WebhookEvent
-from sync.services.job_slots import sync_job_slot
 from sync.tasks.full_sync import sync_job_run_task
-from sync.webhooks.processing import _follow_on, webhook_event_process_fairly, webhook_events_look_again
-from sync.webhooks.sweeper import webhook_events_sweep
 from tests.sync.conftest import make_connection
 from tests.sync.webhook_support import post_delivery, store_body, woo_headers
 

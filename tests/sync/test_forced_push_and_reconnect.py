@@ -11,9 +11,9 @@ from django.core.management import call_command
 
 from connections.models import Connection
 from platforms.types import DataType
+from sync.jobs.full_sync import sync_job_run
+from sync.jobs.jobs import sync_job_queue_full
 from sync.models import JobState, PushLog, RecordState, SyncJob
-from sync.services.full_sync import sync_job_run
-from sync.services.jobs import sync_job_queue_full
 from tests.connections.fixtures import Stores, connect_body, stores_fixture  # noqa: F401 - the `stores` fixture
 from tests.sync.conftest import spark_state, spark_writes
 from tests.sync.helpers import assert_catalogue_landed, expected_products

@@ -11,9 +11,9 @@ import requests
 
 from sandbox.server import serve_in_thread
 from sandbox.woocommerce.app import WooCommerceSandbox
+from sync.jobs.job_runs import sync_jobs_sweep
+from sync.jobs.jobs import sync_job_queue_full, sync_job_rerun
 from sync.models import IssueState, JobState, SyncIssue, SyncJob
-from sync.services.job_runs import sync_jobs_sweep
-from sync.services.jobs import sync_job_queue_full, sync_job_rerun
 from tests.sync.conftest import make_connection, spark_calls, spark_state, spark_writes
 from tests.sync.helpers import assert_catalogue_landed, comparable, expected_products, start_worker, wait_for
 

@@ -11,9 +11,9 @@ from django.utils import timezone
 from connections.clients import connection_platform_adapter
 from connections.models import Connection
 from platforms.types import DataType
+from sync.engine.issues import issues_record
 from sync.models import IssueAction, IssueState, SyncIssue, SyncIssueChange
-from sync.services.issue_recheck import issue_recheck
-from sync.services.issues import issues_record
+from sync.scheduled.issue_recheck import issue_recheck
 from tests.sync.conftest import spark_state
 
 pytestmark = pytest.mark.django_db

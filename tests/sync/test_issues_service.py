@@ -8,8 +8,8 @@ import pytest
 from django.utils import timezone
 
 from platforms.types import RecordIssue
+from sync.engine.issues import issues_record
 from sync.models import IssueState, SyncIssue
-from sync.services.issues import issues_record
 from tests.factories import ConnectionFactory
 
 pytestmark = pytest.mark.django_db
@@ -54,8 +54,8 @@ def test_a_changed_message_is_refreshed_and_a_new_record_opens_its_own_issue() -
 
 
 def test_a_resolved_issue_that_comes_back_is_reopened_with_its_count_and_history() -> None:
+    from sync.engine.issues import issues_resolve, issues_set_state
     from sync.models import IssueAction, JobKind, SyncIssueChange, SyncJob
-    from sync.services.issues import issues_resolve, issues_set_state
 
     connection = ConnectionFactory()
     first_job = SyncJob.objects.create(connection=connection, data_type="products", kind=JobKind.FULL)

@@ -19,9 +19,9 @@ from connections.clients import connection_sparklayer_client
 from connections.models import Connection
 from platforms.woocommerce.mapping import StoreSettings, price_list_payloads
 from sandbox.woocommerce import products as woo_products
+from sync.engine.price_lists import price_lists_ensure, price_lists_not_ours
+from sync.incremental.processing import webhook_event_process
 from sync.models import SyncIssue
-from sync.services.price_lists import price_lists_ensure, price_lists_not_ours
-from sync.webhooks.processing import webhook_event_process
 from tests.factories import ConnectionFactory
 from tests.sync.conftest import spark_calls, spark_state
 from tests.sync.helpers import deliver, expected_products, run_full, simple_product_id

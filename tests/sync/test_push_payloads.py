@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from platforms.types import DataType, SyncRecord
-from sync.services.push_payloads import MAX_FIELDS, flatten, payload_changes, push_payload_digest, record_name
+from sync.engine.push_payloads import MAX_FIELDS, flatten, payload_changes, push_payload_digest, record_name
 
 
 def product(title: str, variants: list[dict[str, object]]) -> SyncRecord:
@@ -64,9 +64,9 @@ def test_record_names() -> None:
 def test_a_real_push_keeps_what_was_sent_with_the_name_and_store_link(connection: Any, spark: Any) -> None:
     import requests
 
+    from sync.jobs.full_sync import sync_job_run
+    from sync.jobs.jobs import sync_job_queue_full
     from sync.models import PushLog
-    from sync.services.full_sync import sync_job_run
-    from sync.services.jobs import sync_job_queue_full
 
     job = sync_job_queue_full(connection=connection, data_type="products", trigger="command")
     assert sync_job_run(job_id=job.pk).state == "succeeded"

@@ -1,4 +1,4 @@
-"""Unchanged records skipped before they are mapped (``sync.services.raw_skip``), against both sandboxes:
+"""Unchanged records skipped before they are mapped (``sync.engine.raw_skip``), against both sandboxes:
 an unchanged re-sync maps nothing it may skip and writes nothing; any change to what the mapping reads
 (the product, a stock level, the store settings, the mapper's version) maps and pushes again."""
 
@@ -12,10 +12,10 @@ import requests
 import platforms.woocommerce.adapter as woo_adapter
 from connections.models import Connection
 from platforms.types import DataType
+from sync.engine.record_states import StateRow, states_claim
+from sync.jobs.full_sync import sync_job_run
+from sync.jobs.jobs import sync_job_queue_full
 from sync.models import PushLog, RecordState, SyncIssue, SyncJob
-from sync.services.full_sync import sync_job_run
-from sync.services.jobs import sync_job_queue_full
-from sync.services.record_states import StateRow, states_claim
 from tests.sync.conftest import spark_state, spark_writes
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -171,8 +171,8 @@ def test_a_record_whose_stock_was_never_sent_keeps_no_raw_hash() -> None:
     """A push stopped by a transient failure finishes records whose batched stock was never sent:
     their stock hash stays blank (unknown), and they must not be skipped unmapped next time."""
     from platforms.types import SyncRecord
-    from sync.services.plans import plan_record
-    from sync.services.push import _accepted_in_full
+    from sync.engine.plans import plan_record
+    from sync.engine.push import _accepted_in_full
 
     record = SyncRecord(
         data_type=DataType.PRODUCTS, external_id="5", payload={"external_id": "5", "title": "T", "variants": []},

@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 from django.db import connection as db
 
-from sync.services import record_locks
-from sync.services.clock import ReadClock, database_now
-from sync.services.record_locks import locks_release, locks_try, record_lock_key
+from sync.engine import record_locks
+from sync.engine.clock import ReadClock, database_now
+from sync.engine.record_locks import locks_release, locks_try, record_lock_key
 
 
 def in_thread(fn: Any) -> Any:

@@ -1,4 +1,4 @@
-"""Retention (``sync/services/retention.py``): what goes, what stays, and the dedupe window after pruning."""
+"""Retention (``sync/scheduled/retention.py``): what goes, what stays, and the dedupe window after pruning."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from connections.models import Connection
 from platforms.types import DataType, WebhookAction, WebhookDelivery
+from sync.intake.intake import webhook_event_store
 from sync.models import (
     EventState,
     IssueState,
@@ -25,8 +26,7 @@ from sync.models import (
     WebhookEvent,
     WebhookEventAttempt,
 )
-from sync.services.retention import retention_prune
-from sync.webhooks.intake import webhook_event_store
+from sync.scheduled.retention import retention_prune
 from tests.factories import ConnectionFactory
 
 pytestmark = pytest.mark.django_db

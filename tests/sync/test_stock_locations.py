@@ -17,8 +17,8 @@ from django.test import Client
 from connections.clients import connection_sparklayer_client
 from connections.models import Connection
 from sandbox.woocommerce import products as woo_products
+from sync.incremental.processing import webhook_event_process
 from sync.models import EventState, SyncIssue
-from sync.webhooks.processing import webhook_event_process
 from tests.sync.conftest import spark_calls, spark_state
 from tests.sync.helpers import deliver, expected_products, run_full, simple_product_id
 

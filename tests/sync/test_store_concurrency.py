@@ -11,8 +11,8 @@ import pytest
 from connections.models import Connection
 from platforms.types import DataType
 from sandbox.faults import FaultConfig
-from sync.services.full_sync import sync_job_run
-from sync.services.jobs import sync_job_queue_full
+from sync.jobs.full_sync import sync_job_run
+from sync.jobs.jobs import sync_job_queue_full
 from tests.sync.conftest import make_connection
 
 pytestmark = pytest.mark.django_db(transaction=True)

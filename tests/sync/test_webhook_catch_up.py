@@ -14,9 +14,9 @@ from connections.models import Connection
 from connections.services import connection_webhook_delivery_url
 from platforms.types import DataType
 from sandbox.woocommerce import products as woo_products
+from sync.incremental.catch_up import connection_catch_up, connections_due_for_catch_up
+from sync.incremental.reconcile import connection_reconcile
 from sync.models import JobKind, JobState, SyncIssue, SyncJob
-from sync.webhooks.catch_up import connection_catch_up, connections_due_for_catch_up
-from sync.webhooks.reconcile import connection_reconcile
 from tests.sync.conftest import spark_state
 
 pytestmark = pytest.mark.django_db

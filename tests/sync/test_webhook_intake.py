@@ -8,8 +8,8 @@ import pytest
 from django.test import Client, RequestFactory
 
 from connections.models import ConnectionState
+from sync.intake.intake import webhook_receive_view
 from sync.models import EventState, WebhookEvent
-from sync.webhooks.intake import webhook_receive_view
 from tests.factories import ConnectionFactory
 from tests.sync.webhook_support import as_meta, post_delivery, simple_body, webhook_path, woo_headers
 

@@ -13,11 +13,11 @@ from django.core.cache.backends.redis import RedisCache
 from django.test import Client
 
 from connections.models import Connection
+from sync.incremental.processing import webhook_events_follow_on
+from sync.intake.enqueue import webhook_event_send_after_commit
+from sync.intake.nudge import webhook_nudge_claim, webhook_nudge_release
 from sync.models import EventOutcome, EventState, WebhookEvent
 from sync.tasks.webhooks import webhook_process_task
-from sync.webhooks.enqueue import webhook_event_send_after_commit
-from sync.webhooks.nudge import webhook_nudge_claim, webhook_nudge_release
-from sync.webhooks.processing import webhook_events_follow_on
 from tests.sync.conftest import spark_state
 from tests.sync.webhook_support import post_delivery, store_body, woo_headers
 

@@ -14,9 +14,9 @@ from django.utils import timezone
 from connections.models import Connection
 from sandbox.woocommerce import customers as woo_customers
 from sandbox.woocommerce import products as woo_products
+from sync.incremental.processing import webhook_event_process
+from sync.incremental.replay import webhook_events_reprocess, webhook_events_reprocess_failed
 from sync.models import EventOutcome, EventState, PushLog, RecordState, SyncIssue, WebhookEvent
-from sync.webhooks.processing import webhook_event_process
-from sync.webhooks.replay import webhook_events_reprocess, webhook_events_reprocess_failed
 from tests.conftest import shared_gates_clear
 from tests.sync.conftest import spark_state, spark_writes
 from tests.sync.helpers import deliver, simple_product_id

@@ -14,9 +14,9 @@ from hypothesis import strategies as st
 from connections.clients import connection_platform_adapter
 from platforms.types import DataType
 from sandbox.woocommerce import products as woo_products
+from sync.engine.hashing import record_hashes
+from sync.incremental.processing import webhook_event_process
 from sync.models import EventState, PushLog, RecordState, WebhookEvent
-from sync.services.hashing import record_hashes
-from sync.webhooks.processing import webhook_event_process
 from tests.sync.conftest import make_connection, spark_state
 from tests.sync.webhook_support import post_delivery, store_body, woo_headers
 

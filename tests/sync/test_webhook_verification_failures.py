@@ -11,9 +11,9 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from sync.intake.verification_failures import webhook_verification_failure_record
 from sync.models import WebhookEvent, WebhookVerificationFailure
-from sync.selectors_security import webhook_verification_failures_recent
-from sync.webhooks.verification_failures import webhook_verification_failure_record
+from sync.selectors.security import webhook_verification_failures_recent
 from tests.factories import ConnectionFactory
 from tests.sync.webhook_support import post_delivery, simple_body, woo_headers
 

@@ -16,10 +16,10 @@ from django.utils import timezone
 from connections.clients import connection_platform_adapter
 from connections.models import Connection
 from platforms.types import DataType
+from sync.engine.hashing import record_hashes
+from sync.incremental.replay import webhook_events_reprocess_failed
+from sync.incremental.sweeper import webhook_events_sweep
 from sync.models import EventState, RecordState, SyncIssue, WebhookEvent
-from sync.services.hashing import record_hashes
-from sync.webhooks.replay import webhook_events_reprocess_failed
-from sync.webhooks.sweeper import webhook_events_sweep
 from tests.conftest import WorkerProcess, worker_environment
 from tests.sync.conftest import make_connection
 from tests.sync.webhook_support import post_delivery, store_body, wait_for, webhook_path, woo_headers
