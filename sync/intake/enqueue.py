@@ -14,6 +14,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from sync.dispatch import webhook_process_send
 from sync.intake.nudge import webhook_nudge_claim
 from sync.models import EventState, WebhookEvent
 
@@ -24,13 +25,8 @@ def webhook_event_send(*, event_id: int, countdown: float | None = None) -> bool
     """Publish one processing task now; False (logged) when the broker refused it.
 
     Never raises: the event is already committed and the sweeper sends it again later."""
-    from sync.tasks.webhooks import webhook_process_task
-
     try:
-        if countdown is None:
-            webhook_process_task.apply_async(args=(event_id,))
-        else:
-            webhook_process_task.apply_async(args=(event_id,), countdown=countdown)
+        webhook_process_send(event_id=event_id, countdown=countdown)
     except Exception:  # noqa: BLE001 - any broker failure: the sweeper re-sends from the database
         logger.warning("webhook event not enqueued; the sweeper will send it", extra={"event": event_id}, exc_info=True)
         return False

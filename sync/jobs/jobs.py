@@ -11,6 +11,7 @@ from django.utils import timezone
 from connections.models import Connection
 from platforms.base import platform_adapter_class
 from platforms.types import TRIGGERABLE_DATA_TYPES, DataType
+from sync.dispatch import sync_job_run_send
 from sync.models import JobKind, JobState, SyncJob, TriggerSource
 from sync.models.jobs import ACTIVE_JOB_STATES
 
@@ -37,11 +38,10 @@ def syncable_data_types(connection: Connection) -> list[DataType]:
 
 def sync_job_enqueue(job: SyncJob) -> None:
     """Send the job to the ``sync`` queue once the surrounding transaction commits."""
-    from sync.tasks import sync_job_run_task
 
     def send() -> None:
-        result = sync_job_run_task.apply_async(args=(job.pk,), queue="sync")
-        SyncJob.objects.filter(pk=job.pk).update(celery_task_id=result.id or "")
+        task_id = sync_job_run_send(job_id=job.pk)
+        SyncJob.objects.filter(pk=job.pk).update(celery_task_id=task_id)
 
     transaction.on_commit(send)
 

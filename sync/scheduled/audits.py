@@ -39,6 +39,7 @@ from connections.selectors import connection_syncs
 from ignite_bridge.core.errors import TransientError
 from platforms.types import DataType, SyncRecord
 from sparklayer.reads import SparkLayerReader
+from sync.dispatch import audit_run_send
 from sync.engine.issues import issues_record
 from sync.jobs.job_runs import retry_delay
 from sync.models import (
@@ -141,9 +142,7 @@ def audit_run_queue(
 
 def audit_run_enqueue(run: AuditRun) -> None:
     """Send the audit to the ``sync`` queue once the surrounding transaction commits."""
-    from sync.tasks.audits import audit_run_task
-
-    transaction.on_commit(lambda: audit_run_task.apply_async(args=(run.pk,), queue="sync"))
+    transaction.on_commit(lambda: audit_run_send(run_id=run.pk))
 
 
 def audit_run_cancel(*, run: AuditRun, reason: str = "cancelled by an operator") -> bool:

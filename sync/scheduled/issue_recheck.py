@@ -17,6 +17,7 @@ from django.db import transaction
 from connections.clients import connection_platform_adapter
 from ignite_bridge.core.errors import IntegrationError
 from platforms.types import DataType
+from sync.dispatch import issue_recheck_send
 from sync.engine.clock import database_now
 from sync.engine.deletion import record_read
 from sync.engine.issues import issue_recheck_note, issues_resolve_records
@@ -28,9 +29,7 @@ logger = logging.getLogger(__name__)
 
 def issue_recheck_queue(*, issue: SyncIssue, requested_by: str = "") -> None:
     """Send the re-check to a worker once the request's transaction commits."""
-    from sync.tasks.issues import issue_recheck_task
-
-    transaction.on_commit(lambda: issue_recheck_task.apply_async(args=(issue.pk, requested_by[:150]), queue="webhooks"))
+    transaction.on_commit(lambda: issue_recheck_send(issue_id=issue.pk, requested_by=requested_by[:150]))
 
 
 def issue_recheck(*, issue_id: int, requested_by: str = "") -> str:
