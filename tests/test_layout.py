@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 from pathlib import Path
+from typing import Any
 
 TESTS = Path(__file__).resolve().parent
 
@@ -76,3 +77,64 @@ def test_only_the_dispatcher_imports_the_sync_tasks() -> None:
         )
     }
     assert offenders == {}
+
+
+# -- sync: no import cycle inside a package ----------------------------------------------------------
+
+#: sync.dispatch imports the tasks at call time to send a message (the tasks import every flow): not a
+#: dependency of the flows on the tasks, and the one import the layers contract in pyproject.toml ignores too
+CALL_TIME_IMPORTS = {("sync.dispatch", "sync.tasks")}
+
+
+def sibling_cycles(graph: Any, package: str) -> list[tuple[str, str]]:
+    """Pairs of children of ``package`` (modules or sub-packages, their descendants included) that
+    import each other, directly or through other children."""
+    children = sorted(graph.find_children(package))
+
+    def owner(module: str) -> str | None:
+        return next((child for child in children if module == child or module.startswith(child + ".")), None)
+
+    edges: dict[str, set[str]] = {child: set() for child in children}
+    for child in children:
+        for module in [child, *graph.find_descendants(child)]:
+            for imported in graph.find_modules_directly_imported_by(module):
+                target = owner(imported)
+                if target is not None and target != child and (child, target) not in CALL_TIME_IMPORTS:
+                    edges[child].add(target)
+
+    def reaches(start: str, goal: str) -> bool:
+        seen, todo = set(), [start]
+        while todo:
+            node = todo.pop()
+            if node == goal:
+                return True
+            if node not in seen:
+                seen.add(node)
+                todo.extend(edges[node])
+        return False
+
+    return [(a, b) for a in children for b in sorted(edges[a]) if a < b and reaches(b, a)]
+
+
+def test_the_cycle_check_finds_a_cycle() -> None:
+    class Graph:
+        imports = {"p.a": {"p.b.x"}, "p.b.x": {"p.a"}, "p.c": {"p.a"}}
+
+        def find_children(self, package: str) -> set[str]:
+            return {"p.a", "p.b", "p.c"} if package == "p" else set()
+
+        def find_descendants(self, module: str) -> set[str]:
+            return {"p.b.x"} if module == "p.b" else set()
+
+        def find_modules_directly_imported_by(self, module: str) -> set[str]:
+            return self.imports.get(module, set())
+
+    assert sibling_cycles(Graph(), "p") == [("p.a", "p.b")]
+
+
+def test_no_import_cycle_inside_a_sync_package() -> None:
+    import grimp
+
+    graph = grimp.build_graph("sync", include_external_packages=False, cache_dir=None)
+    packages = sorted(module for module in graph.modules if graph.find_children(module))
+    assert {package: cycles for package in packages if (cycles := sibling_cycles(graph, package))} == {}

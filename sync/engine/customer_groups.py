@@ -18,7 +18,7 @@ import logging
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django.db import transaction
 
@@ -28,10 +28,8 @@ from platforms.types import DataType, RecordIssue, SyncRecord
 from sparklayer.client import SparkLayerClient
 from sparklayer.payloads import BASE_CUSTOMER_GROUP, CustomerGroup, customer_group_for_slug
 from sync.engine.issues import SPARKLAYER_REJECTED, issues_record, issues_resolve
+from sync.engine.outcome import PushOutcome
 from sync.models import SyncJob
-
-if TYPE_CHECKING:
-    from sync.engine.push import PushOutcome
 
 logger = logging.getLogger(__name__)
 

@@ -27,8 +27,9 @@ from connections.models import Connection
 from platforms.base import PlatformAdapter
 from platforms.types import DataType, ReadClock, SyncRecord
 from sparklayer.client import SparkLayerClient
+from sync.engine.outcome import PushOutcome
 from sync.engine.plans import gone_record
-from sync.engine.push import PushOutcome, sync_records_push
+from sync.engine.push import sync_records_push
 from sync.models import RecordState, SyncJob, WebhookEvent
 
 logger = logging.getLogger(__name__)

@@ -59,6 +59,7 @@ from sync.engine.issues import (
     issues_resolve,
     issues_resolve_records,
 )
+from sync.engine.outcome import PushOutcome
 from sync.engine.plans import (
     Mode,
     Plan,
@@ -100,27 +101,6 @@ LOG_FIELDS = (
 #: a record held by another writer is tried again until this long has passed, then the push
 #: raises ``TransientError`` (the task retries later)
 LOCK_WAIT_SECONDS = 60.0
-
-
-@dataclass
-class PushOutcome:
-    """What one push did, by record external id."""
-
-    data_type: DataType
-    pushed: list[str] = field(default_factory=list)
-    unchanged: list[str] = field(default_factory=list)
-    refused: list[str] = field(default_factory=list)
-    skipped: list[str] = field(default_factory=list)
-    deleted: list[str] = field(default_factory=list)
-    stale: list[str] = field(default_factory=list)
-    issues_opened: list[RecordIssue] = field(default_factory=list)
-    issues_resolved: list[str] = field(default_factory=list)
-    writes: int = 0
-    transient_error: TransientError | None = None
-
-    @property
-    def records_with_issues(self) -> int:
-        return len({issue.external_id for issue in self.issues_opened})
 
 
 def refusal_issue(record: SyncRecord, result: writes.WriteResult) -> RecordIssue:

@@ -41,8 +41,9 @@ from platforms.types import DataType, Page
 from sparklayer.client import SparkLayerClient
 from sync.engine.clock import ReadClock
 from sync.engine.deletion import full_sync_complete
+from sync.engine.outcome import PushOutcome
 from sync.engine.price_lists import price_lists_ensure
-from sync.engine.push import PushOutcome, sync_records_push
+from sync.engine.push import sync_records_push
 from sync.engine.raw_skip import page_resolve
 from sync.engine.skus import seen_skus_rebuild
 from sync.engine.stock_locations import stock_locations_ensure

@@ -19,8 +19,8 @@ from django.conf import settings
 
 from ignite_bridge.core import metrics
 from sync.jobs.full_sync import sync_job_run
-from sync.jobs.job_runs import sync_jobs_sweep
 from sync.jobs.job_slots import sync_job_defer, sync_job_slot
+from sync.jobs.sweep import sync_jobs_sweep
 from sync.models import SyncJob
 
 logger = logging.getLogger(__name__)

@@ -30,8 +30,8 @@ from sync.engine.synclog import synclog_report_start
 from sync.incremental.catch_up import connection_catch_up
 from sync.incremental.processing import webhook_event_process
 from sync.jobs.full_sync import sync_job_run
-from sync.jobs.job_runs import sync_jobs_sweep
 from sync.jobs.jobs import sync_job_cancel, sync_job_queue_full
+from sync.jobs.sweep import sync_jobs_sweep
 from sync.models import (
     EventOutcome,
     EventState,

@@ -11,8 +11,8 @@ import requests
 
 from sandbox.server import serve_in_thread
 from sandbox.woocommerce.app import WooCommerceSandbox
-from sync.jobs.job_runs import sync_jobs_sweep
 from sync.jobs.jobs import sync_job_queue_full, sync_job_rerun
+from sync.jobs.sweep import sync_jobs_sweep
 from sync.models import IssueState, JobState, SyncIssue, SyncJob
 from tests.sync.conftest import make_connection, spark_calls, spark_state, spark_writes
 from tests.sync.helpers import assert_catalogue_landed, comparable, expected_products, start_worker, wait_for
