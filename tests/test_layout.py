@@ -43,6 +43,7 @@ def test_no_test_module_imports_another() -> None:
 ROOT = TESTS.parent
 #: the modules allowed to import ``sync.tasks``: the tasks themselves and the dispatcher
 TASK_IMPORTERS = ("sync/dispatch.py", "sync/tasks/")
+PRODUCT = ("sync", "connections", "endpoints", "storefront", "ignite_bridge")
 
 
 def imported_modules(source: str) -> list[str]:
@@ -56,6 +57,10 @@ def imported_modules(source: str) -> list[str]:
     return found
 
 
+def product_files() -> list[Path]:
+    return [path for package in PRODUCT for path in sorted((ROOT / package).rglob("*.py"))]
+
+
 def is_sync_tasks(module: str) -> bool:
     return module == "sync.tasks" or module.startswith("sync.tasks.")
 
@@ -66,15 +71,11 @@ def test_the_import_scan_sees_lazy_imports() -> None:
 
 
 def test_only_the_dispatcher_imports_the_sync_tasks() -> None:
-    product = [path for package in ("sync", "connections", "endpoints", "storefront", "ignite_bridge")
-               for path in sorted((ROOT / package).rglob("*.py"))]  # fmt: skip
     offenders = {
         str(path.relative_to(ROOT)): names
-        for path in product
+        for path in product_files()
         if not str(path.relative_to(ROOT)).startswith(TASK_IMPORTERS)
-        if (
-            names := [n for n in imported_modules(path.read_text()) if n == "sync.tasks" or n.startswith("sync.tasks.")]
-        )
+        if (names := [name for name in imported_modules(path.read_text()) if is_sync_tasks(name)])
     }
     assert offenders == {}
 
@@ -138,3 +139,60 @@ def test_no_import_cycle_inside_a_sync_package() -> None:
     graph = grimp.build_graph("sync", include_external_packages=False, cache_dir=None)
     packages = sorted(module for module in graph.modules if graph.find_children(module))
     assert {package: cycles for package in packages if (cycles := sibling_cycles(graph, package))} == {}
+
+
+# -- sync: a job's state changes only through the job services --------------------------------------------
+
+JOB_STATE_FIELDS = {
+    "state", "phase", "error", "result", "started_at", "finished_at", "heartbeat_at", "resume_at", "claim_token",
+    "attempts", "celery_task_id", "seen", "pushed", "unchanged", "issues", "deleted", "pages_done",
+    "checkpoint_cursor", "total_estimate",
+}  # fmt: skip
+JOB_SERVICES = ("sync/jobs/", "sync/migrations/")
+WRITES = {"update", "create", "bulk_create", "bulk_update", "get_or_create", "update_or_create", "delete"}
+#: the push's flush doubles as the heartbeat of a long full-sync page; the write engine sits below
+#: sync/jobs (pyproject.toml's layers), so it touches the heartbeat (liveness, not state) itself
+JOB_WRITES_ALLOWED = {"sync/engine/push.py: SyncJob.objects.filter(pk=self.job.pk).update(heartbeat_at=timezone.now())"}
+
+
+def job_state_writes(source: str) -> list[str]:
+    """Statements that change a ``SyncJob``: a state field assigned on a ``*job*`` name, a ``*job*.save()``,
+    or a write through ``SyncJob.objects``."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        targets = (
+            node.targets if isinstance(node, ast.Assign) else [node.target] if isinstance(node, ast.AugAssign) else []
+        )
+        for target in targets:
+            if (
+                isinstance(target, ast.Attribute)
+                and target.attr in JOB_STATE_FIELDS
+                and "job" in ast.unparse(target.value).lower()
+            ):
+                found.append(ast.unparse(node))
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+            receiver = ast.unparse(node.func.value)
+            if (node.func.attr in WRITES and "SyncJob.objects" in receiver) or (
+                node.func.attr == "save" and "job" in receiver.lower()
+            ):
+                found.append(ast.unparse(node))
+    return found
+
+
+def test_the_job_write_scan_sees_each_form() -> None:
+    source = (
+        "job.state = 'failed'\njob.seen += 3\nself.job.save(update_fields=['state'])\n"
+        "SyncJob.objects.filter(pk=1).update(state='queued')\nrun.state = 'failed'\n"
+    )
+    assert job_state_writes(source) == [
+        "job.state = 'failed'",
+        "job.seen += 3",
+        "self.job.save(update_fields=['state'])",
+        "SyncJob.objects.filter(pk=1).update(state='queued')",
+    ]
+
+
+def test_only_the_job_services_change_a_job() -> None:
+    outside = [path for path in product_files() if not str(path.relative_to(ROOT)).startswith(JOB_SERVICES)]
+    found = {f"{path.relative_to(ROOT)}: {write}" for path in outside for write in job_state_writes(path.read_text())}
+    assert found - JOB_WRITES_ALLOWED == set()

@@ -33,8 +33,15 @@ from sync.engine.clock import ReadClock
 from sync.engine.push import sync_records_push
 from sync.engine.synclog import synclog_report_partial
 from sync.incremental.locks import advisory_lock
+from sync.jobs.partial_jobs import (
+    sync_job_end,
+    sync_job_page_pushed,
+    sync_job_page_read,
+    sync_job_result_add,
+    sync_job_start_partial,
+)
 from sync.jobs.settings_changes import merchant_hash, settings_followups
-from sync.models import JobKind, JobState, SyncJob, TriggerSource
+from sync.models import JobKind, JobState, SyncJob
 
 logger = logging.getLogger(__name__)
 
@@ -82,14 +89,10 @@ def _run(*, connection: Connection, started: datetime) -> list[SyncJob]:
     if DataType.MERCHANT in adapter.data_types:
         types = [DataType.MERCHANT, *types]  # settings first: a change re-syncs what depends on them
     for data_type in types:
-        job = SyncJob.objects.create(
+        job = sync_job_start_partial(
             connection=connection,
             data_type=data_type,
             kind=JobKind.CATCH_UP,
-            state=JobState.RUNNING,
-            trigger=TriggerSource.SCHEDULE,
-            started_at=timezone.now(),
-            heartbeat_at=timezone.now(),
             result={"modified_after": window_start.isoformat()},
         )
         jobs.append(job)
@@ -99,8 +102,8 @@ def _run(*, connection: Connection, started: datetime) -> list[SyncJob]:
                 data_type, modified_after=None if data_type == DataType.MERCHANT else window_start, clock=clock
             )
             for page in pages:
-                job.seen += len(page.records)
-                job.pages_done += 1
+                sync_job_page_read(job=job, records=len(page.records))
+                outcome = None
                 if page.records:
                     outcome = sync_records_push(
                         connection=connection,
@@ -110,10 +113,6 @@ def _run(*, connection: Connection, started: datetime) -> list[SyncJob]:
                         read_at=page.read_at,
                         adapter=adapter,
                     )
-                    job.pushed += len(outcome.pushed)
-                    job.unchanged += len(outcome.unchanged)
-                    job.deleted += len(outcome.deleted)
-                    job.issues += outcome.records_with_issues
                     if outcome.writes or outcome.issues_opened or outcome.issues_resolved:
                         synclog_report_partial(
                             connection=connection,
@@ -122,25 +121,15 @@ def _run(*, connection: Connection, started: datetime) -> list[SyncJob]:
                             issues_resolved=outcome.issues_resolved,
                             client=client,
                         )
-                job.heartbeat_at = timezone.now()
-                job.save(update_fields=["seen", "pages_done", "pushed", "unchanged", "deleted", "issues",
-                                        "heartbeat_at", "updated_at"])  # fmt: skip
+                sync_job_page_pushed(job=job, outcome=outcome)
         except IntegrationError as exc:
             ok = False
-            _end(job, JobState.FAILED, error=f"{type(exc).__name__}: {exc}")
+            sync_job_end(job=job, state=JobState.FAILED, error=f"{type(exc).__name__}: {exc}")
             logger.warning("catch-up failed", extra={"connection": connection.pk, "data_type": str(data_type)})
             continue
         if before is not None:
-            job.result = {**job.result, "settings_followups": settings_followups(connection=connection, before=before)}
-            job.save(update_fields=["result", "updated_at"])
-        _end(job, JobState.SUCCEEDED)
+            sync_job_result_add(job=job, settings_followups=settings_followups(connection=connection, before=before))
+        sync_job_end(job=job, state=JobState.SUCCEEDED)
     if ok:
         Connection.objects.filter(pk=connection.pk).update(last_catch_up_at=started)
     return jobs
-
-
-def _end(job: SyncJob, state: JobState, *, error: str = "") -> None:
-    job.state = state
-    job.error = error[:4000]
-    job.finished_at = timezone.now()
-    job.save(update_fields=["state", "error", "finished_at", "updated_at"])

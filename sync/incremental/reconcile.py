@@ -35,7 +35,8 @@ from sync.engine.issues import issues_record
 from sync.incremental.catch_up import catch_up_data_types
 from sync.incremental.locks import advisory_lock
 from sync.jobs.jobs import SyncAlreadyActive, sync_job_queue_full
-from sync.models import JobKind, JobState, SyncJob, TriggerSource
+from sync.jobs.partial_jobs import sync_job_end, sync_job_start_partial
+from sync.models import JobKind, JobState, TriggerSource
 
 logger = logging.getLogger(__name__)
 
@@ -68,15 +69,7 @@ def connection_reconcile(*, connection: Connection, now: datetime | None = None)
         if not held:
             return ReconcileResult(skipped=True)
         result = ReconcileResult()
-        job = SyncJob.objects.create(
-            connection=connection,
-            data_type=WEBHOOK_ISSUE_DATA_TYPE,
-            kind=JobKind.RECONCILE,
-            state=JobState.RUNNING,
-            trigger=TriggerSource.SCHEDULE,
-            started_at=timezone.now(),
-            heartbeat_at=timezone.now(),
-        )
+        job = sync_job_start_partial(connection=connection, data_type=WEBHOOK_ISSUE_DATA_TYPE, kind=JobKind.RECONCILE)
         for data_type in catch_up_data_types(connection):
             try:
                 sync_job_queue_full(connection=connection, data_type=data_type, trigger=TriggerSource.SCHEDULE)
@@ -87,11 +80,12 @@ def connection_reconcile(*, connection: Connection, now: datetime | None = None)
             result.repaired_topics = webhooks_repair(connection=connection)
         except IntegrationError as exc:
             result.errors.append(f"webhooks: {type(exc).__name__}: {exc}")
-        job.state = JobState.FAILED if result.errors else JobState.SUCCEEDED
-        job.error = "; ".join(result.errors)[:4000]
-        job.finished_at = timezone.now()
-        job.result = {"queued": result.queued, "repaired_topics": result.repaired_topics}
-        job.save(update_fields=["state", "error", "finished_at", "result", "updated_at"])
+        sync_job_end(
+            job=job,
+            state=JobState.FAILED if result.errors else JobState.SUCCEEDED,
+            error="; ".join(result.errors),
+            result={"queued": result.queued, "repaired_topics": result.repaired_topics},
+        )
         if not result.errors:
             Connection.objects.filter(pk=connection.pk).update(last_reconcile_at=started)
         else:
