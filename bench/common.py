@@ -3,6 +3,7 @@ environment of a bridge running on the production settings."""
 
 from __future__ import annotations
 
+import os
 import time
 
 import requests
@@ -49,3 +50,12 @@ def production_server_env(env: dict[str, str], *, port: int, api_token: str) -> 
         "LOG_LEVEL": "INFO",
         "WHITENOISE_USE_FINDERS": "true",
     }
+
+
+def metrics_dir(*, prefix: str) -> str:
+    """A fresh ``PROMETHEUS_MULTIPROC_DIR`` on a RAM disk when the machine has one, as deployed
+    (``docker-compose.yml`` mounts a tmpfs there: ``docs/operations.md``)."""
+    import tempfile
+
+    ram_disk = "/dev/shm"  # noqa: S108 - mkdtemp makes a private directory with a random name
+    return tempfile.mkdtemp(prefix=prefix, dir=ram_disk if os.path.isdir(ram_disk) else None)

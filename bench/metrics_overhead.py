@@ -84,8 +84,10 @@ def main() -> None:
 
 def cost_run(mode: str, count: int, database: str) -> None:
     """In this process: ``count`` signed deliveries through the intake view; CPU time per delivery."""
-    import tempfile
     import time
+
+    sys.path.insert(0, str(ROOT))
+    from bench.common import metrics_dir
 
     os.environ.update({
         "DJANGO_SETTINGS_MODULE": "ignite_bridge.settings.test", "DATABASE_URL": database, "LOG_LEVEL": "WARNING",
@@ -93,8 +95,7 @@ def cost_run(mode: str, count: int, database: str) -> None:
     })  # fmt: skip
     os.environ.pop("PROMETHEUS_MULTIPROC_DIR", None)
     if mode == "on":
-        os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="bench-metrics-cost-")
-    sys.path.insert(0, str(ROOT))
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = metrics_dir(prefix="bench-metrics-cost-")
     import django
 
     django.setup()

@@ -19,14 +19,13 @@ import platform
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.common import ensure_database, production_server_env, wait_up  # noqa: E402
+from bench.common import ensure_database, metrics_dir, production_server_env, wait_up  # noqa: E402
 
 
 def main() -> None:
@@ -62,7 +61,7 @@ def main() -> None:
     server_env["METRICS_ENABLED"] = "true" if args.metrics == "on" else "false"
     server_env.pop("PROMETHEUS_MULTIPROC_DIR", None)
     if args.metrics == "on":
-        server_env["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="bench-metrics-")
+        server_env["PROMETHEUS_MULTIPROC_DIR"] = metrics_dir(prefix="bench-metrics-")
     from django.core.management import call_command
     from django.db import connection as db
 

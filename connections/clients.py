@@ -12,7 +12,16 @@ from django.core.cache import caches
 from connections.models import Connection
 from ignite_bridge.core.outbound import host_is_allowed
 from ignite_bridge.core.pinned import origin_of
-from platforms.base import PlatformAdapter, platform_adapter_class
+from platforms.base import (
+    Platform,
+    StorefrontRequests,
+    SyncSource,
+    WebhookSource,
+    platform_adapter_class,
+    storefront_requests,
+    sync_source,
+    webhook_source,
+)
 from sparklayer.budget import BACKGROUND, INTERACTIVE, site_budget
 from sparklayer.client import SparkLayerClient
 
@@ -71,7 +80,7 @@ def connection_sparklayer_client(connection: Connection) -> SparkLayerClient:
 
 def platform_adapter_for(
     *, platform: str, store_url: str, credentials: dict[str, str], inline: bool = False
-) -> PlatformAdapter:
+) -> Platform:
     """An adapter for a store; ``inline`` picks the short timeouts of calls a shopper waits for."""
     adapter_class = platform_adapter_class(platform)
     if inline:
@@ -88,10 +97,26 @@ def platform_adapter_for(
     )
 
 
-def connection_platform_adapter(connection: Connection, *, inline: bool = False) -> PlatformAdapter:
+def connection_platform_adapter(connection: Connection, *, inline: bool = False) -> Platform:
+    """The connection's adapter, typed by what every platform has; the helpers below add a capability."""
     return platform_adapter_for(
         platform=connection.platform,
         store_url=connection.store_url,
         credentials=dict(connection.platform_credentials or {}),
         inline=inline,
     )
+
+
+def connection_sync_source(connection: Connection, *, inline: bool = False) -> SyncSource:
+    """The connection's adapter as a ``SyncSource``; ``PlatformCapabilityMissing`` when its platform is not one."""
+    return sync_source(connection_platform_adapter(connection, inline=inline))
+
+
+def connection_webhook_source(connection: Connection, *, inline: bool = False) -> WebhookSource:
+    """The connection's adapter as a ``WebhookSource``; ``PlatformCapabilityMissing`` when its platform is not one."""
+    return webhook_source(connection_platform_adapter(connection, inline=inline))
+
+
+def connection_storefront(connection: Connection) -> StorefrontRequests:
+    """The connection's adapter for customer requests (short timeouts); ``PlatformCapabilityMissing`` (→ 501)."""
+    return storefront_requests(connection_platform_adapter(connection, inline=True))

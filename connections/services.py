@@ -44,7 +44,7 @@ from connections.selectors import connection_syncs
 from ignite_bridge.core.errors import IntegrationError, PermanentError, TransientError
 from ignite_bridge.core.outbound import OutboundUrlRefused, ensure_public_url
 from ignite_bridge.core.pinned import origin_of
-from platforms.base import PlatformAdapter, platform_adapter_class
+from platforms.base import InstallFlow, Platform, WebhookSource, install_flow, platform_adapter_class
 from platforms.types import DataType
 
 logger = logging.getLogger(__name__)
@@ -135,7 +135,7 @@ def sparklayer_credentials_check(*, site_env: str, site_id: str, client_id: str,
         ) from exc
 
 
-def platform_credentials_check(adapter: PlatformAdapter, *, platform: str) -> None:
+def platform_credentials_check(adapter: Platform, *, platform: str) -> None:
     """One cheap authenticated platform call; refused → ``PlatformCredentialsRefused``."""
     try:
         adapter.check_credentials()
@@ -166,6 +166,11 @@ def _platform_inputs(extra_config: Mapping[str, Any]) -> tuple[str, str, dict[st
         credentials = adapter_class.credentials_from_extra_config(extra_config)
     except ValueError as exc:
         raise ConnectInputInvalid(str(exc), field="extra_config") from exc
+    if not credentials and not issubclass(adapter_class, InstallFlow):
+        raise ConnectInputInvalid(
+            f"The {platform} platform has no app-authorisation flow: pass its credentials in extra_config.",
+            field="extra_config",
+        )
     return platform, checked_store_url(store_url), credentials
 
 
@@ -261,7 +266,7 @@ def _reset_removed(connection: Connection) -> None:
 def _install_link(connection: Connection) -> str:
     adapter = platform_adapter_for(platform=connection.platform, store_url=connection.store_url, credentials={})
     state = install_state_token(connection)
-    return adapter.authorization_url(
+    return install_flow(adapter).authorization_url(
         callback_url=connection_install_callback_url(connection, state=state),
         return_url=connection_install_return_url(connection),
         state=state,
@@ -306,6 +311,8 @@ def connection_webhooks_register(*, connection: Connection) -> list[str]:
     try:
         checked_store_url(connection.store_url)
         adapter = connection_platform_adapter(connection)
+        if not isinstance(adapter, WebhookSource):
+            return []  # the platform sends no webhooks: catch-up and reconcile jobs find its changes
         registered = adapter.register_webhooks(
             delivery_url=connection_webhook_delivery_url(connection),
             secret=connection.webhook_secret,
@@ -337,10 +344,10 @@ def connection_disconnect(*, connection: Connection) -> bool:
     if connection.platform_credentials:
         try:
             checked_store_url(connection.store_url)
-            removed = connection_platform_adapter(connection, inline=True).unregister_webhooks(
-                delivery_url=connection_webhook_delivery_url(connection)
-            )
-            logger.info("webhooks unregistered", extra={"connection": connection.pk, "count": removed})
+            adapter = connection_platform_adapter(connection, inline=True)
+            if isinstance(adapter, WebhookSource):
+                removed = adapter.unregister_webhooks(delivery_url=connection_webhook_delivery_url(connection))
+                logger.info("webhooks unregistered", extra={"connection": connection.pk, "count": removed})
         except (IntegrationError, ConnectInputInvalid, ValueError) as exc:
             logger.warning(
                 "could not unregister webhooks", extra={"connection": connection.pk, "error": type(exc).__name__}
@@ -379,6 +386,8 @@ def connection_install_complete(
     Forged, replayed or expired tokens, a connection that is not pending, malformed bodies and
     refused credentials all change nothing. The token is cleared on success (one use only)."""
     adapter = platform_adapter_for(platform=connection.platform, store_url=connection.store_url, credentials={})
+    if not isinstance(adapter, InstallFlow):
+        raise InstallCallbackInvalid(f"The {connection.platform} platform has no app-authorisation flow.")
     try:
         result = adapter.parse_authorization_callback(body, headers)
     except ValueError as exc:

@@ -26,20 +26,33 @@ from connections.selectors import connection_get_for_site
 from connections.services import connection_connect
 from endpoints.storefront_schema import StrictCharField, error_responses
 from ignite_bridge.core.problems import problem_response
+from platforms.base import platform_connect_examples, platform_credential_keys
 from sync.jobs.connection_lifecycle import connection_activated, connection_reconnected, connection_remove
 
 #: a connect body is a few hundred bytes; anything near this is not a real call
 MAX_BODY_BYTES = 64 * 1024
-#: extra_config keys that, when present, must be strings
-EXTRA_CONFIG_STRING_KEYS = (
-    "platform",
-    "store_url",
-    "woocommerce_api_key",
-    "woocommerce_api_secret",
-    "woocommerce_basic_user",
-    "woocommerce_basic_pass",
-    "storefront_jwt_secret",
-)
+
+
+def extra_config_string_keys() -> tuple[str, ...]:
+    """``extra_config`` keys that, when present, must be strings: the bridge's own and each platform's credentials."""
+    return ("platform", "store_url", *platform_credential_keys(), "storefront_jwt_secret")
+
+
+def connect_examples() -> list[OpenApiExample]:
+    """One request example per configured platform that declares one (``PlatformAdapter.connect_example``)."""
+    return [
+        OpenApiExample(
+            example.title,
+            value={
+                "store_id": "bobs-store",
+                "spark_api_client_id": "client-id",
+                "spark_api_client_secret": "client-secret",
+                "extra_config": dict(example.extra_config),
+            },
+            request_only=True,
+        )
+        for example in platform_connect_examples()
+    ]
 
 
 def json_object_body(request: Request) -> Any:
@@ -82,7 +95,7 @@ class ConnectApi(APIView):
         def validate_extra_config(self, value: dict[str, Any]) -> dict[str, Any]:
             errors = {
                 key: ["Must be a string of at most 2048 characters."]
-                for key in EXTRA_CONFIG_STRING_KEYS
+                for key in extra_config_string_keys()
                 if key in value
                 and value[key] is not None
                 and (not isinstance(value[key], str) or len(value[key]) > 2048)
@@ -105,20 +118,7 @@ class ConnectApi(APIView):
             **error_responses(400, 401, 502, 504),
         },
         examples=[
-            OpenApiExample(
-                "WooCommerce with API keys",
-                value={
-                    "store_id": "bobs-store",
-                    "spark_api_client_id": "client-id",
-                    "spark_api_client_secret": "client-secret",
-                    "extra_config": {
-                        "store_url": "https://shop.example.com",
-                        "woocommerce_api_key": "ck_0123456789abcdef0123456789abcdef01234567",
-                        "woocommerce_api_secret": "cs_0123456789abcdef0123456789abcdef01234567",
-                    },
-                },
-                request_only=True,
-            ),
+            *connect_examples(),
             OpenApiExample(
                 "Install pending",
                 value={"redirect_url": "https://shop.example.com/wc-auth/v1/authorize?app_name=Ignite+Bridge"},

@@ -18,6 +18,7 @@ from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from connections.clients import connection_sync_source
 from endpoints.storefront_base import StorefrontApiView
 from endpoints.storefront_schema import StrictCharField, error_responses
 from endpoints.sync import data_type_from_path
@@ -71,7 +72,10 @@ class SyncEntityFetchApi(StorefrontApiView):
         self.validated(self.InputSerializer, request.data or {})
         try:
             item = sync_entity_get(
-                connection=connection, adapter=self.platform(), data_type=chosen, entity_id=entity_id
+                connection=connection,
+                adapter=connection_sync_source(connection, inline=True),
+                data_type=chosen,
+                entity_id=entity_id,
             )
         except EntityNotFound as exc:
             return problem_response(404, detail=str(exc))

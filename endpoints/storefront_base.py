@@ -13,11 +13,11 @@ from typing import Any
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from connections.clients import connection_platform_adapter
+from connections.clients import connection_storefront
 from connections.models import Connection
 from connections.selectors import connection_get_active_or_404
 from endpoints.platform_errors import platform_error_response
-from platforms.base import PlatformAdapter
+from platforms.base import StorefrontRequests
 
 #: what a customer request does not need of its connection: not loading the SparkLayer and webhook
 #: secrets skips their decryption (they load on access, should a view ever need them)
@@ -36,8 +36,9 @@ class StorefrontApiView(APIView):
             )
         return self._connection
 
-    def platform(self) -> PlatformAdapter:
-        return connection_platform_adapter(self.get_connection(), inline=True)
+    def platform(self) -> StorefrontRequests:
+        """The connection's adapter; a platform without customer requests is a 501 problem (``handle_exception``)."""
+        return connection_storefront(self.get_connection())
 
     def handle_exception(self, exc: Exception) -> Response:
         response = platform_error_response(exc)

@@ -16,13 +16,14 @@ import threading
 from abc import ABC, abstractmethod
 from collections.abc import Collection, Iterator, Mapping
 from datetime import datetime
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 from urllib.parse import urlsplit
 
 from platforms.concurrency import AIMDLimiter
 from platforms.types import (
     DEFAULT_STOCK_LOCATION,
     AuthorizationResult,
+    ConnectExample,
     DataType,
     Page,
     ReadClock,
@@ -30,6 +31,7 @@ from platforms.types import (
     SyncRecord,
     WebhookDelivery,
 )
+from sparklayer.payloads import PriceList, StockLocation
 
 
 class WebhookVerificationError(Exception):
@@ -73,18 +75,25 @@ class RecordNotFound(PlatformRequestError):
     code = "not_found"
 
 
-class PlatformAdapter(ABC):
-    """One store on one platform."""
+class Platform(ABC):
+    """One store on one platform: what every adapter has, whatever else it can do.
+
+    What a platform can do beyond connecting is a capability it inherits: ``SyncSource`` (its
+    records are read and pushed to SparkLayer), ``WebhookSource`` (it notifies changes),
+    ``InstallFlow`` (the merchant approves the app in the store) and ``StorefrontRequests`` (it
+    answers SparkLayer's customer requests). A platform that lacks one does not inherit it, so its
+    type says so; callers ask with ``sync_source()``, ``webhook_source()``, ``install_flow()`` or
+    ``storefront_requests()``. ``PlatformAdapter`` is all four."""
 
     #: registry key, e.g. "woocommerce"; also the ``{platform}`` in webhook URLs
     name: ClassVar[str]
     #: data types this platform can sync (a subset of ``DataType``)
     data_types: ClassVar[tuple[DataType, ...]]
-    #: set by a full sync: product pages from ``iter_pages`` come with ``Page.deferred`` (raw hashes,
-    #: mapping on demand) instead of ``records``, where the adapter supports it
-    defer_mapping: bool = False
-    #: set by a full sync: the store reads of ``iter_pages`` take a slot of it (how many at once adapts)
-    read_limiter: AIMDLimiter | None = None
+    #: ``extra_config`` keys holding this platform's credentials: the connect call refuses a value
+    #: there that is not a string of at most 2048 characters before the adapter reads it
+    credential_keys: ClassVar[tuple[str, ...]] = ()
+    #: a connect call's ``extra_config`` for this platform, for the API schema (None: no example)
+    connect_example: ClassVar[ConnectExample | None] = None
 
     def __init__(
         self,
@@ -103,26 +112,29 @@ class PlatformAdapter(ABC):
         self.read_timeout = read_timeout
         self.max_attempts = max_attempts
 
-    # -- credentials and the install flow ---------------------------------------------------
+    # -- credentials ----------------------------------------------------------------------------
 
     @classmethod
     @abstractmethod
     def credentials_from_extra_config(cls, extra_config: Mapping[str, Any]) -> dict[str, str]:
         """Pick this platform's credentials out of the connect call's ``extra_config``.
 
-        Returns an empty dict when none were given (the install flow must run)."""
+        Returns an empty dict when none were given: a platform with ``InstallFlow`` then runs it, and
+        the connect call of one without is refused."""
 
     @abstractmethod
     def check_credentials(self) -> None:
         """One cheap authenticated call; raises ``PermanentError`` when the store refuses."""
 
-    @abstractmethod
-    def authorization_url(self, *, callback_url: str, return_url: str, state: str) -> str:
-        """Where to send the merchant to approve the app (``redirect_url`` of the connect call)."""
 
-    @abstractmethod
-    def parse_authorization_callback(self, body: bytes, headers: Mapping[str, str]) -> AuthorizationResult:
-        """Read the credentials the platform hands over; raises ``ValueError`` on a malformed body."""
+class SyncSource(Platform):
+    """A platform whose records the bridge reads and pushes to SparkLayer (full, incremental and pulled syncs)."""
+
+    #: set by a full sync: product pages from ``iter_pages`` come with ``Page.deferred`` (raw hashes,
+    #: mapping on demand) instead of ``records``, where the adapter supports it
+    defer_mapping: bool = False
+    #: set by a full sync: the store reads of ``iter_pages`` take a slot of it (how many at once adapts)
+    read_limiter: AIMDLimiter | None = None
 
     # -- reading records ---------------------------------------------------------------------
 
@@ -156,10 +168,10 @@ class PlatformAdapter(ABC):
         record SparkLayer has that this listing lacks is confirmed gone with ``fetch_record``)."""
 
     @abstractmethod
-    def price_lists(self) -> list[dict[str, Any]]:
+    def price_lists(self) -> list[PriceList]:
         """SparkLayer price-list payloads the products' pricing items refer to."""
 
-    def stock_locations(self) -> list[dict[str, Any]]:
+    def stock_locations(self) -> list[StockLocation]:
         """The stock locations the stock rows name, as SparkLayer creates them: ``[{external_id, name}]``.
 
         SparkLayer refuses stock at a location it does not have, so the sync creates these before
@@ -174,6 +186,10 @@ class PlatformAdapter(ABC):
 
         Default: unsupported (``ValueError``), for a platform that cannot look a SKU up."""
         raise ValueError(f"{self.name} cannot fetch the stock of one SKU")
+
+
+class WebhookSource(Platform):
+    """A platform that notifies changes with signed webhooks the bridge subscribes to."""
 
     # -- webhooks ------------------------------------------------------------------------------
 
@@ -199,6 +215,22 @@ class PlatformAdapter(ABC):
         self, *, delivery_url: str, secret: str, data_types: Collection[DataType] | None = None
     ) -> list[str]:
         """Re-enable or re-create disabled/missing webhooks of ``data_types``; returns the topics it fixed."""
+
+
+class InstallFlow(Platform):
+    """A platform where the merchant approves the app and the store hands the bridge its credentials."""
+
+    @abstractmethod
+    def authorization_url(self, *, callback_url: str, return_url: str, state: str) -> str:
+        """Where to send the merchant to approve the app (``redirect_url`` of the connect call)."""
+
+    @abstractmethod
+    def parse_authorization_callback(self, body: bytes, headers: Mapping[str, str]) -> AuthorizationResult:
+        """Read the credentials the platform hands over; raises ``ValueError`` on a malformed body."""
+
+
+class StorefrontRequests(Platform):
+    """A platform that answers SparkLayer's customer requests inline (login, customers, addresses, checkout)."""
 
     # -- customer requests (inline, short timeouts) -------------------------------------------
 
@@ -247,17 +279,64 @@ class PlatformAdapter(ABC):
     def metafield_enable(self, key: str) -> dict[str, str]: ...
 
 
+class PlatformAdapter(SyncSource, WebhookSource, InstallFlow, StorefrontRequests):
+    """A platform with every capability (WooCommerce): what ``mypy`` checks a full adapter against."""
+
+
+PlatformT = TypeVar("PlatformT", bound=Platform)
+
+
+class PlatformCapabilityMissing(PlatformRequestError):
+    """The connection's platform lacks a capability the call needs (→ 501 problem for a customer request)."""
+
+    status = 501
+    code = "capability_missing"
+
+    def __init__(self, platform: str, capability: str) -> None:
+        super().__init__(f"The {platform} platform does not offer {capability}.")
+        self.platform = platform
+        self.capability = capability
+
+
+def sync_source(adapter: Platform) -> SyncSource:
+    """``adapter`` as a ``SyncSource``; ``PlatformCapabilityMissing`` when its platform is not one."""
+    if isinstance(adapter, SyncSource):
+        return adapter
+    raise PlatformCapabilityMissing(adapter.name, "SyncSource")
+
+
+def webhook_source(adapter: Platform) -> WebhookSource:
+    """``adapter`` as a ``WebhookSource``; ``PlatformCapabilityMissing`` when its platform is not one."""
+    if isinstance(adapter, WebhookSource):
+        return adapter
+    raise PlatformCapabilityMissing(adapter.name, "WebhookSource")
+
+
+def install_flow(adapter: Platform) -> InstallFlow:
+    """``adapter`` as an ``InstallFlow``; ``PlatformCapabilityMissing`` when its platform is not one."""
+    if isinstance(adapter, InstallFlow):
+        return adapter
+    raise PlatformCapabilityMissing(adapter.name, "InstallFlow")
+
+
+def storefront_requests(adapter: Platform) -> StorefrontRequests:
+    """``adapter`` as ``StorefrontRequests``; ``PlatformCapabilityMissing`` when its platform is not one."""
+    if isinstance(adapter, StorefrontRequests):
+        return adapter
+    raise PlatformCapabilityMissing(adapter.name, "StorefrontRequests")
+
+
 #: the adapters a deployment runs when its settings do not say (``IGNITE_PLATFORMS``): dotted paths
 DEFAULT_PLATFORMS: tuple[str, ...] = (
     "platforms.woocommerce.adapter.WooCommerceAdapter",
     "platforms.standard.adapter.StandardAdapter",
 )
 
-_REGISTRY: dict[str, type[PlatformAdapter]] = {}
+_REGISTRY: dict[str, type[Platform]] = {}
 _registry_lock = threading.Lock()
 
 
-def register_platform(cls: type[PlatformAdapter]) -> type[PlatformAdapter]:
+def register_platform(cls: type[PlatformT]) -> type[PlatformT]:
     """Class decorator kept for adapters that register on import; ``IGNITE_PLATFORMS`` decides what runs."""
     return cls
 
@@ -273,19 +352,19 @@ def configured_platform_paths() -> tuple[str, ...]:
     return tuple(paths or DEFAULT_PLATFORMS)
 
 
-def load_platform(path: str) -> type[PlatformAdapter]:
+def load_platform(path: str) -> type[Platform]:
     """The adapter class at a dotted path; ``ImportError``/``TypeError`` naming the path when it is not one."""
     module_name, _, class_name = path.rpartition(".")
     try:
         found = getattr(importlib.import_module(module_name), class_name)
     except (ImportError, AttributeError, ValueError) as exc:
         raise ImportError(f"IGNITE_PLATFORMS: cannot import {path!r} ({exc})") from exc
-    if not (isinstance(found, type) and issubclass(found, PlatformAdapter)):
-        raise TypeError(f"IGNITE_PLATFORMS: {path!r} is not a PlatformAdapter subclass")
+    if not (isinstance(found, type) and issubclass(found, Platform)):
+        raise TypeError(f"IGNITE_PLATFORMS: {path!r} is not a Platform subclass")
     return found
 
 
-def _registry() -> dict[str, type[PlatformAdapter]]:
+def _registry() -> dict[str, type[Platform]]:
     if not _REGISTRY:
         with _registry_lock:
             if not _REGISTRY:
@@ -294,10 +373,21 @@ def _registry() -> dict[str, type[PlatformAdapter]]:
     return _REGISTRY
 
 
-def platform_adapter_class(name: str) -> type[PlatformAdapter]:
+def platform_adapter_class(name: str) -> type[Platform]:
     """The adapter class registered under ``name``; ``KeyError`` when unknown."""
     return _registry()[name]
 
 
 def platform_names() -> list[str]:
     return sorted(_registry())
+
+
+def platform_credential_keys() -> tuple[str, ...]:
+    """Every configured platform's ``credential_keys``, in ``IGNITE_PLATFORMS`` order, each once."""
+    keys = (key for cls in _registry().values() for key in cls.credential_keys)
+    return tuple(dict.fromkeys(keys))
+
+
+def platform_connect_examples() -> list[ConnectExample]:
+    """The connect examples the configured platforms declare, in ``IGNITE_PLATFORMS`` order."""
+    return [cls.connect_example for cls in _registry().values() if cls.connect_example is not None]

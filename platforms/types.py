@@ -11,6 +11,8 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from sparklayer.payloads import PricingItem, StockRow
+
 
 class DataType(StrEnum):
     """SparkLayer's sync data types (docs/ignite-contract.md §1.3, §1.4)."""
@@ -38,6 +40,14 @@ FETCHABLE_DATA_TYPES = PULLABLE_DATA_TYPES
 
 #: the external id of the one stock location of a platform with a single stock pool
 DEFAULT_STOCK_LOCATION = "default"
+
+
+@dataclass(frozen=True)
+class ConnectExample:
+    """An ``extra_config`` that connects a store of one platform, shown in the connect call's API schema."""
+
+    title: str
+    extra_config: Mapping[str, str]
 
 
 class WebhookAction(StrEnum):
@@ -85,8 +95,8 @@ class SyncRecord:
     platform_url: str = ""
     visible_id: str = ""
     updated_at: datetime | None = None
-    stock: list[dict[str, Any]] = field(default_factory=list)
-    pricing: list[dict[str, Any]] = field(default_factory=list)
+    stock: list[StockRow] = field(default_factory=list)
+    pricing: list[PricingItem] = field(default_factory=list)
     issues: list[RecordIssue] = field(default_factory=list)
     deleted: bool = False
     read_at: datetime | None = None

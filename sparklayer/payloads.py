@@ -55,10 +55,13 @@ class Product(TypedDict):
 
 
 class StockRow(TypedDict):
+    """One SKU's level at one location; SparkLayer also takes the location by its own id instead."""
+
     sku: str
     stock_location_external_id: str
     stock_level: int
     restock_date: NotRequired[str | None]
+    stock_location_id: NotRequired[str]
 
 
 class StockLocation(TypedDict):
@@ -171,6 +174,12 @@ class Purchase(TypedDict):
 class Setting(TypedDict):
     key: str
     value: object
+
+
+class MerchantSettings(TypedDict):
+    """The merchant record's payload: ``settings`` is the body of ``PATCH /api/v1/settings``."""
+
+    settings: list[Setting]
 
 
 class SyncLogError(TypedDict):

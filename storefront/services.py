@@ -20,7 +20,7 @@ from django.db import IntegrityError, OperationalError, transaction
 from django.db import connection as db_connection
 
 from connections.models import Connection
-from platforms.base import PlatformAdapter
+from platforms.base import StorefrontRequests
 from storefront.models import CheckoutCompletion, CheckoutState
 
 
@@ -38,7 +38,7 @@ def _answer(completion: CheckoutCompletion) -> dict[str, Any]:
 
 
 def checkout_complete_once(
-    *, connection: Connection, data: dict[str, Any], platform: Callable[[], PlatformAdapter]
+    *, connection: Connection, data: dict[str, Any], platform: Callable[[], StorefrontRequests]
 ) -> dict[str, Any]:
     """Complete the cart once; every call for the same (connection, cart) gets the same answer."""
     try:

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 from django.conf import settings
+from django.core.cache import caches
 from django.db import connection
 from rest_framework.test import APIClient
 
@@ -81,6 +82,25 @@ def sparklayer_sandbox() -> Iterator[Any]:
     from sandbox.sparklayer.app import SparkLayerSandbox
 
     server = serve_in_thread(SparkLayerSandbox())
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def spark(sparklayer_sandbox: Any, settings: Any) -> Any:
+    """The SparkLayer sandbox, with the bridge's test-environment URL pointing at it."""
+    settings.SPARKLAYER_URL_TEST = sparklayer_sandbox.url
+    caches["default"].clear()  # tokens of an earlier sandbox are unknown to this one
+    return sparklayer_sandbox
+
+
+@pytest.fixture
+def woo_store() -> Iterator[Any]:
+    """A 60-product WooCommerce store (about 3 variants a variable product)."""
+    from sandbox.server import serve_in_thread
+    from sandbox.woocommerce.app import WooCommerceSandbox
+
+    server = serve_in_thread(WooCommerceSandbox(products=60, customers=30, orders=15, seed=11))
     yield server
     server.stop()
 

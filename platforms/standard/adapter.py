@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from typing import Any, ClassVar
 
 from ignite_bridge.core.errors import AuthenticationError, PermanentError
-from platforms.base import PlatformAdapter, register_platform
+from platforms.base import StorefrontRequests, SyncSource, WebhookSource, register_platform
 from platforms.prefetch import prefetched
 from platforms.standard import capabilities as caps
 from platforms.standard import install, signatures, webhooks
@@ -35,7 +35,6 @@ from platforms.standard.mapping import (
     store_settings,
 )
 from platforms.types import (
-    AuthorizationResult,
     DataType,
     Page,
     ReadClock,
@@ -43,6 +42,7 @@ from platforms.types import (
     SyncRecord,
     WebhookDelivery,
 )
+from sparklayer.payloads import PriceList
 
 #: records asked for per listing page
 PAGE_SIZE = 100
@@ -57,7 +57,9 @@ RESOURCES = {
 
 #: ``Page`` field for the bridge-side time a page's read started, when the sync engine has one
 @register_platform
-class StandardAdapter(StandardCustomerRequestsMixin, PlatformAdapter):
+class StandardAdapter(StandardCustomerRequestsMixin, SyncSource, WebhookSource, StorefrontRequests):
+    """A store behind the Platform API: no install flow (the platform team issues the API token)."""
+
     name: ClassVar[str] = "standard"
     data_types: ClassVar[tuple[DataType, ...]] = (
         DataType.PRODUCTS,
@@ -117,7 +119,7 @@ class StandardAdapter(StandardCustomerRequestsMixin, PlatformAdapter):
                 self._settings = store_settings(body)
             return self._settings
 
-    # -- credentials (no install flow) ----------------------------------------------------------
+    # -- credentials (no InstallFlow: the token comes in extra_config) --------------------------
 
     @classmethod
     def credentials_from_extra_config(cls, extra_config: Mapping[str, Any]) -> dict[str, str]:
@@ -127,12 +129,6 @@ class StandardAdapter(StandardCustomerRequestsMixin, PlatformAdapter):
         """``GET {base}/`` with the token, read fresh: refused token or unsupported API version → PermanentError."""
         discovery = caps.parse_discovery(self.client.get_json(""))
         caps.discovery_remember(caps.cache_key(self.client.base_url, self.client.api_token), discovery)
-
-    def authorization_url(self, *, callback_url: str, return_url: str, state: str) -> str:
-        raise PermanentError("The standard platform has no app-authorisation flow; pass extra_config.api_token.")
-
-    def parse_authorization_callback(self, body: bytes, headers: Mapping[str, str]) -> AuthorizationResult:
-        raise ValueError("The standard platform has no app-authorisation flow.")
 
     # -- reading records ---------------------------------------------------------------------------
 
@@ -230,7 +226,7 @@ class StandardAdapter(StandardCustomerRequestsMixin, PlatformAdapter):
         for record_id in self.client.iter_listing(f"{RESOURCES[data_type]}/ids", limit=IDS_LIMIT):
             yield str(record_id)
 
-    def price_lists(self) -> list[dict[str, Any]]:
+    def price_lists(self) -> list[PriceList]:
         return price_list_payloads(self.store_settings())
 
     def _require_type(self, data_type: DataType) -> None:

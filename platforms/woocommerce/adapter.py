@@ -21,7 +21,7 @@ from collections.abc import Callable, Collection, Iterator, Mapping, MutableMapp
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import datetime
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 import requests
 
@@ -30,6 +30,7 @@ from platforms.base import PlatformAdapter, register_platform
 from platforms.prefetch import prefetched
 from platforms.types import (
     AuthorizationResult,
+    ConnectExample,
     DataType,
     DeferredMapping,
     Page,
@@ -55,6 +56,7 @@ from platforms.woocommerce.mapping import (
     store_settings_from_options,
 )
 from platforms.woocommerce.organisation import WooCommerceOrganisationMixin
+from sparklayer.payloads import PriceList
 
 #: the settings groups holding the options the mapping needs
 SETTINGS_GROUPS = ("general", "products", "tax")
@@ -111,6 +113,15 @@ class WooCommerceAdapter(WooCommerceCustomerRequestsMixin, WooCommerceOrganisati
         DataType.MERCHANT,
         DataType.STOCK,
         DataType.CUSTOMER_GROUPS,
+    )
+    credential_keys: ClassVar[tuple[str, ...]] = tuple(key for pair in install.CREDENTIAL_KEY_PAIRS for key in pair)
+    connect_example: ClassVar[ConnectExample | None] = ConnectExample(
+        "WooCommerce with API keys",
+        {
+            "store_url": "https://shop.example.com",
+            "woocommerce_api_key": "ck_0123456789abcdef0123456789abcdef01234567",
+            "woocommerce_api_secret": "cs_0123456789abcdef0123456789abcdef01234567",
+        },
     )
 
     def __init__(
@@ -505,7 +516,7 @@ class WooCommerceAdapter(WooCommerceCustomerRequestsMixin, WooCommerceOrganisati
         for item in items:
             yield str(item["id"])
 
-    def price_lists(self) -> list[dict[str, Any]]:
+    def price_lists(self) -> list[PriceList]:
         return price_list_payloads(self.store_settings())
 
     def _require(self, data_type: DataType) -> None:
@@ -537,7 +548,7 @@ def stock_records(record: SyncRecord) -> list[SyncRecord]:
         SyncRecord(
             data_type=DataType.STOCK,
             external_id=row["sku"],
-            payload=row,
+            payload=cast(dict[str, Any], row),
             platform_url=record.platform_url,
             visible_id=row["sku"],
             updated_at=record.updated_at,

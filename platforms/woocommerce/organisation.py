@@ -16,11 +16,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from platforms.types import DataType, Page, SyncRecord
 from platforms.woocommerce.mapping import StoreSettings, stock_location_payloads
-from sparklayer.payloads import BASE_CUSTOMER_GROUP, customer_group_for_slug
+from sparklayer.payloads import BASE_CUSTOMER_GROUP, StockLocation, customer_group_for_slug
 
 if TYPE_CHECKING:
     from platforms.woocommerce.client import WooCommerceClient
@@ -63,7 +63,7 @@ class WooCommerceOrganisationMixin:
             self, data_type: DataType, *, cursor: str | None = None, modified_after: datetime | None = None
         ) -> Iterator[Page]: ...
 
-    def stock_locations(self) -> list[dict[str, Any]]:
+    def stock_locations(self) -> list[StockLocation]:
         return stock_location_payloads(self.store_settings(), store_url=self.store_url)
 
     def customer_group_pages(self, cursor: str | None) -> Iterator[Page]:

@@ -18,7 +18,7 @@ import logging
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from django.db import transaction
 
@@ -26,7 +26,7 @@ from connections.models import Connection
 from ignite_bridge.core.errors import AuthenticationError, IntegrationError, PermanentError
 from platforms.types import DataType, RecordIssue, SyncRecord
 from sparklayer.client import SparkLayerClient
-from sparklayer.payloads import BASE_CUSTOMER_GROUP, CustomerGroup, customer_group_for_slug
+from sparklayer.payloads import BASE_CUSTOMER_GROUP, Customer, CustomerGroup, customer_group_for_slug
 from sync.engine.issues import SPARKLAYER_REJECTED, issues_record, issues_resolve
 from sync.engine.outcome import PushOutcome
 from sync.models import SyncJob
@@ -108,7 +108,8 @@ def customer_groups_ensure_for_customers(
     *, connection_id: int, client: SparkLayerClient, records: Sequence[SyncRecord]
 ) -> GroupsEnsured:
     """Ensure the groups of the customers about to be pushed (their ``group``, from ``sparklayer_*`` meta)."""
-    slugs = sorted({str(r.payload.get("group")) for r in records if r.payload and r.payload.get("group")})
+    customers = [cast(Customer, r.payload) for r in records if r.payload]
+    slugs = sorted({str(customer.get("group")) for customer in customers if customer.get("group")})
     return customer_groups_ensure(
         connection_id=connection_id, client=client, groups=[customer_group_for_slug(slug) for slug in slugs]
     )

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from django.utils import timezone
 
 from connections.models import Connection
-from platforms.base import PlatformAdapter
+from platforms.base import SyncSource
 from platforms.types import DataType, ReadClock, SyncRecord
 from sparklayer.client import SparkLayerClient
 from sync.engine.outcome import PushOutcome
@@ -43,7 +43,7 @@ HEARTBEAT_EVERY = 500
 COMPLETENESS_DATA_TYPES = (DataType.PRODUCTS, DataType.CUSTOMERS, DataType.PURCHASES)
 
 
-def record_read(*, adapter: PlatformAdapter, data_type: DataType, external_id: str, clock: ReadClock) -> SyncRecord:
+def record_read(*, adapter: SyncSource, data_type: DataType, external_id: str, clock: ReadClock) -> SyncRecord:
     """The record read fresh (``read_at`` = when the read started); a gone record when it is gone."""
     read_at = clock()
     found = adapter.fetch_record(data_type, external_id)
@@ -65,7 +65,7 @@ def full_sync_complete(
     connection: Connection,
     data_type: DataType,
     job: SyncJob,
-    adapter: PlatformAdapter,
+    adapter: SyncSource,
     client: SparkLayerClient,
     clock: ReadClock,
     alive: Callable[[], None],
@@ -113,7 +113,7 @@ def _push_reads(
     data_type: DataType,
     ids: list[str],
     job: SyncJob | None,
-    adapter: PlatformAdapter,
+    adapter: SyncSource,
     client: SparkLayerClient,
     clock: ReadClock,
     alive: Callable[[], None],

@@ -17,11 +17,13 @@ Pure functions: no database, no HTTP.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
+from typing import Any, cast
 
 from platforms.types import DataType, SyncRecord
+from sparklayer.payloads import PricingItem, Product, StockRow
 from sync.engine.hashing import RecordHashes, record_hashes
 from sync.engine.record_states import StateRow, Unchanged
 from sync.engine.writes import RecordOps
@@ -54,21 +56,22 @@ def record_mode(record: SyncRecord) -> Mode:
     return Mode.RETIRE if record.data_type == DataType.PRODUCTS else Mode.KEEP
 
 
-def stock_keys(rows: list[dict[str, Any]]) -> list[list[str]]:
+def stock_keys(rows: Sequence[StockRow]) -> list[list[str]]:
     return sorted(
         [str(row.get("sku")), str(row.get("stock_location_external_id") or row.get("stock_location_id") or "")]
         for row in rows
     )
 
 
-def pricing_keys(items: list[dict[str, Any]]) -> list[list[str]]:
+def pricing_keys(items: Sequence[PricingItem]) -> list[list[str]]:
     return sorted([str(item.get("sku")), str(item.get("price_list_slug"))] for item in items)
 
 
 def current_variants(record: SyncRecord) -> dict[str, str]:
     if record.data_type != DataType.PRODUCTS or record.payload is None:
         return {}
-    return {str(v["external_id"]): str(v["sku"]) for v in record.payload.get("variants", [])}
+    product = cast(Product, record.payload)
+    return {str(v["external_id"]): str(v["sku"]) for v in product.get("variants", [])}
 
 
 @dataclass

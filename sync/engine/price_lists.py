@@ -18,7 +18,7 @@ from collections.abc import Sequence
 
 from connections.models import Connection
 from ignite_bridge.core.errors import PermanentError
-from platforms.base import PlatformAdapter
+from platforms.base import SyncSource
 from platforms.types import DataType, RecordIssue, SyncRecord
 from sparklayer.client import SparkLayerClient
 from sync.engine.issues import issues_record, issues_resolve
@@ -37,7 +37,7 @@ _lock = threading.Lock()
 
 
 def price_lists_ensure(
-    *, connection_id: int, client: SparkLayerClient, adapter: PlatformAdapter, force: bool = False
+    *, connection_id: int, client: SparkLayerClient, adapter: SyncSource, force: bool = False
 ) -> int:
     """Create the adapter's price lists SparkLayer lacks; returns how many were created.
 
@@ -61,7 +61,7 @@ def price_lists_ensure(
                 not_ours[payload["slug"]] = str(source)
             continue
         try:
-            client.create_price_list(payload)  # type: ignore[arg-type]
+            client.create_price_list(payload)
         except PermanentError as exc:
             if exc.status != 422:  # 422 already_exists: a concurrent run created it
                 raise
@@ -87,7 +87,7 @@ def price_lists_not_ours(*, connection_id: int) -> dict[str, str]:
 
 
 def pricing_without_lists_not_ours(
-    *, connection_id: int, client: SparkLayerClient, adapter: PlatformAdapter, records: Sequence[SyncRecord]
+    *, connection_id: int, client: SparkLayerClient, adapter: SyncSource, records: Sequence[SyncRecord]
 ) -> int:
     """Drop from ``records`` the pricing items for lists SparkLayer owns; returns how many were dropped.
 

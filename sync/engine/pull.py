@@ -13,7 +13,7 @@ from typing import Any
 from django.conf import settings
 from django.core import signing
 
-from connections.clients import connection_platform_adapter
+from connections.clients import connection_sync_source
 from connections.models import Connection
 from connections.selectors import connection_syncs
 from platforms.types import DataType
@@ -59,7 +59,7 @@ def sync_page_pull(*, connection: Connection, data_type: DataType, page: str | N
     cursor = pull_cursor_read(connection=connection, data_type=data_type, token=page) if page else None
     if not connection_syncs(connection, data_type):
         return PulledPage(data=[], next_page=None)  # out of the connection's scope: nothing is served
-    adapter = connection_platform_adapter(connection)
+    adapter = connection_sync_source(connection)
     pages = adapter.iter_pages(data_type, cursor=cursor)
     try:
         first = next(pages)

@@ -35,11 +35,11 @@ from django.db import connection as db
 from django.db import transaction
 from django.utils import timezone
 
-from connections.clients import connection_platform_adapter, connection_sparklayer_client
+from connections.clients import connection_sparklayer_client, connection_sync_source
 from connections.models import Connection
 from ignite_bridge.core.errors import AuthenticationError, IntegrationError, TransientError
 from ignite_bridge.core.threads import ContextThreadPoolExecutor
-from platforms.base import PlatformAdapter
+from platforms.base import SyncSource
 from platforms.types import DataType, RecordIssue, SyncRecord
 from sparklayer.client import SparkLayerClient
 from sync.engine import writes
@@ -140,7 +140,7 @@ class _Writer:
         job: SyncJob | None,
         event: WebhookEvent | None,
         mark_seen: bool,
-        adapter: PlatformAdapter | None = None,
+        adapter: SyncSource | None = None,
     ) -> None:
         self.connection = connection
         self._adapter = adapter
@@ -249,13 +249,13 @@ class _Writer:
         self.backlog.append(("batch", (send, (self.client, ids, rows))))
 
     @property
-    def adapter(self) -> PlatformAdapter:
+    def adapter(self) -> SyncSource:
         if self._adapter is None:
-            self._adapter = connection_platform_adapter(self.connection)
+            self._adapter = connection_sync_source(self.connection)
         return self._adapter
 
     @property
-    def adapter_if_built(self) -> PlatformAdapter | None:
+    def adapter_if_built(self) -> SyncSource | None:
         """The adapter this writer was given or built, without building one."""
         return self._adapter
 
@@ -645,7 +645,7 @@ def sync_records_push(
     on_commit_page: Callable[[PushOutcome], None] | None = None,
     force: bool = False,
     read_at: datetime | None = None,
-    adapter: PlatformAdapter | None = None,
+    adapter: SyncSource | None = None,
 ) -> PushOutcome:
     """Bring SparkLayer to ``records`` (one data type) and save what it holds; see the module docstring.
 
@@ -751,14 +751,14 @@ def _prepare_pushable(
     connection: Connection,
     data_type: DataType,
     client: SparkLayerClient,
-    adapter: PlatformAdapter | None,
+    adapter: SyncSource | None,
     records: Iterable[SyncRecord],
-) -> PlatformAdapter | None:
+) -> SyncSource | None:
     """Make what SparkLayer needs before the records exist (customer groups), drop prices for lists it
     owns, and bind raw hashes to the context; returns the adapter, built if it was needed."""
     pushable = [record for record in records if record.payload is not None and not record.deleted]
     if data_type == DataType.PRODUCTS:  # never price into a list SparkLayer owns (before hashing)
-        adapter = adapter or connection_platform_adapter(connection)
+        adapter = adapter or connection_sync_source(connection)
         pricing_without_lists_not_ours(connection_id=connection.pk, client=client, adapter=adapter, records=pushable)
     if data_type == DataType.CUSTOMERS:  # SparkLayer refuses a customer in a group it lacks
         customer_groups_ensure_for_customers(connection_id=connection.pk, client=client, records=pushable)
@@ -850,7 +850,7 @@ def _write_locked(
     event: WebhookEvent | None,
     mark_seen: bool,
     force: bool,
-    adapter: PlatformAdapter | None,
+    adapter: SyncSource | None,
 ) -> None:
     """Write ``records`` in rounds: each round takes the free locks, writes those records, releases."""
     waiting = {record.external_id: record for record in records}

@@ -10,11 +10,12 @@ front does not make every later one look changed. It is bounded: long texts are 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 
 from platforms.types import DataType, SyncRecord
+from sparklayer.payloads import Customer, Product, Purchase
 
 MAX_FIELDS = 300
 MAX_TEXT = 200
@@ -61,13 +62,14 @@ def record_name(record: SyncRecord) -> str:
     """What a merchant calls the record: a product's title, a customer's name or email, an order's number."""
     payload = record.payload or {}
     if record.data_type == DataType.PRODUCTS:
-        return str(payload.get("title") or "")
+        return str(cast(Product, payload).get("title") or "")
     if record.data_type == DataType.CUSTOMERS:
-        full = " ".join(str(payload.get(k) or "") for k in ("first_name", "last_name")).strip()
-        email = str(payload.get("email") or "")
+        customer = cast(Customer, payload)
+        full = " ".join(str(name or "") for name in (customer.get("first_name"), customer.get("last_name"))).strip()
+        email = str(customer.get("email") or "")
         return f"{full} <{email}>" if full and email else full or email
     if record.data_type == DataType.PURCHASES:
-        identifiers = payload.get("purchase_identifiers") or {}
+        identifiers = cast(Purchase, payload).get("purchase_identifiers")
         visible = identifiers.get("visible") if isinstance(identifiers, Mapping) else None
         return f"Order {visible}" if visible else ""
     if record.data_type == DataType.MERCHANT:

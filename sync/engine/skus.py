@@ -9,11 +9,12 @@ variant with it is left out of the push and becomes a ``duplicate_sku`` issue.
 from __future__ import annotations
 
 from collections.abc import MutableMapping
-from typing import Any
+from typing import cast
 
 from connections.models import Connection
 from platforms.types import DataType, SyncRecord
 from platforms.validation import duplicate_sku_issue
+from sparklayer.payloads import Product, Variant
 from sync.models import RecordState
 
 
@@ -33,10 +34,11 @@ def drop_duplicate_skus(record: SyncRecord, seen: MutableMapping[str, str]) -> N
     """Leave out variants whose SKU an earlier variant owns, with their stock rows and prices."""
     if record.payload is None or record.data_type != DataType.PRODUCTS:
         return
-    kept: list[dict[str, Any]] = []
+    product = cast(Product, record.payload)
+    kept: list[Variant] = []
     dropped: set[str] = set()
-    label = f"Product '{record.payload.get('title', '')}' (#{record.external_id})"
-    for variant in record.payload.get("variants", []):
+    label = f"Product '{product.get('title', '')}' (#{record.external_id})"
+    for variant in product.get("variants", []):
         issue = duplicate_sku_issue(
             str(variant["sku"]),
             str(variant["external_id"]),

@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import logging
 import threading
-from typing import Any
 
 from ignite_bridge.core.errors import AuthenticationError, IntegrationError, PermanentError
-from platforms.base import PlatformAdapter
+from platforms.base import SyncSource
 from sparklayer.client import SparkLayerClient
+from sparklayer.payloads import StockLocation
 
 logger = logging.getLogger(__name__)
 
@@ -25,7 +25,7 @@ _lock = threading.Lock()
 
 
 def stock_locations_ensure(
-    *, connection_id: int, client: SparkLayerClient, adapter: PlatformAdapter, force: bool = False
+    *, connection_id: int, client: SparkLayerClient, adapter: SyncSource, force: bool = False
 ) -> int:
     """Create the adapter's locations SparkLayer lacks and rename changed ones; returns how many were written.
 
@@ -49,11 +49,11 @@ def stock_locations_ensure(
     return written
 
 
-def _ensure(connection_id: int, client: SparkLayerClient, adapter: PlatformAdapter) -> int:
+def _ensure(connection_id: int, client: SparkLayerClient, adapter: SyncSource) -> int:
     existing = {str(row.get("external_id")): row for row in client.list_stock_locations()}
     written = 0
     for location in adapter.stock_locations():
-        payload: Any = {"external_id": str(location["external_id"]), "name": str(location["name"])}
+        payload: StockLocation = {"external_id": str(location["external_id"]), "name": str(location["name"])}
         extra = {"connection": connection_id, "location": payload["external_id"]}
         found = existing.get(payload["external_id"])
         if found is None:

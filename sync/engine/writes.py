@@ -21,11 +21,12 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import partial
-from typing import Any
+from typing import Any, cast
 
 from ignite_bridge.core.errors import IntegrationError
 from platforms.types import DataType, SyncRecord
 from sparklayer.client import SparkLayerClient
+from sparklayer.payloads import Customer, MerchantSettings, Product, Purchase
 
 logger = logging.getLogger(__name__)
 
@@ -129,15 +130,15 @@ def run_record_ops(client: SparkLayerClient, ops: RecordOps) -> list[WriteResult
 def write_record(client: SparkLayerClient, record: SyncRecord, *, known: bool) -> WriteResult:
     """The record's own endpoint: product upsert, customer full replace, purchase upsert, settings patch."""
     ids = [record.external_id]
-    payload: Any = record.payload
+    payload = record.payload
     if record.data_type == DataType.PRODUCTS:
-        return _guard(UPSERT, ids, lambda: client.upsert_product(payload, known=known))
+        return _guard(UPSERT, ids, lambda: client.upsert_product(cast(Product, payload), known=known))
     if record.data_type == DataType.CUSTOMERS:
-        return _guard(UPSERT, ids, lambda: client.upsert_customer(record.external_id, payload))
+        return _guard(UPSERT, ids, lambda: client.upsert_customer(record.external_id, cast(Customer, payload)))
     if record.data_type == DataType.PURCHASES:
-        return _guard(UPSERT, ids, lambda: client.upsert_purchase(record.external_id, payload))
+        return _guard(UPSERT, ids, lambda: client.upsert_purchase(record.external_id, cast(Purchase, payload)))
     if record.data_type == DataType.MERCHANT:
-        return _guard(SETTINGS, ids, lambda: client.update_settings(payload["settings"]))
+        return _guard(SETTINGS, ids, lambda: client.update_settings(cast(MerchantSettings, payload)["settings"]))
     raise ValueError(f"no SparkLayer write for data type {record.data_type}")
 
 

@@ -14,11 +14,11 @@ import json
 import logging
 from dataclasses import dataclass, field
 
-from connections.clients import connection_platform_adapter, connection_sparklayer_client
+from connections.clients import connection_sparklayer_client, connection_sync_source
 from connections.models import Connection
 from connections.selectors import connection_syncs
 from ignite_bridge.core.process_cache import ProcessCache
-from platforms.base import PlatformAdapter
+from platforms.base import SyncSource
 from platforms.types import DataType, RecordIssue
 from sparklayer.client import SparkLayerClient
 from sync.engine.clock import database_now
@@ -45,12 +45,12 @@ class ApplyResult:
 #: and so do store settings SparkLayer was told have changed (the merchant record's hash), so a
 #: currency change seen by a catch-up reaches every worker's next event
 ADAPTER_TTL_SECONDS = 300.0
-_adapters: ProcessCache[tuple[int, str], PlatformAdapter] = ProcessCache(
+_adapters: ProcessCache[tuple[int, str], SyncSource] = ProcessCache(
     name="webhook adapters", ttl=lambda: ADAPTER_TTL_SECONDS, max_entries=10_000
 )
 
 
-def event_adapter(connection: Connection) -> PlatformAdapter:
+def event_adapter(connection: Connection) -> SyncSource:
     identity = json.dumps(
         [
             connection.platform,
@@ -65,7 +65,7 @@ def event_adapter(connection: Connection) -> PlatformAdapter:
     if cached is not None:
         return cached
     _adapters.discard_where(lambda k: k[0] == connection.pk)  # the connection's older identities
-    adapter = connection_platform_adapter(connection)
+    adapter = connection_sync_source(connection)
     _adapters.set(key, adapter)
     return adapter
 

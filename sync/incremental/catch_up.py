@@ -24,7 +24,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.utils import timezone
 
-from connections.clients import connection_platform_adapter, connection_sparklayer_client
+from connections.clients import connection_sparklayer_client, connection_sync_source
 from connections.models import Connection
 from connections.selectors import active_connections_due, connection_syncs
 from ignite_bridge.core.errors import IntegrationError
@@ -59,7 +59,7 @@ def connections_due_for_catch_up(*, now: datetime | None = None) -> list[int]:
 
 
 def catch_up_data_types(connection: Connection) -> list[DataType]:
-    supported = set(connection_platform_adapter(connection).data_types)
+    supported = set(connection_sync_source(connection).data_types)
     return [t for t in CATCH_UP_DATA_TYPES if t in supported and connection_syncs(connection, t)]
 
 
@@ -81,7 +81,7 @@ def connection_catch_up(*, connection: Connection, now: datetime | None = None) 
 def _run(*, connection: Connection, started: datetime) -> list[SyncJob]:
     since = connection.last_catch_up_at or connection.activated_at or started
     window_start = since - timedelta(seconds=settings.CATCH_UP_OVERLAP_SECONDS)
-    adapter = connection_platform_adapter(connection)
+    adapter = connection_sync_source(connection)
     client = connection_sparklayer_client(connection)
     clock = ReadClock()
     jobs, ok = [], True

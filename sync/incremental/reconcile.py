@@ -25,7 +25,7 @@ from datetime import datetime
 from django.conf import settings
 from django.utils import timezone
 
-from connections.clients import connection_platform_adapter
+from connections.clients import connection_webhook_source
 from connections.models import Connection
 from connections.selectors import active_connections_due
 from connections.services import connection_webhook_data_types, connection_webhook_delivery_url
@@ -95,7 +95,7 @@ def connection_reconcile(*, connection: Connection, now: datetime | None = None)
 
 def webhooks_repair(*, connection: Connection) -> list[str]:
     """Re-enable or re-create the store's missing/disabled webhooks; opens an issue when it had to."""
-    adapter = connection_platform_adapter(connection)
+    adapter = connection_webhook_source(connection)
     delivery_url = connection_webhook_delivery_url(connection)
     fixed = adapter.repair_webhooks(
         delivery_url=delivery_url,

@@ -31,13 +31,13 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from connections.clients import connection_platform_adapter
+from connections.clients import connection_webhook_source
 from connections.models import Connection, ConnectionState
 from connections.selectors import connection_get_raw
 from ignite_bridge.core import metrics
 from ignite_bridge.core.problems import problem_response
 from ignite_bridge.core.process_cache import ProcessCache
-from platforms.base import WebhookPayloadInvalid, WebhookVerificationError
+from platforms.base import PlatformCapabilityMissing, WebhookPayloadInvalid, WebhookVerificationError
 from platforms.types import WebhookDelivery
 from sync.intake.enqueue import webhook_event_send_after_commit
 from sync.intake.verification_failures import webhook_verification_failure_record
@@ -213,7 +213,7 @@ def _verify(connection: Connection, body: bytes, request: HttpRequest) -> Webhoo
     which may have changed since this process cached the connection. Raises
     ``Connection.DoesNotExist`` when the connection is gone by then."""
     try:
-        adapter = connection_platform_adapter(connection)
+        adapter = connection_webhook_source(connection)
         return adapter.verify_webhook(body, request.headers, connection.webhook_secret or "")
     except WebhookVerificationError:
         current = webhook_connection_for(platform=connection.platform, connection_uuid=connection.uuid, fresh=True)
@@ -221,7 +221,7 @@ def _verify(connection: Connection, body: bytes, request: HttpRequest) -> Webhoo
             raise Connection.DoesNotExist from None
         if current.webhook_secret == connection.webhook_secret:
             raise
-        return connection_platform_adapter(current).verify_webhook(body, request.headers, current.webhook_secret or "")
+        return connection_webhook_source(current).verify_webhook(body, request.headers, current.webhook_secret or "")
 
 
 def _declared_length(request: HttpRequest) -> int:
@@ -265,7 +265,7 @@ def webhook_receive_view(request: HttpRequest, platform: str, connection_uuid: A
         return problem_response(401, detail="The webhook signature is missing or does not match the body.")
     except WebhookPayloadInvalid as exc:
         return problem_response(400, detail=f"The webhook body cannot be read: {exc}")
-    except Connection.DoesNotExist:
+    except (Connection.DoesNotExist, PlatformCapabilityMissing):  # gone, or a platform that sends no webhooks
         metrics.webhook_received(platform=platform, result="unknown_connection")
         return problem_response(404, detail="No connection receives webhooks at this address.")
     if delivery is None:  # a ping/handshake, or a verified topic that carries nothing to sync

@@ -30,12 +30,12 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from connections.clients import connection_platform_adapter, connection_sparklayer_client
+from connections.clients import connection_sparklayer_client, connection_sync_source
 from connections.models import Connection
 from connections.selectors import connection_syncs
 from ignite_bridge.core.errors import IntegrationError, TransientError
 from ignite_bridge.core.threads import ContextThreadPoolExecutor
-from platforms.base import PlatformAdapter
+from platforms.base import SyncSource
 from platforms.concurrency import AIMDLimiter
 from platforms.types import DataType, Page
 from sparklayer.client import SparkLayerClient
@@ -135,7 +135,7 @@ def _skip_reason(connection: Connection, data_type: DataType, supported: tuple[D
 def _run_pages(job: SyncJob, token: str, progress: ProgressCallback | None) -> None:
     connection = job.connection
     data_type = DataType(job.data_type)
-    adapter = connection_platform_adapter(connection)
+    adapter = connection_sync_source(connection)
     client = connection_sparklayer_client(connection)
     skip = _skip_reason(connection, data_type, adapter.data_types)
     if skip:
@@ -207,7 +207,7 @@ def _read_pages(
     token: str,
     progress: ProgressCallback | None,
     *,
-    adapter: PlatformAdapter,
+    adapter: SyncSource,
     client: SparkLayerClient,
     clock: ReadClock,
 ) -> None:
@@ -236,7 +236,7 @@ def _push_pages(
     token: str,
     progress: ProgressCallback | None,
     *,
-    adapter: PlatformAdapter,
+    adapter: SyncSource,
     client: SparkLayerClient,
     clock: ReadClock,
     seen_skus: dict[str, str] | None,

@@ -16,11 +16,12 @@ import time
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from connections.models import Connection
-from platforms.base import PlatformAdapter
+from platforms.base import SyncSource
 from platforms.types import DataType, RecordIssue, SyncRecord
+from sparklayer.payloads import Product
 from sparklayer.reads import SparkLayerReader, Tiers
 from sync.engine.hashing import record_hashes
 from sync.engine.record_locks import locks_release, locks_try, record_lock_key
@@ -95,7 +96,7 @@ class AuditChecker:
         *,
         connection: Connection,
         data_type: DataType,
-        adapter: PlatformAdapter,
+        adapter: SyncSource,
         reader: SparkLayerReader,
         pool: ThreadPoolExecutor,
     ) -> None:
@@ -136,7 +137,7 @@ class AuditChecker:
         if not self.is_products or not records:
             return {}
         mine = {r.external_id for r in records}
-        skus = {str(v["sku"]) for r in records if r.payload for v in r.payload.get("variants", [])}
+        skus = {str(v["sku"]) for r in records if r.payload for v in cast(Product, r.payload).get("variants", [])}
         holders = sku_holders(connection=self.connection, data_type=str(self.data_type), skus=skus, exclude=mine)
         held_by = {holder for owners in holders.values() for holder in owners}
         seen: dict[str, str] = {}
@@ -158,7 +159,8 @@ class AuditChecker:
         return self._pricing
 
     def _variant_ids(self, record: SyncRecord | None, state: StateRow | None) -> list[str]:
-        ids = [str(v["external_id"]) for v in ((record.payload or {}).get("variants", []) if record else [])]
+        variants = cast(Product, record.payload or {}).get("variants", []) if record else []
+        ids = [str(v["external_id"]) for v in variants]
         if state is not None:
             ids += [*state.variants, *state.retired_variants]
         return ids

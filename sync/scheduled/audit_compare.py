@@ -21,9 +21,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, cast
 
 from platforms.types import SyncRecord
+from sparklayer.payloads import Address, Customer, Product, Variant
 
 EQUAL = "equal"
 DIFFERS = "differs"
@@ -155,7 +156,7 @@ def product_skus(record: SyncRecord | None, held: Mapping[str, Any] | None) -> l
     """The SKUs whose stock and prices belong to this product: mapped ones and those of SparkLayer's variants."""
     skus: dict[str, None] = {}
     if record is not None and record.payload is not None:
-        for variant in record.payload.get("variants", []):
+        for variant in cast(Product, record.payload).get("variants", []):
             skus[str(variant["sku"])] = None
     if record is not None:
         for row in [*record.stock, *record.pricing]:
@@ -221,7 +222,7 @@ def _stock_and_pricing(
     return diffs
 
 
-def _variant_diffs(expected: list[dict[str, Any]], held: list[dict[str, Any]]) -> list[FieldDiff]:
+def _variant_diffs(expected: list[Variant], held: list[dict[str, Any]]) -> list[FieldDiff]:
     diffs: list[FieldDiff] = []
     by_id = {str(variant.get("external_id")): variant for variant in held}
     wanted = {str(variant["external_id"]) for variant in expected}
@@ -249,14 +250,15 @@ def compare_product(record: SyncRecord | None, side: ProductSide, *, slugs: Iter
         diffs = _variant_diffs([], list((held or {}).get("variants") or []))
         diffs += _stock_and_pricing(None, side, skus, slugs)
         return Comparison(EXTRA, diffs) if diffs else Comparison(EQUAL)
+    product = cast(Product, record.payload)
     if held is None:
-        return Comparison(MISSING, [FieldDiff("product", None, record.payload.get("title"))])
+        return Comparison(MISSING, [FieldDiff("product", None, product.get("title"))])
     diffs = [
         FieldDiff(key, held.get(key), value)
-        for key, value in record.payload.items()
+        for key, value in product.items()
         if key not in ("external_id", "variants") and not same(held.get(key), value, key)
     ]
-    diffs += _variant_diffs(list(record.payload.get("variants") or []), list(held.get("variants") or []))
+    diffs += _variant_diffs(list(product.get("variants") or []), list(held.get("variants") or []))
     diffs += _stock_and_pricing(record, side, skus, slugs)
     return Comparison(DIFFERS, diffs) if diffs else Comparison(EQUAL)
 
@@ -264,7 +266,7 @@ def compare_product(record: SyncRecord | None, side: ProductSide, *, slugs: Iter
 # -- customers --------------------------------------------------------------------------------------
 
 
-def _address_diffs(expected: list[dict[str, Any]], held: list[dict[str, Any]]) -> list[FieldDiff]:
+def _address_diffs(expected: list[Address], held: list[dict[str, Any]]) -> list[FieldDiff]:
     diffs: list[FieldDiff] = []
     by_id = {str(address.get("external_id")): address for address in held}
     wanted = {str(address.get("external_id")) for address in expected}
@@ -296,9 +298,9 @@ def compare_customer(record: SyncRecord | None, held: dict[str, Any] | None) -> 
         if held is None:
             return Comparison(EQUAL)
         return Comparison(EXTRA, [FieldDiff("customer", held.get("email"), None)])
+    payload = cast(Customer, record.payload)
     if held is None:
-        return Comparison(MISSING, [FieldDiff("customer", None, record.payload.get("email"))])
-    payload = record.payload
+        return Comparison(MISSING, [FieldDiff("customer", None, payload.get("email"))])
     diffs: list[FieldDiff] = []
     for key, value in payload.items():
         if key in ("external_id", "addresses"):

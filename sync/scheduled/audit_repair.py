@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from connections.clients import connection_platform_adapter, connection_sparklayer_client
+from connections.clients import connection_sparklayer_client, connection_sync_source
 from connections.models import Connection
 from platforms.types import DataType
 from sparklayer.reads import SparkLayerReader
@@ -79,7 +79,7 @@ def _repair_group(
     outcome: RepairOutcome,
     progress: Callable[[int], None] | None,
 ) -> None:
-    adapter = connection_platform_adapter(connection)
+    adapter = connection_sync_source(connection)
     client = connection_sparklayer_client(connection)
     reader = SparkLayerReader(client, requests_per_minute=connection.request_budget_per_minute)
     clock = ReadClock()

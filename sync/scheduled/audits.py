@@ -33,7 +33,7 @@ from django.db.models import F, Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from connections.clients import connection_platform_adapter, connection_sparklayer_client
+from connections.clients import connection_sparklayer_client, connection_sync_source
 from connections.models import Connection
 from connections.selectors import connection_syncs
 from ignite_bridge.core.errors import TransientError
@@ -218,7 +218,7 @@ def audit_run_execute(
 
 def _run(run: AuditRun, token: str, progress: ProgressCallback | None) -> None:
     connection, data_type = run.connection, DataType(run.data_type)
-    adapter = connection_platform_adapter(connection)
+    adapter = connection_sync_source(connection)
     reader = SparkLayerReader(
         connection_sparklayer_client(connection), requests_per_minute=connection.request_budget_per_minute
     )

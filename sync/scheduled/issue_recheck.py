@@ -14,7 +14,7 @@ import logging
 
 from django.db import transaction
 
-from connections.clients import connection_platform_adapter
+from connections.clients import connection_sync_source
 from ignite_bridge.core.errors import IntegrationError
 from platforms.types import DataType
 from sync.dispatch import issue_recheck_send
@@ -54,7 +54,7 @@ def issue_recheck(*, issue_id: int, requested_by: str = "") -> str:
 
 def _recheck(issue: SyncIssue, data_type: DataType, requested_by: str) -> str:
     connection = issue.connection
-    adapter = connection_platform_adapter(connection)
+    adapter = connection_sync_source(connection)
     try:
         record = record_read(adapter=adapter, data_type=data_type, external_id=issue.external_id, clock=database_now)
         if record.deleted:

@@ -17,7 +17,7 @@ import re
 from typing import Any
 
 from connections.models import Connection, CustomerSyncScope
-from platforms.base import PlatformAdapter
+from platforms.base import SyncSource
 from platforms.types import DataType, RecordIssue, SyncRecord
 
 #: a platform record id travels in the platform's URL path: nothing that could leave that segment
@@ -38,7 +38,7 @@ class EntityNotSyncable(Exception):
 
 
 def sync_entity_get(
-    *, connection: Connection, adapter: PlatformAdapter, data_type: DataType, entity_id: str
+    *, connection: Connection, adapter: SyncSource, data_type: DataType, entity_id: str
 ) -> dict[str, Any]:
     """The pull item for one record. Raises ``EntityNotFound``, ``EntityNotSyncable``, ``ValueError``
     (the platform cannot fetch that type) and the adapter's ``TransientError``/``PermanentError``."""

@@ -9,7 +9,6 @@ from django.test import Client
 
 from tests.admin.support import PASSWORD, History, make_history, make_operator
 from tests.factories import ConnectionFactory
-from tests.sync.conftest import spark, woo_store  # noqa: F401 - the sandboxes' fixtures, for the console's tests
 
 
 @pytest.fixture

@@ -6,19 +6,10 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from django.core.cache import caches
 
 from connections.models import Connection
 from sandbox.server import SandboxServer
 from tests.standard.support import standard_store, std_connection
-
-
-@pytest.fixture
-def spark(sparklayer_sandbox: Any, settings: Any) -> Any:
-    """The SparkLayer sandbox, with the bridge's test-environment URL pointing at it."""
-    settings.SPARKLAYER_URL_TEST = sparklayer_sandbox.url
-    caches["default"].clear()
-    return sparklayer_sandbox
 
 
 @pytest.fixture

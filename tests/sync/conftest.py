@@ -1,35 +1,14 @@
-"""Fixtures for full-sync tests: both sandboxes over loopback HTTP and a connection bound to them."""
+"""Fixtures for full-sync tests: a connection bound to the sandboxes (tests/conftest.py) and reads of SparkLayer's."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 import requests
-from django.core.cache import caches
 
 from connections.models import Connection
 from tests.factories import ConnectionFactory
-
-
-@pytest.fixture
-def spark(sparklayer_sandbox: Any, settings: Any) -> Any:
-    """The SparkLayer sandbox, with the bridge's test-environment URL pointing at it."""
-    settings.SPARKLAYER_URL_TEST = sparklayer_sandbox.url
-    caches["default"].clear()  # tokens of an earlier sandbox are unknown to this one
-    return sparklayer_sandbox
-
-
-@pytest.fixture
-def woo_store() -> Iterator[Any]:
-    """A 60-product WooCommerce store (about 3 variants a variable product)."""
-    from sandbox.server import serve_in_thread
-    from sandbox.woocommerce.app import WooCommerceSandbox
-
-    server = serve_in_thread(WooCommerceSandbox(products=60, customers=30, orders=15, seed=11))
-    yield server
-    server.stop()
 
 
 def make_connection(store: Any, **extra: Any) -> Connection:

@@ -16,7 +16,7 @@ own SKU), so the mapping is thin:
 from __future__ import annotations
 
 from collections.abc import Mapping, MutableMapping
-from typing import Any
+from typing import Any, cast
 
 from platforms.standard.mapping.common import (
     StoreSettings,
@@ -29,6 +29,7 @@ from platforms.standard.mapping.common import (
 from platforms.standard.validation import no_variants_issue, product_label, variant_sku_issue
 from platforms.types import DataType, SyncRecord
 from platforms.validation import duplicate_sku_issue, price_issue
+from sparklayer.payloads import PriceList
 
 DEFAULT_STOCK_LOCATION = "default"
 PRODUCT_STATUS = {"active": "live", "draft": "pending", "archived": "discontinued"}
@@ -39,7 +40,7 @@ def price_list_slug(currency_code: str) -> str:
     return f"platform-{currency_code.lower()}"
 
 
-def price_list_payloads(settings: StoreSettings) -> list[dict[str, Any]]:
+def price_list_payloads(settings: StoreSettings) -> list[PriceList]:
     code = settings.currency_code
     return [
         {
@@ -187,7 +188,7 @@ def stock_records(record: SyncRecord) -> list[SyncRecord]:
         SyncRecord(
             data_type=DataType.STOCK,
             external_id=row["sku"],
-            payload=row,
+            payload=cast(dict[str, Any], row),
             platform_url=record.platform_url,
             visible_id=row["sku"],
             updated_at=record.updated_at,

@@ -47,6 +47,7 @@ from platforms.woocommerce.validation import (
     product_label,
     product_type_issue,
 )
+from sparklayer.payloads import PriceList, StockLocation, StockRow
 
 PRODUCT_STATUS = {
     "publish": "live",
@@ -64,7 +65,7 @@ def price_list_slug(currency_code: str) -> str:
     return f"woocommerce-{currency_code.lower()}"
 
 
-def price_list_payloads(settings: StoreSettings) -> list[dict[str, Any]]:
+def price_list_payloads(settings: StoreSettings) -> list[PriceList]:
     """SparkLayer price lists the pricing items refer to (``POST /api/v1/price-lists``)."""
     code = settings.currency_code
     return [
@@ -77,7 +78,7 @@ def price_list_payloads(settings: StoreSettings) -> list[dict[str, Any]]:
     ]
 
 
-def stock_location_payloads(settings: StoreSettings, *, store_url: str) -> list[dict[str, Any]]:
+def stock_location_payloads(settings: StoreSettings, *, store_url: str) -> list[StockLocation]:
     """WooCommerce core keeps one stock pool: one location, named by the store's address (else its host).
 
     The external id is fixed (``DEFAULT_STOCK_LOCATION``) because every stock row names it; the
@@ -139,7 +140,7 @@ def stock_level(quantity: Decimal) -> int:
     return max(0, math.floor(quantity))
 
 
-def stock_row(sku: str, quantity: int) -> dict[str, Any]:
+def stock_row(sku: str, quantity: int) -> StockRow:
     return {"sku": sku, "stock_location_external_id": DEFAULT_STOCK_LOCATION, "stock_level": quantity}
 
 
