@@ -7,6 +7,15 @@ Per size: a fresh WooCommerce sandbox (``--products N``, about 3 variants each) 
 sandbox; a full sync run in a child process (so peak RSS is per size); then a re-sync with nothing
 changed, then one with 1% of products changed. Reports wall time, records/s, SparkLayer calls
 (sandbox stats) and the sync process's peak RSS.
+
+A store with a real store's latency, and how far the store's concurrency adapts (``PLATFORM_MAX_CONCURRENCY``):
+
+    .venv/bin/python bench/full_sync.py --products 5000 --modes first --store-latency-ms 100 \
+        --store-concurrency 4 8 [--store-max-concurrent 4]
+
+``--store-concurrency`` runs each size once per maximum; ``--store-max-concurrent`` makes the store
+answer 503 above that many requests at once. Each row reports the store concurrency the sync reached
+(``store_concurrency``: its maximum, the peak and the last limit of the AIMD limiter).
 """
 
 from __future__ import annotations
@@ -57,9 +66,11 @@ def spark_stats(url: str) -> dict[str, Any]:
     return requests.get(f"{url}/_sandbox/stats", timeout=30).json()["sites"].get("bench", {})
 
 
-def run_child(data_type: str, woo: str, spark: str, mode: str) -> dict[str, Any]:
+def run_child(data_type: str, woo: str, spark: str, mode: str, store_concurrency: int = 0) -> dict[str, Any]:
     """One sync in a child process (fresh RSS); ``mode``: first, unchanged, changed."""
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "ignite_bridge.settings.test", "SPARKLAYER_URL_TEST": spark}
+    if store_concurrency:
+        env["PLATFORM_MAX_CONCURRENCY"] = str(store_concurrency)
     out = subprocess.run(
         [sys.executable, __file__, "--child", data_type, woo, spark, mode],
         cwd=ROOT, env=env, capture_output=True, text=True, check=False,
@@ -114,31 +125,41 @@ def child(data_type: str, woo: str, spark: str, mode: str) -> None:
                 "unchanged": job.unchanged,
                 "issues": job.issues,
                 "rss_mb": rss_mb,
+                "store_concurrency": job.result.get("store_concurrency"),
                 "error": job.error,
             }
         )
     )
 
 
-def bench_size(data_type: str, count: int, changed_share: float) -> list[dict[str, Any]]:
-    woo_args = ["--products", str(count), "--customers", "10", "--orders", "5"]
+def bench_size(
+    data_type: str,
+    count: int,
+    changed_share: float,
+    *,
+    modes: tuple[str, ...] = ("first", "unchanged", "changed"),
+    store_args: tuple[str, ...] = (),
+    store_concurrency: int = 0,
+) -> list[dict[str, Any]]:
+    woo_args = ["--products", str(count), "--customers", "10", "--orders", "5", *store_args]
     if data_type == "customers":
-        woo_args = ["--products", "10", "--customers", str(count), "--orders", "5"]
+        woo_args = ["--products", "10", "--customers", str(count), "--orders", "5", *store_args]
     woo_proc, woo = start("sandbox.woocommerce", *woo_args, ready="/_sandbox/stats")
     spark_proc, spark = start("sandbox.sparklayer", ready="/_sandbox/stats")
     rows = []
     try:
-        for mode in ("first", "unchanged", "changed"):
+        for mode in modes:
             if mode == "changed":
                 kinds = ["product_update", "product_stock"] if data_type == "products" else ["customer_update"]
                 requests.post(f"{woo}/_sandbox/mutate", json={"count": int(count * changed_share), "seed": 1,
                                                              "kinds": kinds}, timeout=600)  # fmt: skip
             before = spark_stats(spark)
-            result = run_child(data_type, woo, spark, mode)
+            result = run_child(data_type, woo, spark, mode, store_concurrency)
             after = spark_stats(spark)
             for kind in ("read", "write", "token"):
                 result[f"spark_{kind}"] = after.get("by_kind", {}).get(kind, 0) - before.get("by_kind", {}).get(kind, 0)
-            result.update({"data_type": data_type, "records": count, "mode": mode})
+            result.update({"data_type": data_type, "records": count, "mode": mode, "store_args": " ".join(store_args),
+                           "platform_max_concurrency": store_concurrency or "default"})  # fmt: skip
             rows.append(result)
             print(json.dumps(result), flush=True)
     finally:
@@ -156,12 +177,24 @@ def main() -> None:
     parser.add_argument("--products", type=int, nargs="*", default=[5000])
     parser.add_argument("--customers", type=int, nargs="*", default=[])
     parser.add_argument("--changed", type=float, default=0.01)
+    parser.add_argument("--modes", nargs="+", choices=("first", "unchanged", "changed"),
+                        default=["first", "unchanged", "changed"])  # fmt: skip
+    parser.add_argument("--store-latency-ms", type=float, default=0.0, help="the store answers after this long")
+    parser.add_argument("--store-max-concurrent", type=int, default=0, help="> 0: the store answers 503 above this")
+    parser.add_argument("--store-concurrency", type=int, nargs="*", default=[0], help="PLATFORM_MAX_CONCURRENCY runs")
     args = parser.parse_args()
     ensure_database(os.environ.get("DATABASE_URL", ""))
-    for count in args.products:
-        bench_size("products", count, args.changed)
-    for count in args.customers:
-        bench_size("customers", count, args.changed)
+    store_args: tuple[str, ...] = ()
+    if args.store_latency_ms:
+        store_args += ("--latency-ms", str(args.store_latency_ms))
+    if args.store_max_concurrent:
+        store_args += ("--max-concurrent", str(args.store_max_concurrent))
+    for concurrency in args.store_concurrency:
+        options = {"modes": tuple(args.modes), "store_args": store_args, "store_concurrency": concurrency}
+        for count in args.products:
+            bench_size("products", count, args.changed, **options)
+        for count in args.customers:
+            bench_size("customers", count, args.changed, **options)
 
 
 if __name__ == "__main__":

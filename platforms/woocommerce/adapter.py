@@ -20,6 +20,7 @@ from collections import deque
 from collections.abc import Callable, Collection, Iterator, Mapping, MutableMapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, ClassVar, cast
 
@@ -41,7 +42,7 @@ from platforms.types import (
 )
 from platforms.woocommerce import install, webhooks
 from platforms.woocommerce.client import ListPage, WooCommerceClient, ensure_store_url, gmt_param
-from platforms.woocommerce.cursor import ListingCursor
+from platforms.woocommerce.cursor import PAGE_SIZE, ListingCursor
 from platforms.woocommerce.customer_requests import WooCommerceCustomerRequestsMixin
 from platforms.woocommerce.mapping import (
     StoreSettings,
@@ -63,6 +64,25 @@ SETTINGS_GROUPS = ("general", "products", "tax")
 ORDERED_BY_ID = {"orderby": "id", "order": "asc"}
 #: listing pages read ahead of the page being handed on, their variation calls running meanwhile
 LISTINGS_AHEAD = 2
+
+
+@dataclass(frozen=True)
+class _ListingRead:
+    """A listing page being read: its position, the read (listing + its variation reads), its read time."""
+
+    position: ListingCursor
+    future: Future[tuple[ListPage, list[Future[VariationsByProduct]]]]
+    read_at: datetime | None
+
+
+def _predicted_following(position: ListingCursor) -> ListingCursor | None:
+    """The page after ``position`` if it comes back full and the listing's total stays; None when
+    that cannot be told yet (no total known) or the listing would end there."""
+    if position.total is None or position.offset + PAGE_SIZE >= position.total:
+        return None
+    return position.after(read=PAGE_SIZE, total=position.total)
+
+
 #: variations asked for in one ``GET /variations?parent=...`` call (a listing page's worth)
 VARIATIONS_PER_CALL = 100
 
@@ -256,41 +276,59 @@ class WooCommerceAdapter(WooCommerceCustomerRequestsMixin, WooCommerceOrganisati
     def _pages(self, data_type: DataType, state: ListingCursor | None, clock: ReadClock | None) -> Iterator[Page]:
         """Listing pages in order, each with its variable products' variations.
 
-        The variations of a page are fetched on a pool while the next listing page is read, so the
-        store always has work queued: at most ``LISTINGS_AHEAD`` listings (and their variation
-        calls) are in flight. A listing that fails is raised only after the pages before it were
-        yielded, so they are checkpointed as they would be without the read-ahead."""
+        Listing pages are read in parallel: once a listing's total is known, the pages after the
+        one being read are predicted (full pages, the same total) and read at the same time, up to
+        ``listings_ahead`` of them (the store's concurrency, ``read_limiter``, bounds the calls).
+        Each page's variations are read as soon as its listing arrives. A prediction is checked
+        against what the page before it actually answered (``_following``): when a page came back
+        short or the total moved, the predicted reads are dropped and reading goes on from the
+        real position, so the pages handed on are exactly those a one-at-a-time reader would hand
+        on. A listing that fails is raised only after the pages before it were yielded, so they
+        are checkpointed as they would be without the read-ahead."""
         seen_skus: dict[str, str] = {}
-        pending: deque[tuple[ListingCursor, ListPage, list[Future[VariationsByProduct]], datetime | None]] = deque()
-        failure: BaseException | None = None
-        workers = max(self.variation_workers, self.read_limiter.maximum if self.read_limiter else 0)
-        pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="variations")
+        limit = self.read_limiter.maximum if self.read_limiter else 0
+        ahead = max(LISTINGS_AHEAD, limit)
+        pool = ThreadPoolExecutor(max_workers=max(self.variation_workers, limit), thread_name_prefix="variations")
+        listings = ThreadPoolExecutor(max_workers=ahead, thread_name_prefix="listings")
+        pending: deque[_ListingRead] = deque()
+        upcoming = state  # the next position to submit a read for (None: unknown until a page answers)
+
+        def submit(position: ListingCursor) -> None:
+            read_at = clock() if clock is not None else None  # before the read starts: never later
+            future = listings.submit(self._read_listing_and_variations, data_type, position, pool)
+            pending.append(_ListingRead(position, future, read_at))
+
         try:
-            while pending or (state is not None and failure is None):
-                if state is not None and failure is None and len(pending) < LISTINGS_AHEAD:
-                    try:
-                        read_at = clock() if clock is not None else None
-                        listing = self._read_listing(data_type, state)
-                        futures = []
-                        if data_type in (DataType.PRODUCTS, DataType.STOCK):
-                            futures = self._submit_variations(pool, listing.items)  # may ask the store once
-                    except Exception as exc:  # noqa: BLE001 - raised below, after the pages before it
-                        failure = exc
-                        continue
-                    pending.append((state, listing, futures, read_at))
-                    state = self._following(data_type, state, listing)
-                    continue
-                at, listing, futures, read_at = pending.popleft()
+            while pending or upcoming is not None:
+                while upcoming is not None and len(pending) < ahead:
+                    submit(upcoming)
+                    upcoming = _predicted_following(upcoming)
+                read = pending.popleft()
+                listing, futures = read.future.result()  # a failed read raises here, in page order
+                following = self._following(data_type, read.position, listing)
+                if (pending[0].position if pending else upcoming) != following:
+                    for dropped in pending:  # predicted from a page that came back otherwise
+                        dropped.future.cancel()
+                    pending.clear()
+                    upcoming = following
                 variations: VariationsByProduct = {}
                 for future in futures:
                     variations.update(future.result())
-                page = self._page(data_type, at, listing, variations, seen_skus)
-                page.read_at = read_at
+                page = self._page(data_type, read.position, listing, variations, seen_skus)
+                page.read_at = read.read_at
                 yield page
-            if failure is not None:
-                raise failure
         finally:
+            listings.shutdown(wait=False, cancel_futures=True)
             pool.shutdown(wait=False, cancel_futures=True)
+
+    def _read_listing_and_variations(
+        self, data_type: DataType, state: ListingCursor, pool: ThreadPoolExecutor
+    ) -> tuple[ListPage, list[Future[VariationsByProduct]]]:
+        listing = self._read_listing(data_type, state)
+        futures: list[Future[VariationsByProduct]] = []
+        if data_type in (DataType.PRODUCTS, DataType.STOCK):
+            futures = self._submit_variations(pool, listing.items)  # may ask the store once
+        return listing, futures
 
     def _read_listing(self, data_type: DataType, state: ListingCursor) -> ListPage:
         path, params = self._listing(data_type, state)

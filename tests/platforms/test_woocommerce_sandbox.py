@@ -332,7 +332,7 @@ def test_a_listing_page_that_fails_is_raised_after_the_pages_before_it() -> None
         assert [r.external_id for page in got for r in page.records] == clean
         assert all(page.next_cursor for page in got)
         assert failing.failed == 2  # both attempts of listing page 3
-        assert failing.listings[-2:] == [3, 3]
+        assert failing.listings.count(3) == 2  # (listings are read in parallel: page 4 may be read meanwhile)
     finally:
         server.stop()
 

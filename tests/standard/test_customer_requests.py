@@ -183,6 +183,7 @@ def token(sub: str, *, secret: str = STOREFRONT_SECRET) -> str:
         ("jwt", token("4"), token("4", secret="not-the-storefront-secret-0123456789")),
         ("platform", "sf_4", "sf_404404"),
     ],
+    ids=["jwt", "platform"],  # a token's expiry moves with the clock: ids must not (parallel workers compare them)
 )
 def test_storefront_login_by_jwt_or_by_the_platform(
     api_client: Any, spark: Any, std_store: Any, login: str, valid: str, forged: str

@@ -1,0 +1,110 @@
+"""Listing pages read in parallel: the pages handed on are those a one-at-a-time reader hands on."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections import defaultdict
+from typing import Any
+from urllib.parse import parse_qs
+
+from platforms.concurrency import AIMDLimiter
+from platforms.types import DataType
+from platforms.woocommerce.adapter import WooCommerceAdapter
+from platforms.woocommerce.cursor import ListingCursor
+from sandbox.server import serve_in_thread
+from sandbox.woocommerce import products as sandbox_products
+from sandbox.woocommerce.app import WooCommerceSandbox
+
+
+class SlowListings:
+    """The sandbox, with every product listing taking ``delay`` seconds; counts listings in flight."""
+
+    def __init__(self, app: WooCommerceSandbox, delay: float) -> None:
+        self.app, self.delay = app, delay
+        self.lock = threading.Lock()
+        self.in_flight = self.most_in_flight = 0
+        self.offsets: list[int] = []
+        self.answers: dict[int, list[list[int]]] = defaultdict(list)  # offset -> the ids each read answered
+        self.before_answer: Any = None  # called with the offset before a listing is answered
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        if not environ["PATH_INFO"].endswith("/wc/v3/products"):
+            return self.app(environ, start_response)
+        offset = int(parse_qs(environ.get("QUERY_STRING", "")).get("offset", ["0"])[0])
+        with self.lock:
+            self.in_flight += 1
+            self.most_in_flight = max(self.most_in_flight, self.in_flight)
+            self.offsets.append(offset)
+        try:
+            time.sleep(self.delay)
+            if self.before_answer is not None:
+                self.before_answer(offset)
+            body = b"".join(self.app(environ, start_response))
+            with self.lock:
+                self.answers[offset].append([item["id"] for item in json.loads(body)])
+            return [body]
+        finally:
+            with self.lock:
+                self.in_flight -= 1
+
+
+def adapter(url: str, maximum: int = 0) -> WooCommerceAdapter:
+    adapter = WooCommerceAdapter(
+        store_url=url,
+        credentials={"consumer_key": "ck_sandbox", "consumer_secret": "cs_sandbox"},
+        allow_insecure_http=True,
+        max_attempts=2,
+    )
+    if maximum:
+        adapter.read_limiter = AIMDLimiter(maximum=maximum, limit=maximum)
+    return adapter
+
+
+def test_listing_pages_are_read_at_the_same_time_and_handed_on_in_order() -> None:
+    app = WooCommerceSandbox(products=800, customers=1, orders=0, seed=11)
+    store = SlowListings(app, delay=0.05)
+    server = serve_in_thread(store)
+    try:
+        pages = list(adapter(server.url, maximum=4).iter_pages(DataType.PRODUCTS))
+    finally:
+        server.stop()
+    ids = [int(r.external_id) for page in pages for r in page.records]
+    assert ids == sorted(app.store.products)  # every product once, in id order
+    assert store.most_in_flight >= 3  # the listings after the first were read together
+    assert sorted(store.offsets) == [100 * n for n in range(8)]  # each page read once: every prediction held
+    assert [page.next_cursor is None for page in pages] == [False] * 7 + [True]
+    read_at = [page.read_at for page in pages]
+    assert read_at == [None] * 8  # no clock given: none made up
+
+
+def test_records_leaving_the_listing_while_it_is_read_hand_on_what_a_one_at_a_time_reader_would() -> None:
+    """Ten products leave the store while the listing is read: every later record moves forward ten
+    places, so the pages predicted from the old total start too late and are dropped. Each page
+    handed on is still the store's answer at the position the page before it names (its cursor),
+    the chain a reader that reads one page after the other follows."""
+    app = WooCommerceSandbox(products=800, customers=1, orders=0, seed=11)
+    store = SlowListings(app, delay=0.02)
+    leaving = sorted(app.store.products)[150:160]
+
+    def before_answer(offset: int) -> None:
+        if offset == 300 and leaving[0] in app.store.products:
+            for product_id in leaving:
+                sandbox_products.delete(app.store, product_id)
+
+    store.before_answer = before_answer
+    server = serve_in_thread(store)
+    try:
+        pages = list(adapter(server.url, maximum=4).iter_pages(DataType.PRODUCTS))
+    finally:
+        server.stop()
+    handed = [[int(r.external_id) for r in page.records] for page in pages]
+    assert handed[0] in store.answers[0]
+    for page, following in zip(pages, handed[1:], strict=False):
+        assert page.next_cursor is not None
+        assert following in store.answers[ListingCursor.parse(page.next_cursor).offset]
+    assert pages[-1].next_cursor is None
+    assert len(store.offsets) > len(pages)  # predicted reads were dropped and read again from the real position
+    cursors = [ListingCursor.parse(page.next_cursor) for page in pages[:-1] if page.next_cursor]
+    assert any(cursor.total == 790 for cursor in cursors)  # the reader saw the listing shrink
