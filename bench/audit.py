@@ -51,7 +51,7 @@ def audit_child(scope: str, sample: int) -> None:
 
     from connections.models import Connection
     from sync.models import AuditFinding
-    from sync.services.audits import audit_run_execute, audit_run_queue
+    from sync.scheduled.audits import audit_run_execute, audit_run_queue
 
     caches["default"].clear()
     connection = Connection.objects.get(site_id="bench")

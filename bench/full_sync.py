@@ -91,8 +91,8 @@ def child(data_type: str, woo: str, spark: str, mode: str) -> None:
     from django.core.management import call_command
 
     from connections.models import Connection
-    from sync.services.full_sync import sync_job_run
-    from sync.services.jobs import sync_job_queue_full
+    from sync.jobs.full_sync import sync_job_run
+    from sync.jobs.jobs import sync_job_queue_full
 
     if mode == "first":
         call_command("migrate", verbosity=0)

@@ -216,7 +216,7 @@ def _simple_ids(woo: str, pages: int) -> list[int]:
 
 def _store(conn: Any, record_id: int, key: str) -> None:
     from platforms.types import DataType, WebhookAction, WebhookDelivery
-    from sync.webhooks.intake import webhook_event_store
+    from sync.intake.intake import webhook_event_store
 
     delivery = WebhookDelivery(topic="product.updated", data_type=DataType.PRODUCTS, record_id=str(record_id),
                                action=WebhookAction.UPDATED, dedupe_key=key, delivery_id=key)  # fmt: skip

@@ -3,7 +3,7 @@
 Fills its own database (default ``bench_prune``, created and migrated here) with ``--events`` finished
 webhook events spread over 120 days (500-byte bodies, one attempt each), a share of them not final,
 push logs over 60 days, open issues on some records, and finished jobs; then runs
-``sync.services.retention.retention_prune`` with the default settings (bodies 14 days, events 90,
+``sync.scheduled.retention.retention_prune`` with the default settings (bodies 14 days, events 90,
 push logs 30, 200 jobs) and reports the time per step, rows changed, and the longest single statement
 (each statement is its own transaction: the longest any row lock is held). Meanwhile a probe thread
 does what the intake and the workers do to the same table every 20 ms (insert an event, update a
@@ -162,7 +162,7 @@ def main() -> None:
         cursor.execute("SELECT pg_size_pretty(pg_total_relation_size('sync_webhookevent'))")
         size_before = cursor.fetchone()[0]  # type: ignore[index]
 
-    from sync.services.retention import retention_prune
+    from sync.scheduled.retention import retention_prune
 
     dry_started = time.monotonic()
     dry = retention_prune(dry_run=True)

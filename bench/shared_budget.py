@@ -120,9 +120,9 @@ def _run(args: argparse.Namespace, budget: float, procs: Processes, logs: Path) 
     from ignite_bridge.core.errors import PermanentError
     from platforms.types import DataType, WebhookAction, WebhookDelivery
     from sparklayer.budget import INTERACTIVE
+    from sync.intake.intake import webhook_event_store
+    from sync.jobs.jobs import sync_job_queue_full, sync_jobs_cancel
     from sync.models import SyncJob, WebhookEvent
-    from sync.services.jobs import sync_job_queue_full, sync_jobs_cancel
-    from sync.webhooks.intake import webhook_event_store
 
     Connection.objects.all().delete()
     conn = Connection.objects.create(

@@ -179,9 +179,9 @@ def run(args: argparse.Namespace, procs: Processes, logs: Path) -> dict[str, Any
     caches["default"].clear()  # tokens of an earlier sandbox run are worthless now
 
     from connections.models import Connection
+    from sync.jobs.full_sync import sync_job_run
+    from sync.jobs.jobs import sync_job_queue_full
     from sync.models import WebhookEvent
-    from sync.services.full_sync import sync_job_run
-    from sync.services.jobs import sync_job_queue_full
 
     Connection.objects.all().delete()  # this benchmark's own database: start from nothing
     conn = Connection.objects.create(

@@ -27,7 +27,7 @@ from connections.services import connection_connect
 from endpoints.storefront_schema import StrictCharField, error_responses
 from ignite_bridge.core.problems import problem_response
 from platforms.base import platform_connect_examples, platform_credential_keys
-from sync.services.connection_lifecycle import connection_activated, connection_reconnected, connection_remove
+from sync.jobs.connection_lifecycle import connection_activated, connection_reconnected, connection_remove
 
 #: a connect body is a few hundred bytes; anything near this is not a real call
 MAX_BODY_BYTES = 64 * 1024

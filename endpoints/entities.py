@@ -1,7 +1,7 @@
 """Fetch one record (``POST /v1/{siteEnv}/{siteId}/sync/{syncDataType}/{entityId}``, docs/ignite-contract.md §1.9).
 
 SparkLayer asks for one platform record by its id; the answer is exactly the item the pull
-endpoint lists for it (``sync.selectors_entities``). The store is read inline, with the short
+endpoint lists for it (``sync.selectors.entities``). The store is read inline, with the short
 timeouts of every call SparkLayer waits on: a store that does not answer in time is a 504, one
 that fails a 502 (``platform_errors``). The optional body ``{"payload": string | null}`` is
 accepted and not needed: the path names the record.
@@ -24,7 +24,7 @@ from endpoints.storefront_schema import StrictCharField, error_responses
 from endpoints.sync import data_type_from_path
 from ignite_bridge.core.problems import problem_response
 from platforms.types import FETCHABLE_DATA_TYPES
-from sync.selectors_entities import EntityNotFound, EntityNotSyncable, sync_entity_get
+from sync.selectors.entities import EntityNotFound, EntityNotSyncable, sync_entity_get
 
 PAYLOAD_MAX = 65536
 

@@ -24,7 +24,7 @@ from connections.models import ConnectionState
 from connections.selectors import connection_get_by_uuid
 from connections.services import connection_install_complete
 from ignite_bridge.core.problems import problem_response
-from sync.services.connection_lifecycle import connection_activated
+from sync.jobs.connection_lifecycle import connection_activated
 
 #: WooCommerce's callback body is ~250 bytes
 MAX_CALLBACK_BYTES = 16 * 1024

@@ -19,9 +19,9 @@ from endpoints.storefront_schema import error_responses
 from ignite_bridge.core.errors import PermanentError, TransientError
 from ignite_bridge.core.problems import problem_response
 from platforms.types import PULLABLE_DATA_TYPES, TRIGGERABLE_DATA_TYPES, DataType
+from sync.engine.pull import PullCursorInvalid, sync_page_pull
+from sync.jobs.jobs import DataTypeNotSupported, SyncAlreadyActive, sync_job_queue_full
 from sync.models import TriggerSource
-from sync.services.jobs import DataTypeNotSupported, SyncAlreadyActive, sync_job_queue_full
-from sync.services.pull import PullCursorInvalid, sync_page_pull
 
 
 def _connection(site_env: str, site_id: str) -> Connection | HttpResponse:

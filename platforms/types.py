@@ -119,7 +119,7 @@ class DeferredMapping:
     map: Callable[[Mapping[str, Mapping[str, str]]], list[SyncRecord]]
 
 
-#: the engine's clock: "now", on one time line shared by every worker (see ``sync.services.clock``)
+#: the engine's clock: "now", on one time line shared by every worker (see ``sync.engine.clock``)
 ReadClock = Callable[[], datetime]
 
 
@@ -145,7 +145,7 @@ class WebhookDelivery:
     ``message_key``: the dedupe key is the platform's own id of one message (Standard Webhooks'
     ``webhook-id``), so a repeat is a retry of that message and never announces a change of its own.
     Without it (WooCommerce) the key is derived from the delivery's content, which an A-B-A change
-    can repeat, and the intake is more careful (``sync/webhooks/intake.py`` ``delivery_is_repeat``)."""
+    can repeat, and the intake is more careful (``sync/intake/intake.py`` ``delivery_is_repeat``)."""
 
     data_type: DataType
     record_id: str

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from sync.webhooks.intake import webhook_receive_view
+from sync.intake.intake import webhook_receive_view
 
 app_name = "sync"
 

@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parent.parent
 def _process_caches_cleared() -> Iterator[None]:
     """Per-process caches keyed by store URL must not carry one test's store into the next."""
     from ignite_bridge.core.process_cache import clear_all
-    from sync.services import customer_groups, price_lists, stock_locations
+    from sync.engine import customer_groups, price_lists, stock_locations
 
     clear_all()
     # what a process believes SparkLayer holds, per connection id (ids may repeat across test databases)

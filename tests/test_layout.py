@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ast
 from pathlib import Path
+from typing import Any
 
 TESTS = Path(__file__).resolve().parent
 
@@ -63,3 +64,163 @@ def test_no_conftest_imports_another() -> None:
         if (imported := imported_conftests(path.read_text()))
     }
     assert offenders == {}
+
+
+# -- sync: one module sends work to the workers --------------------------------------------------------
+
+ROOT = TESTS.parent
+#: the modules allowed to import ``sync.tasks``: the tasks themselves and the dispatcher
+TASK_IMPORTERS = ("sync/dispatch.py", "sync/tasks/")
+PRODUCT = ("sync", "connections", "endpoints", "storefront", "ignite_bridge")
+
+
+def imported_modules(source: str) -> list[str]:
+    """Every module an import statement names, at any depth (function-level imports included)."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            found += [node.module] + [f"{node.module}.{alias.name}" for alias in node.names]
+        if isinstance(node, ast.Import):
+            found += [alias.name for alias in node.names]
+    return found
+
+
+def product_files() -> list[Path]:
+    return [path for package in PRODUCT for path in sorted((ROOT / package).rglob("*.py"))]
+
+
+def is_sync_tasks(module: str) -> bool:
+    return module == "sync.tasks" or module.startswith("sync.tasks.")
+
+
+def test_the_import_scan_sees_lazy_imports() -> None:
+    source = "def send():\n    from sync.tasks.audits import audit_run_task\n"
+    assert "sync.tasks.audits" in imported_modules(source)
+
+
+def test_only_the_dispatcher_imports_the_sync_tasks() -> None:
+    offenders = {
+        str(path.relative_to(ROOT)): names
+        for path in product_files()
+        if not str(path.relative_to(ROOT)).startswith(TASK_IMPORTERS)
+        if (names := [name for name in imported_modules(path.read_text()) if is_sync_tasks(name)])
+    }
+    assert offenders == {}
+
+
+# -- sync: no import cycle inside a package ----------------------------------------------------------
+
+#: sync.dispatch imports the tasks at call time to send a message (the tasks import every flow): not a
+#: dependency of the flows on the tasks, and the one import the layers contract in pyproject.toml ignores too
+CALL_TIME_IMPORTS = {("sync.dispatch", "sync.tasks")}
+
+
+def sibling_cycles(graph: Any, package: str) -> list[tuple[str, str]]:
+    """Pairs of children of ``package`` (modules or sub-packages, their descendants included) that
+    import each other, directly or through other children."""
+    children = sorted(graph.find_children(package))
+
+    def owner(module: str) -> str | None:
+        return next((child for child in children if module == child or module.startswith(child + ".")), None)
+
+    edges: dict[str, set[str]] = {child: set() for child in children}
+    for child in children:
+        for module in [child, *graph.find_descendants(child)]:
+            for imported in graph.find_modules_directly_imported_by(module):
+                target = owner(imported)
+                if target is not None and target != child and (child, target) not in CALL_TIME_IMPORTS:
+                    edges[child].add(target)
+
+    def reaches(start: str, goal: str) -> bool:
+        seen, todo = set(), [start]
+        while todo:
+            node = todo.pop()
+            if node == goal:
+                return True
+            if node not in seen:
+                seen.add(node)
+                todo.extend(edges[node])
+        return False
+
+    return [(a, b) for a in children for b in sorted(edges[a]) if a < b and reaches(b, a)]
+
+
+def test_the_cycle_check_finds_a_cycle() -> None:
+    class Graph:
+        imports = {"p.a": {"p.b.x"}, "p.b.x": {"p.a"}, "p.c": {"p.a"}}
+
+        def find_children(self, package: str) -> set[str]:
+            return {"p.a", "p.b", "p.c"} if package == "p" else set()
+
+        def find_descendants(self, module: str) -> set[str]:
+            return {"p.b.x"} if module == "p.b" else set()
+
+        def find_modules_directly_imported_by(self, module: str) -> set[str]:
+            return self.imports.get(module, set())
+
+    assert sibling_cycles(Graph(), "p") == [("p.a", "p.b")]
+
+
+def test_no_import_cycle_inside_a_sync_package() -> None:
+    import grimp
+
+    graph = grimp.build_graph("sync", include_external_packages=False, cache_dir=None)
+    packages = sorted(module for module in graph.modules if graph.find_children(module))
+    assert {package: cycles for package in packages if (cycles := sibling_cycles(graph, package))} == {}
+
+
+# -- sync: a job's state changes only through the job services --------------------------------------------
+
+JOB_STATE_FIELDS = {
+    "state", "phase", "error", "result", "started_at", "finished_at", "heartbeat_at", "resume_at", "claim_token",
+    "attempts", "celery_task_id", "seen", "pushed", "unchanged", "issues", "deleted", "pages_done",
+    "checkpoint_cursor", "total_estimate",
+}  # fmt: skip
+JOB_SERVICES = ("sync/jobs/", "sync/migrations/")
+WRITES = {"update", "create", "bulk_create", "bulk_update", "get_or_create", "update_or_create", "delete"}
+#: the push's flush doubles as the heartbeat of a long full-sync page; the write engine sits below
+#: sync/jobs (pyproject.toml's layers), so it touches the heartbeat (liveness, not state) itself
+JOB_WRITES_ALLOWED = {"sync/engine/push.py: SyncJob.objects.filter(pk=self.job.pk).update(heartbeat_at=timezone.now())"}
+
+
+def job_state_writes(source: str) -> list[str]:
+    """Statements that change a ``SyncJob``: a state field assigned on a ``*job*`` name, a ``*job*.save()``,
+    or a write through ``SyncJob.objects``."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        targets = (
+            node.targets if isinstance(node, ast.Assign) else [node.target] if isinstance(node, ast.AugAssign) else []
+        )
+        for target in targets:
+            if (
+                isinstance(target, ast.Attribute)
+                and target.attr in JOB_STATE_FIELDS
+                and "job" in ast.unparse(target.value).lower()
+            ):
+                found.append(ast.unparse(node))
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+            receiver = ast.unparse(node.func.value)
+            if (node.func.attr in WRITES and "SyncJob.objects" in receiver) or (
+                node.func.attr == "save" and "job" in receiver.lower()
+            ):
+                found.append(ast.unparse(node))
+    return found
+
+
+def test_the_job_write_scan_sees_each_form() -> None:
+    source = (
+        "job.state = 'failed'\njob.seen += 3\nself.job.save(update_fields=['state'])\n"
+        "SyncJob.objects.filter(pk=1).update(state='queued')\nrun.state = 'failed'\n"
+    )
+    assert job_state_writes(source) == [
+        "job.state = 'failed'",
+        "job.seen += 3",
+        "self.job.save(update_fields=['state'])",
+        "SyncJob.objects.filter(pk=1).update(state='queued')",
+    ]
+
+
+def test_only_the_job_services_change_a_job() -> None:
+    outside = [path for path in product_files() if not str(path.relative_to(ROOT)).startswith(JOB_SERVICES)]
+    found = {f"{path.relative_to(ROOT)}: {write}" for path in outside for write in job_state_writes(path.read_text())}
+    assert found - JOB_WRITES_ALLOWED == set()

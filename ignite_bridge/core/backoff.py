@@ -10,9 +10,9 @@ Callers and their numbers (unchanged by sharing the formula):
 
 * the outbound HTTP client base (``ignite_bridge/core/http.py``): attempts count from 1, base 0.5 s,
   cap 30 s, between the attempts of one request;
-* webhook event retries (``sync/webhooks/processing.py``): attempts count from 1,
+* webhook event retries (``sync/incremental/processing.py``): attempts count from 1,
   ``WEBHOOK_RETRY_BASE_SECONDS`` / ``WEBHOOK_RETRY_MAX_DELAY_SECONDS``;
-* full-sync and audit job reschedules (``sync/services/job_runs.py``): retries count from 0,
+* full-sync and audit job reschedules (``sync/jobs/job_runs.py``): retries count from 0,
   ``SYNC_JOB_RETRY_BASE_SECONDS`` / ``SYNC_JOB_RETRY_MAX_SECONDS``, and the result, Retry-After
   included, is capped too (a countdown must stay below the broker's visibility timeout).
 """

@@ -7,7 +7,7 @@ script each (atomic).
 
 A refused caller leaves a mark, in the same atomic step; the holder that releases next takes the
 mark and learns that someone was turned away while it worked. That is what lets a refused webhook
-task simply return: the holder looks for waiting work after releasing (``sync/webhooks/processing.py``).
+task simply return: the holder looks for waiting work after releasing (``sync/incremental/processing.py``).
 
 Without a Redis cache (the embedded default) every slot is granted; if Redis fails, too: slots shape
 load, they are never what keeps data correct.

@@ -21,7 +21,7 @@ if os.environ.get("PROMETHEUS_MULTIPROC_DIR", "").strip():
 elif "PROMETHEUS_MULTIPROC_DIR" in os.environ:  # set but empty (an .env line): prometheus_client tests presence
     del os.environ["PROMETHEUS_MULTIPROC_DIR"]
 
-# -- fair scheduling (sync/webhooks/processing.py, sync/services/job_slots.py) ------------------
+# -- fair scheduling (sync/incremental/processing.py, sync/jobs/job_slots.py) ------------------
 #: processing tasks working on one connection's webhook events at once, across all workers
 WEBHOOK_MAX_CONCURRENCY_PER_CONNECTION = env.int("WEBHOOK_MAX_CONCURRENCY_PER_CONNECTION", default=2)
 #: a processing task going on with its connection's events checks, after this many events or seconds,
@@ -42,7 +42,7 @@ SPARKLAYER_BUDGET_MAX_WAIT_SECONDS = env.float("SPARKLAYER_BUDGET_MAX_WAIT_SECON
 #: the longest a call a buyer waits for waits; then it is sent anyway
 SPARKLAYER_INTERACTIVE_MAX_WAIT_SECONDS = env.float("SPARKLAYER_INTERACTIVE_MAX_WAIT_SECONDS", default=2.0)
 
-# -- retention (sync/services/retention.py) ----------------------------------------------------
+# -- retention (sync/scheduled/retention.py) ----------------------------------------------------
 #: bodies (and headers) of finished webhook events are emptied after this many days
 RETENTION_EVENT_BODY_DAYS = env.int("RETENTION_EVENT_BODY_DAYS", default=14)
 #: finished webhook events (with their attempts) are deleted after this many days

@@ -25,10 +25,11 @@ from connections.admin_scope import ConnectionScopedAdminMixin
 from connections.models import Connection
 from connections.selectors import connections_visible_to
 from sync.admin.dashboard import admin_url
+from sync.dispatch import audit_repair_send
 from sync.models import AuditFinding, AuditRun, FindingKind
-from sync.selectors_audit import OPEN_FINDING_STATES, audit_findings, shown_value
-from sync.services.audit_repair import audit_findings_mark_repairing
-from sync.services.audits import audit_run_cancel
+from sync.scheduled.audit_repair import audit_findings_mark_repairing
+from sync.scheduled.audits import audit_run_cancel
+from sync.selectors.audit import OPEN_FINDING_STATES, audit_findings, shown_value
 
 #: what the findings page shows (its view permission is required, ``sync/admin/permissions.py``)
 AUDIT_MODELS: tuple[type[Model], ...] = (Connection, AuditRun, AuditFinding)
@@ -38,11 +39,9 @@ REPAIR_PERMISSION = "sync.change_auditfinding"
 
 def repair_queue(findings: QuerySet[AuditFinding]) -> int:
     """Mark the open findings as queued for repair and send them to the workers; returns how many."""
-    from sync.tasks.audits import audit_repair_task
-
     ids = audit_findings_mark_repairing(findings=findings)
     if ids:
-        audit_repair_task.apply_async(args=(ids,), queue="sync")
+        audit_repair_send(finding_ids=ids)
     return len(ids)
 
 

@@ -11,7 +11,7 @@ from datetime import datetime
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
-from sync.selectors_dashboard import JobPoint
+from sync.selectors.dashboard import JobPoint
 
 PUSHED_COLOUR, UNCHANGED_COLOUR, DURATION_COLOUR, FAILED_COLOUR = "#2b6cb0", "#a0aec0", "#dd6b20", "#c53030"
 

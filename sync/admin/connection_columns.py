@@ -20,7 +20,7 @@ from django.utils.safestring import SafeString
 from connections.admin import EXTRA_LIST_COLUMNS, LEADING_LIST_COLUMNS, LIST_PAGE_HOOKS
 from connections.models import Connection
 from sync.admin.health import health_line_html, last_syncs_html
-from sync.selectors_health import ConnectionHealth, connection_health, connections_health
+from sync.selectors.health import ConnectionHealth, connection_health, connections_health
 
 HEALTH_ATTRIBUTE = "_console_health"
 

@@ -2,7 +2,7 @@
 per data type status with "Sync now", open issues by code, webhook intake and recent jobs.
 
 A custom admin view (mounted by ``sync/admin/urls.py`` behind ``admin.site.admin_view``); the numbers come
-from ``sync.selectors_health`` and ``sync.selectors_dashboard``, the guard from
+from ``sync.selectors.health`` and ``sync.selectors.dashboard``, the guard from
 ``connection_get_visible_or_404``. Its health block refreshes itself (``dashboard_health.py``).
 """
 
@@ -23,15 +23,15 @@ from sync.admin.charts import intake_chart_svg, jobs_chart_svg
 from sync.admin.operations.base import may_operate
 from sync.admin.permissions import user_may_view
 from sync.models import AuditRun, SyncJob, WebhookEvent
-from sync.selectors_audit import dashboard_drift
-from sync.selectors_dashboard import (
+from sync.selectors.audit import dashboard_drift
+from sync.selectors.dashboard import (
     dashboard_data_type_statuses,
     dashboard_open_issues_by_code,
     dashboard_recent_jobs,
     dashboard_webhook_intake,
 )
-from sync.selectors_health import ConnectionHealth, connection_health
-from sync.selectors_security import webhook_verification_failures_recent
+from sync.selectors.health import ConnectionHealth, connection_health
+from sync.selectors.security import webhook_verification_failures_recent
 
 
 def admin_url(name: str, *args: Any, query: dict[str, Any] | None = None) -> str:

@@ -8,7 +8,7 @@ from django.template.response import TemplateResponse
 
 from connections.admin_scope import connection_get_visible_or_404
 from sync.admin.dashboard import health_block_context
-from sync.selectors_health import connection_health
+from sync.selectors.health import connection_health
 
 
 def connection_health_block_view(request: HttpRequest, connection_id: int) -> HttpResponse:

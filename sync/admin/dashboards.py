@@ -9,7 +9,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 
 from connections.selectors import connections_visible_to
-from sync.selectors_health import health_summary
+from sync.selectors.health import health_summary
 
 
 def dashboards_view(request: HttpRequest) -> HttpResponse:

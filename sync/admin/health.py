@@ -1,6 +1,6 @@
 """The health of a connection as the console shows it: a light, a headline, and the outage line.
 
-Everything here formats what ``sync.selectors_health`` computed (no rule of its own) as escaped HTML:
+Everything here formats what ``sync.selectors.health`` computed (no rule of its own) as escaped HTML:
 times to the second with their time zone and "x ago", so every page words an outage the same way.
 """
 
@@ -11,7 +11,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
 from ignite_bridge.core.display import ago, stamp, when_short
-from sync.selectors_health import NONE, ConnectionHealth, Outage
+from sync.selectors.health import NONE, ConnectionHealth, Outage
 
 LIGHT_LABELS = {"red": "Failing", "amber": "Needs attention", "green": "Healthy", NONE: "Not synced"}
 

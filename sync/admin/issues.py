@@ -25,8 +25,8 @@ from django.utils.text import Truncator
 
 from connections.admin_scope import ConnectionScopedAdminMixin
 from ignite_bridge.core.display import when, when_short
+from sync.engine.issues import issues_set_state
 from sync.models import IssueState, SyncIssue, SyncIssueChange
-from sync.services.issues import issues_set_state
 
 
 class IssueStateFilter(admin.SimpleListFilter):

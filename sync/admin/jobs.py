@@ -27,9 +27,7 @@ from platforms.base import platform_adapter_class, platform_names
 from platforms.types import TRIGGERABLE_DATA_TYPES
 from sync.admin.permissions import user_may_start_syncs
 from sync.admin.progress import JobProgressAdminMixin
-from sync.models import PushLog, SyncJob, TriggerSource
-from sync.selectors_health import job_is_retrying, sync_job_last_error
-from sync.services.jobs import (
+from sync.jobs.jobs import (
     DataTypeNotSupported,
     SyncAlreadyActive,
     sync_job_cancel,
@@ -37,6 +35,8 @@ from sync.services.jobs import (
     sync_job_rerun,
     syncable_data_types,
 )
+from sync.models import PushLog, SyncJob, TriggerSource
+from sync.selectors.health import job_is_retrying, sync_job_last_error
 
 
 @admin.register(SyncJob)

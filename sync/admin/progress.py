@@ -18,7 +18,7 @@ from django.utils.safestring import SafeString
 
 from connections.selectors import connections_visible_to
 from sync.models import SyncJob
-from sync.selectors_dashboard import sync_job_progress
+from sync.selectors.dashboard import sync_job_progress
 
 PROGRESS_FIELDS = (
     "pk", "state", "seen", "total_estimate", "pushed", "unchanged", "issues", "deleted", "pages_done",

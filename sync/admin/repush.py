@@ -19,8 +19,8 @@ from django.template.response import TemplateResponse
 from connections.models import Connection
 from platforms.types import TRIGGERABLE_DATA_TYPES
 from sync.admin.permissions import user_may_start_syncs
+from sync.jobs.jobs import SyncAlreadyActive, sync_job_queue_full, syncable_data_types
 from sync.models import TriggerSource
-from sync.services.jobs import SyncAlreadyActive, sync_job_queue_full, syncable_data_types
 
 ACTION_NAME = "force_full_repush"
 

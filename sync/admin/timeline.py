@@ -11,7 +11,7 @@ from django.template.response import TemplateResponse
 from connections.admin_scope import connection_get_visible_or_404
 from connections.selectors import connections_visible_to
 from sync.admin.dashboard import admin_url
-from sync.selectors_timeline import (
+from sync.selectors.timeline import (
     ISSUE_MUTED,
     ISSUE_OPENED,
     ISSUE_RECHECKED,

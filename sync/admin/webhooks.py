@@ -29,9 +29,9 @@ from connections.selectors import connections_visible_to
 from ignite_bridge.core.display import when, when_short
 from ignite_bridge.core.ids import positive_id
 from ignite_bridge.core.jsonlimits import json_loads_bounded
+from sync.incremental.replay import webhook_events_reprocess, webhook_events_reprocess_failed
 from sync.models import EventState, WebhookEvent, WebhookEventAttempt
-from sync.selectors_health import PENDING_STATES
-from sync.webhooks.replay import webhook_events_reprocess, webhook_events_reprocess_failed
+from sync.selectors.health import PENDING_STATES
 
 BODY_PREVIEW_LIMIT = 200_000
 

@@ -14,7 +14,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='pushlog',
             name='payload',
-            field=models.JSONField(blank=True, help_text='What was sent, flattened and bounded (sync/services/push_payloads.py).', null=True),
+            field=models.JSONField(blank=True, help_text='What was sent, flattened and bounded (sync/engine/push_payloads.py).', null=True),
         ),
         migrations.AddField(
             model_name='syncissue',

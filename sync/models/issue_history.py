@@ -1,7 +1,7 @@
 """What happened to an issue over its life: opened, resolved, reopened, muted, re-checked, and by whom.
 
 An issue is one row per (connection, data type, record, code) for good: when a resolved problem comes
-back, the same row is reopened and its occurrence count goes on (``sync/services/issues.py``), so this
+back, the same row is reopened and its occurrence count goes on (``sync/engine/issues.py``), so this
 history is the issue's story. Only changes of state are written here (not every sighting of an open
 issue, which ``occurrences`` and ``last_seen_at`` count).
 """

@@ -13,11 +13,11 @@ from celery import Task, shared_task
 from django.conf import settings
 
 from ignite_bridge.core.errors import TransientError
+from sync.jobs.job_runs import retry_delay
 from sync.models import AuditFinding, AuditRun, FindingState
-from sync.services.audit_repair import audit_findings_mark_repairing, audit_findings_repair
-from sync.services.audit_schedule import audits_resend, audits_schedule
-from sync.services.audits import audit_run_execute
-from sync.services.job_runs import retry_delay
+from sync.scheduled.audit_repair import audit_findings_mark_repairing, audit_findings_repair
+from sync.scheduled.audit_schedule import audits_resend, audits_schedule
+from sync.scheduled.audits import audit_run_execute
 
 logger = logging.getLogger(__name__)
 

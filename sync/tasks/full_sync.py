@@ -6,7 +6,7 @@ never slept in a worker: a transient failure releases the job and the task retri
 countdown (backoff + jitter, at least SparkLayer's Retry-After), capped well under the broker's
 visibility timeout so the delayed message is not redelivered meanwhile. A job whose connection
 already runs ``SYNC_MAX_JOBS_PER_CONNECTION`` full syncs comes back a little later
-(``sync/services/job_slots.py``), so one store never takes every ``sync`` worker.
+(``sync/jobs/job_slots.py``), so one store never takes every ``sync`` worker.
 """
 
 from __future__ import annotations
@@ -18,10 +18,10 @@ from celery import Task, shared_task
 from django.conf import settings
 
 from ignite_bridge.core import metrics
+from sync.jobs.full_sync import sync_job_run
+from sync.jobs.job_slots import sync_job_defer, sync_job_slot
+from sync.jobs.sweep import sync_jobs_sweep
 from sync.models import SyncJob
-from sync.services.full_sync import sync_job_run
-from sync.services.job_runs import sync_jobs_sweep
-from sync.services.job_slots import sync_job_defer, sync_job_slot
 
 logger = logging.getLogger(__name__)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from sync.services.issue_recheck import issue_recheck
+from sync.scheduled.issue_recheck import issue_recheck
 
 __all__ = ["issue_recheck_task"]
 

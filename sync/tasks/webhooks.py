@@ -11,11 +11,11 @@ from typing import Any
 from celery import shared_task
 
 from connections.models import Connection, ConnectionState
-from sync.services.retention import retention_prune
-from sync.webhooks.catch_up import connection_catch_up, connections_due_for_catch_up
-from sync.webhooks.processing import webhook_event_process_fairly
-from sync.webhooks.reconcile import connection_reconcile, connections_due_for_reconcile
-from sync.webhooks.sweeper import webhook_events_sweep
+from sync.incremental.catch_up import connection_catch_up, connections_due_for_catch_up
+from sync.incremental.processing import webhook_event_process_fairly
+from sync.incremental.reconcile import connection_reconcile, connections_due_for_reconcile
+from sync.incremental.sweeper import webhook_events_sweep
+from sync.scheduled.retention import retention_prune
 
 __all__ = [
     "catch_up_all_task",

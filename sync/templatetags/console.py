@@ -12,7 +12,7 @@ from django.utils.safestring import SafeString
 from connections.selectors import connections_visible_to
 from ignite_bridge.core.display import when, when_short
 from sync.admin.health import health_line_html, light_html, outage_html
-from sync.selectors_health import ConnectionHealth, Outage, health_summary
+from sync.selectors.health import ConnectionHealth, Outage, health_summary
 
 register = template.Library()
 

@@ -15,10 +15,10 @@ from django.utils.safestring import SafeString
 from connections.models import Connection
 from sync.admin.health import health_line_html
 from sync.admin.operations.base import may_operate
+from sync.jobs.jobs import syncable_data_types
 from sync.models import EventState, IssueState, JobKind, SyncIssue, SyncJob, WebhookEvent
 from sync.models.jobs import ACTIVE_JOB_STATES
-from sync.selectors_health import connection_health
-from sync.services.jobs import syncable_data_types
+from sync.selectors.health import connection_health
 
 register = template.Library()
 TEMPLATE = "admin/sync/includes/buttons.html"

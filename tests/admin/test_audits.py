@@ -31,7 +31,7 @@ def audit_b(history_b: History) -> AuditRun:
 
 @pytest.fixture
 def queued_repairs(monkeypatch: pytest.MonkeyPatch) -> list[list[int]]:
-    """What the console sends to the workers (the repair itself is tested in tests/sync/test_audit.py)."""
+    """What the console sends to the workers (the repair itself is tested in tests/sync/scheduled/test_audit.py)."""
     sent: list[list[int]] = []
 
     def apply_async(args: tuple[list[int]], queue: str) -> None:

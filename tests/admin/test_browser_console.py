@@ -24,6 +24,9 @@ from django.utils import timezone
 
 from connections.models import Connection
 from platforms.types import RecordIssue
+from sync.engine.issues import issues_record
+from sync.jobs.full_sync import sync_job_run
+from sync.jobs.jobs import sync_job_queue_full, syncable_data_types
 from sync.models import (
     EventState,
     IssueState,
@@ -35,9 +38,6 @@ from sync.models import (
     TriggerSource,
     WebhookEvent,
 )
-from sync.services.full_sync import sync_job_run
-from sync.services.issues import issues_record
-from sync.services.jobs import sync_job_queue_full, syncable_data_types
 from tests.admin.browser import BROWSER_MARKS, launch, logged_in_page, screenshot
 from tests.admin.support import PASSWORD, make_history
 from tests.conftest import WorkerProcess, worker_environment

@@ -12,7 +12,7 @@ from django.utils import timezone
 from connections.models import ConnectionState
 from sync.admin.charts import jobs_chart_svg
 from sync.models import EventState, IssueState, JobKind, JobState, SyncIssue, SyncJob, WebhookEvent
-from sync.selectors_dashboard import (
+from sync.selectors.dashboard import (
     AMBER,
     GREEN,
     RED,

@@ -1,4 +1,4 @@
-"""Connection health (``sync.selectors_health``): an outage read from retrying events and jobs, the threshold that
+"""Connection health (``sync.selectors.health``): an outage read from retrying events and jobs, the threshold that
 turns it red, recovery, and the lights every console page shares."""
 
 from __future__ import annotations
@@ -10,8 +10,9 @@ import pytest
 from django.utils import timezone
 
 from connections.models import Connection, ConnectionState
+from sync.jobs.jobs import syncable_data_types
 from sync.models import EventState, IssueState, JobKind, JobState, SyncIssue, SyncJob, WebhookEvent, WebhookEventAttempt
-from sync.selectors_health import (
+from sync.selectors.health import (
     AMBER,
     GREEN,
     NONE,
@@ -21,7 +22,6 @@ from sync.selectors_health import (
     health_summary,
     sync_job_last_error,
 )
-from sync.services.jobs import syncable_data_types
 from tests.admin.support import History, make_history
 from tests.factories import ConnectionFactory
 

@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from sync.models import EventState, IssueState, JobState, SyncIssue, SyncJob, TriggerSource, WebhookEvent
-from sync.selectors_dashboard import sync_job_progress
+from sync.selectors.dashboard import sync_job_progress
 from tests.admin.support import History
 
 pytestmark = pytest.mark.django_db

@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from sync.models import IssueState, PushLog, SyncIssue
-from sync.selectors_timeline import ISSUE_OPENED, ISSUE_RESOLVED, PUSH, RECEIPT, record_search, record_timeline
+from sync.selectors.timeline import ISSUE_OPENED, ISSUE_RESOLVED, PUSH, RECEIPT, record_search, record_timeline
 from tests.admin.support import History
 
 pytestmark = pytest.mark.django_db
@@ -88,7 +88,7 @@ def test_without_a_connection_parameter_the_first_visible_one_is_searched(
 def test_pushes_show_the_fields_changed_since_the_last_accepted_write(
     admin_client_root: Client, history_a: History
 ) -> None:
-    from sync.selectors_timeline import record_header
+    from sync.selectors.timeline import record_header
 
     connection, now = history_a.connection, timezone.now()
     PushLog.objects.filter(connection=connection).delete()

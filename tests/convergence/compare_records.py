@@ -7,8 +7,8 @@ from typing import Any
 
 from connections.models import Connection
 from platforms.types import DataType, SyncRecord
+from sync.engine.hashing import record_hashes
 from sync.models import RecordState, SyncIssue
-from sync.services.hashing import record_hashes
 from tests.convergence import semantics
 from tests.convergence.difference import MISSING, Difference, by_id
 from tests.convergence.semantics import Expected

@@ -27,7 +27,7 @@ PRODUCT_FIELDS = ("title", "slug")
 #: product) must have this status; its SKU is not compared
 GONE_VARIANT_STATUS = "discontinued"
 
-#: ``RecordState`` field → attribute of ``sync.services.hashing.record_hashes(record)``
+#: ``RecordState`` field → attribute of ``sync.engine.hashing.record_hashes(record)``
 RECORD_STATE_HASHES = {"content_hash": "content", "stock_hash": "stock", "pricing_hash": "pricing"}
 #: the ``RecordState`` flag saying SparkLayer no longer holds the record as live
 RECORD_STATE_DELETED = "deleted"

@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 
 from platforms.types import DataType, SyncRecord
+from sync.engine.hashing import record_hashes
 from sync.models import RecordState, SyncIssue
-from sync.services.hashing import record_hashes
 from tests.convergence.compare import compare, compare_pricing, compare_products, compare_stock
 from tests.convergence.compare_records import compare_customers, payload_differences
 from tests.convergence.difference import MISSING

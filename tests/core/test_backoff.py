@@ -8,8 +8,8 @@ import pytest
 
 from ignite_bridge.core.backoff import backoff_delay, retry_delay_at_least
 from ignite_bridge.core.http import HttpClientBase
-from sync.services import job_runs
-from sync.webhooks import processing
+from sync.incremental import processing
+from sync.jobs import job_runs
 
 
 def test_equal_jitter_waits_between_half_and_all_of_the_capped_step() -> None:

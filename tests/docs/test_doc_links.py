@@ -18,7 +18,7 @@ LINK = re.compile(r"!?\[[^\]]*\]\(\s*<?([^)\s>]+)>?(?:\s+\"[^\"]*\")?\s*\)")
 CITATION = re.compile(r"ignite-contract\.md\)? (§\d+(?:\.\d+)*(?:(?:,| to| and|/) ?§\d+(?:\.\d+)*)*)")
 SECTION = re.compile(r"§(\d+(?:\.\d+)*)")
 HEADING = re.compile(r"^#{2,6} (\d+(?:\.\d+)*)\.? ", re.MULTILINE)
-#: a repository path quoted in code style: `sync/services/push.py`, `platforms/woocommerce/addresses`
+#: a repository path quoted in code style: `sync/engine/push.py`, `platforms/woocommerce/addresses`
 CODE_PATH = re.compile(
     r"`((?:endpoints|sync|storefront|connections|platforms|sparklayer|ignite_bridge|sandbox|docs|tests|bench|scripts"
     r"|examples)/[A-Za-z0-9_./-]*)`"

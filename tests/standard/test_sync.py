@@ -18,9 +18,9 @@ from rest_framework.test import APIClient
 from connections.clients import connection_platform_adapter
 from connections.models import Connection
 from platforms.types import DataType
+from sync.engine.hashing import record_hashes
+from sync.incremental.processing import webhook_event_process
 from sync.models import EventOutcome, EventState, IssueState, RecordState, SyncIssue, WebhookEvent
-from sync.services.hashing import record_hashes
-from sync.webhooks.processing import webhook_event_process
 from tests.standard.support import arrival_order, captured_deliveries, clean_product_ids, post_delivery
 from tests.sync.conftest import spark_calls, spark_state, spark_writes
 from tests.sync.helpers import assert_catalogue_landed, expected_products, run_full

@@ -11,8 +11,8 @@ import requests
 from connections.clients import connection_platform_adapter
 from connections.models import Connection
 from platforms.types import DataType
+from sync.engine.hashing import record_hashes
 from sync.models import EventState, JobState, RecordState, SyncJob, WebhookEvent
-from sync.services.hashing import record_hashes
 from tests.conftest import WorkerProcess, worker_environment
 from tests.standard.support import URL, body
 from tests.sync.conftest import spark_state

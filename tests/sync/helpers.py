@@ -11,9 +11,9 @@ from django.test import Client
 from connections.clients import connection_platform_adapter
 from connections.models import Connection
 from platforms.types import DataType
+from sync.jobs.full_sync import sync_job_run
+from sync.jobs.jobs import sync_job_queue_full
 from sync.models import SyncJob, WebhookEvent
-from sync.services.full_sync import sync_job_run
-from sync.services.jobs import sync_job_queue_full
 from tests.conftest import WorkerProcess, worker_environment
 from tests.sync.webhook_support import post_delivery, store_body, woo_headers
 

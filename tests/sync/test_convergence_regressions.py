@@ -21,6 +21,17 @@ from connections.models import Connection
 from platforms.types import DataType, SyncRecord
 from sandbox.woocommerce import products as woo_products
 from sandbox.woocommerce import variations as woo_variations
+from sync.engine.hashing import record_hashes
+from sync.engine.plans import plan_record
+from sync.engine.pull import sync_page_pull
+from sync.engine.push import _claim_row, sync_records_push
+from sync.engine.record_states import StateRow, states_claim
+from sync.engine.synclog import synclog_report_start
+from sync.incremental.catch_up import connection_catch_up
+from sync.incremental.processing import webhook_event_process
+from sync.jobs.full_sync import sync_job_run
+from sync.jobs.jobs import sync_job_cancel, sync_job_queue_full
+from sync.jobs.sweep import sync_jobs_sweep
 from sync.models import (
     EventOutcome,
     EventState,
@@ -33,17 +44,6 @@ from sync.models import (
     SyncJob,
     WebhookEvent,
 )
-from sync.services.full_sync import sync_job_run
-from sync.services.hashing import record_hashes
-from sync.services.job_runs import sync_jobs_sweep
-from sync.services.jobs import sync_job_cancel, sync_job_queue_full
-from sync.services.plans import plan_record
-from sync.services.pull import sync_page_pull
-from sync.services.push import _claim_row, sync_records_push
-from sync.services.record_states import StateRow, states_claim
-from sync.services.synclog import synclog_report_start
-from sync.webhooks.catch_up import connection_catch_up
-from sync.webhooks.processing import webhook_event_process
 from tests.sync.conftest import spark_calls, spark_state
 from tests.sync.webhook_support import post_delivery, store_body, woo_headers
 
@@ -649,7 +649,7 @@ def test_13_a_partial_report_refused_at_the_error_cap_still_records_its_time_and
     connection: Connection, spark: Any, settings: Any
 ) -> None:
     from platforms.types import RecordIssue
-    from sync.services.synclog import synclog_report_full, synclog_report_partial
+    from sync.engine.synclog import synclog_report_full, synclog_report_partial
 
     spark.app.max_sync_log_errors = 2
     SyncIssue.objects.bulk_create(

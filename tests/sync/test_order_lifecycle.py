@@ -18,9 +18,9 @@ from django.test import Client
 from rest_framework.test import APIClient
 
 from connections.models import Connection
+from sync.incremental.catch_up import connection_catch_up
+from sync.incremental.processing import webhook_event_process
 from sync.models import EventState, SyncIssue
-from sync.webhooks.catch_up import connection_catch_up
-from sync.webhooks.processing import webhook_event_process
 from tests.sync.conftest import spark_state
 from tests.sync.helpers import deliver
 

@@ -9,9 +9,9 @@ import requests
 from rest_framework.test import APIClient
 
 from connections.models import Connection, ConnectionState
+from sync.engine.pull import pull_cursor_sign
+from sync.jobs.full_sync import sync_job_run
 from sync.models import JobState, RecordState, SyncJob
-from sync.services.full_sync import sync_job_run
-from sync.services.pull import pull_cursor_sign
 from tests.sync.conftest import spark_calls, spark_state
 from tests.sync.helpers import expected_products, run_full
 

@@ -8,8 +8,8 @@ from django.urls import reverse
 
 from connections.models import Connection
 from sync.admin.operations.base import back, button_view, guarded, report
+from sync.incremental.replay import webhook_events_reprocess_failed
 from sync.models import WebhookEvent
-from sync.webhooks.replay import webhook_events_reprocess_failed
 
 
 @button_view

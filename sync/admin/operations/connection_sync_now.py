@@ -10,8 +10,8 @@ from django.urls import reverse
 
 from connections.models import Connection
 from sync.admin.operations.base import back, button_view, guarded, report
+from sync.jobs.jobs import SyncAlreadyActive, sync_job_queue_full, syncable_data_types
 from sync.models import SyncJob, TriggerSource
-from sync.services.jobs import SyncAlreadyActive, sync_job_queue_full, syncable_data_types
 
 
 @button_view

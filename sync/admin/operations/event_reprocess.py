@@ -6,8 +6,8 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 
 from sync.admin.operations.base import back, button_view, guarded, report
+from sync.incremental.replay import webhook_events_reprocess
 from sync.models import WebhookEvent
-from sync.webhooks.replay import webhook_events_reprocess
 
 
 @button_view

@@ -6,8 +6,8 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 
 from sync.admin.operations.base import back, button_view, guarded, report
+from sync.engine.issues import issues_set_state
 from sync.models import IssueState, SyncIssue
-from sync.services.issues import issues_set_state
 
 
 @button_view

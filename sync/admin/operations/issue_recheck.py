@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from sync.admin.operations.base import back, button_view, guarded, report
 from sync.models import SyncIssue
-from sync.services.issue_recheck import issue_recheck_queue
+from sync.scheduled.issue_recheck import issue_recheck_queue
 
 
 @button_view

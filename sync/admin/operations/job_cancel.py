@@ -6,8 +6,8 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 
 from sync.admin.operations.base import back, button_view, guarded, report
+from sync.jobs.jobs import sync_job_cancel
 from sync.models import SyncJob
-from sync.services.jobs import sync_job_cancel
 
 
 @button_view

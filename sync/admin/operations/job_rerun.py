@@ -6,8 +6,8 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 
 from sync.admin.operations.base import back, button_view, guarded, report
+from sync.jobs.jobs import SyncAlreadyActive, sync_job_rerun
 from sync.models import JobKind, SyncJob
-from sync.services.jobs import SyncAlreadyActive, sync_job_rerun
 
 
 @button_view

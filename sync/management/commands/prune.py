@@ -1,4 +1,4 @@
-"""``manage.py prune [--dry-run]``: apply the retention settings now (``sync/services/retention.py``)."""
+"""``manage.py prune [--dry-run]``: apply the retention settings now (``sync/scheduled/retention.py``)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from sync.services.retention import retention_cutoffs, retention_prune
+from sync.scheduled.retention import retention_cutoffs, retention_prune
 
 
 class Command(BaseCommand):

@@ -18,12 +18,12 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from connections.selectors import connection_get_for_site
 from ignite_bridge.core.errors import TransientError
+from sync.jobs.job_runs import retry_delay
 from sync.management.commands.sync_run import format_seconds
 from sync.models import AuditFinding, AuditRun, AuditScope, AuditState, TriggerSource
-from sync.services.audit_check import AUDITED_DATA_TYPES
-from sync.services.audit_repair import RepairOutcome, audit_findings_repair
-from sync.services.audits import AuditRefused, audit_run_cancel, audit_run_execute, audit_run_queue
-from sync.services.job_runs import retry_delay
+from sync.scheduled.audit_check import AUDITED_DATA_TYPES
+from sync.scheduled.audit_repair import RepairOutcome, audit_findings_repair
+from sync.scheduled.audits import AuditRefused, audit_run_cancel, audit_run_execute, audit_run_queue
 
 #: how wide a value is printed in the list of differences
 VALUE_WIDTH = 48

@@ -23,11 +23,11 @@ from django.utils import timezone
 from connections.reachability import connection_reachability
 from connections.selectors import connection_get_for_site
 from platforms.types import TRIGGERABLE_DATA_TYPES
+from sync.jobs.full_sync import sync_job_run
+from sync.jobs.jobs import DataTypeNotSupported, SyncAlreadyActive, sync_job_cancel, sync_job_queue_full
 from sync.models import JobState, SyncJob, TriggerSource
 from sync.models.jobs import ACTIVE_JOB_STATES
-from sync.selectors_health import sync_job_last_error
-from sync.services.full_sync import sync_job_run
-from sync.services.jobs import DataTypeNotSupported, SyncAlreadyActive, sync_job_cancel, sync_job_queue_full
+from sync.selectors.health import sync_job_last_error
 
 FINISHED = (JobState.SUCCEEDED, JobState.FAILED, JobState.CANCELLED)
 REQUESTED_BY = "manage.py sync_run"

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from connections.models import Connection
-from sync.webhooks.replay import webhook_events_reprocess, webhook_events_selection
+from sync.incremental.replay import webhook_events_reprocess, webhook_events_selection
 
 
 def _connection(value: str) -> Connection:

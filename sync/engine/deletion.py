@@ -1,0 +1,156 @@
+"""The end of a full sync: read what the page listing missed, and remove what the platform no longer has.
+
+A page listing can miss records (a record moves between pages while they are read, a job paused
+between two pages); so after the last page the run lists every live id cheaply
+(``adapter.iter_record_ids``) and compares it with what it saw (``RecordState.last_seen_job_id``,
+which every record a sync reads gets, pushed or not):
+
+* a live id the run did not see is read on its own and pushed (``missed``);
+* a record the bridge knows (pushed, or seen with issues) that the run did not see and the
+  listing lacks is read on its own: if it exists after all it is pushed, otherwise it goes through
+  the write path as gone (a product's variants discontinued, its stock and prices removed; a
+  customer deleted; a purchase forgotten) and its issues are resolved.
+
+Everything goes through ``sync_records_push``, with the time each read started, so a record
+changed or re-created meanwhile is never written over with older data.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from django.utils import timezone
+
+from connections.models import Connection
+from platforms.base import SyncSource
+from platforms.types import DataType, ReadClock, SyncRecord
+from sparklayer.client import SparkLayerClient
+from sync.engine.outcome import PushOutcome
+from sync.engine.plans import gone_record
+from sync.engine.push import sync_records_push
+from sync.models import RecordState, SyncJob, WebhookEvent
+
+logger = logging.getLogger(__name__)
+
+#: records read one by one and pushed together
+CHUNK = 100
+#: the listing and the per-record reads tell the job they are alive this often (records)
+HEARTBEAT_EVERY = 500
+
+#: types whose records a full sync checks for completeness and deletion
+COMPLETENESS_DATA_TYPES = (DataType.PRODUCTS, DataType.CUSTOMERS, DataType.PURCHASES)
+
+
+def record_read(*, adapter: SyncSource, data_type: DataType, external_id: str, clock: ReadClock) -> SyncRecord:
+    """The record read fresh (``read_at`` = when the read started); a gone record when it is gone."""
+    read_at = clock()
+    found = adapter.fetch_record(data_type, external_id)
+    if found is None:
+        return gone_record(data_type, external_id, read_at=read_at)
+    found.read_at = read_at
+    return found
+
+
+@dataclass
+class CompletenessResult:
+    missed: int = 0  # live records the page listing had not read
+    deleted: int = 0  # records found gone and removed
+    live: int = 0
+
+
+def full_sync_complete(
+    *,
+    connection: Connection,
+    data_type: DataType,
+    job: SyncJob,
+    adapter: SyncSource,
+    client: SparkLayerClient,
+    clock: ReadClock,
+    alive: Callable[[], None],
+) -> CompletenessResult:
+    """Read what the run missed and remove what is gone; ``alive`` is the job's heartbeat (and
+    raises when the job was cancelled or taken over)."""
+    result = CompletenessResult()
+    if data_type not in COMPLETENESS_DATA_TYPES:
+        return result
+    live: set[str] = set()
+    for external_id in adapter.iter_record_ids(data_type):
+        live.add(external_id)
+        if len(live) % HEARTBEAT_EVERY == 0:
+            alive()
+    result.live = len(live)
+    seen = set(
+        RecordState.objects.filter(connection=connection, data_type=data_type, last_seen_job_id=job.pk)
+        .values_list("external_id", flat=True)
+        .iterator(chunk_size=5000)
+    )
+    missed = sorted(live - seen, key=_id_order)
+    known = (
+        RecordState.objects.filter(connection=connection, data_type=data_type, deleted=False)
+        .exclude(last_seen_job_id=job.pk)
+        .values_list("external_id", flat=True)
+    )
+    candidates = sorted({external_id for external_id in known.iterator(chunk_size=5000)} - live, key=_id_order)
+    result.missed = len(missed)
+    if missed:
+        logger.info(
+            "full sync reading records the listing missed",
+            extra={"job": job.pk, "data_type": str(data_type), "count": len(missed)},
+        )
+    for outcome in _push_reads(
+        connection=connection, data_type=data_type, ids=missed + candidates, job=job, adapter=adapter,
+        client=client, clock=clock, alive=alive,
+    ):  # fmt: skip
+        result.deleted += len(outcome.deleted)
+    return result
+
+
+def _push_reads(
+    *,
+    connection: Connection,
+    data_type: DataType,
+    ids: list[str],
+    job: SyncJob | None,
+    adapter: SyncSource,
+    client: SparkLayerClient,
+    clock: ReadClock,
+    alive: Callable[[], None],
+    event: WebhookEvent | None = None,
+) -> Iterable[PushOutcome]:
+    for start in range(0, len(ids), CHUNK):
+        records = [
+            record_read(adapter=adapter, data_type=data_type, external_id=external_id, clock=clock)
+            for external_id in ids[start : start + CHUNK]
+        ]
+        yield sync_records_push(
+            connection=connection,
+            records=records,
+            job=job,
+            event=event,
+            client=client,
+            mark_seen=job is not None,
+            adapter=adapter,
+            force=job is not None and job.force,
+        )
+        alive()
+
+
+def _id_order(external_id: str) -> tuple[int, str]:
+    return (int(external_id), "") if external_id.isascii() and external_id.isdigit() else (0, external_id)
+
+
+def records_gone_push(
+    *,
+    connection: Connection,
+    data_type: DataType,
+    external_ids: Iterable[str],
+    read_at: object,
+    job: SyncJob | None = None,
+    event: WebhookEvent | None = None,
+    client: SparkLayerClient | None = None,
+) -> PushOutcome:
+    """Push records the caller read as gone at ``read_at`` through the write path."""
+    records = [gone_record(data_type, external_id, read_at=read_at or timezone.now()) for external_id in external_ids]
+    return sync_records_push(connection=connection, records=records, job=job, event=event, client=client)

@@ -1,0 +1,403 @@
+"""The full sync of one data type: stream platform pages, push what changed, checkpoint each page.
+
+Flow (``docs/sync-design.md``): claim the job → report ``started_full_sync`` (first attempt only) →
+**pages**: for each page from the checkpoint cursor, push it through the one write path and, in the
+same transaction as the page's last RecordState writes, store the next cursor, the counters and
+the heartbeat → **completeness**: list every live id, read what the pages missed, remove what is
+gone (``sync.engine.deletion``) → **report**: the outcome and open issues to the sync log. The
+phase is stored, so a resumed job continues where it was, never back at page 1.
+
+Memory does not grow with the catalogue: one page of records is held at a time (plus the SKU map
+for duplicate detection). A job killed at any point resumes from its last checkpoint; records
+already accepted are skipped by their hash.
+
+A data type the platform cannot sync is refused when the sync is queued (``jobs``); should a job
+of one exist anyway (queued before its platform dropped the type), it succeeds at once with a note
+in ``result``. So does a customer sync (customers or their groups) a connection turned off.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from celery.exceptions import SoftTimeLimitExceeded
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from connections.clients import connection_sparklayer_client, connection_sync_source
+from connections.models import Connection
+from connections.selectors import connection_syncs
+from ignite_bridge.core.errors import IntegrationError, TransientError
+from ignite_bridge.core.threads import ContextThreadPoolExecutor
+from platforms.base import SyncSource
+from platforms.concurrency import AIMDLimiter
+from platforms.types import DataType, Page
+from sparklayer.client import SparkLayerClient
+from sync.engine.clock import ReadClock
+from sync.engine.deletion import full_sync_complete
+from sync.engine.outcome import PushOutcome
+from sync.engine.price_lists import price_lists_ensure
+from sync.engine.push import sync_records_push
+from sync.engine.raw_skip import page_resolve
+from sync.engine.skus import seen_skus_rebuild
+from sync.engine.stock_locations import stock_locations_ensure
+from sync.engine.synclog import synclog_report_full, synclog_report_start
+from sync.engine.table_stats import tables_analyze_if_stale
+from sync.jobs.job_runs import JobStopped, retry_delay, sync_job_claim, sync_job_release
+from sync.jobs.settings_changes import merchant_hash, settings_followups
+from sync.models import JobKind, JobPhase, JobState, RecordState, SyncIssue, SyncJob
+
+logger = logging.getLogger(__name__)
+
+ProgressCallback = Callable[[SyncJob], None]
+
+#: how often (pages) the full sync checks whether the tables it fills need fresh planner statistics
+STATS_EVERY_PAGES = 10
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """``state``: succeeded, failed, cancelled, rescheduled (retry in ``countdown``), busy, skipped."""
+
+    state: str
+    countdown: float = 0.0
+    detail: str = ""
+
+
+def _checkpoint(job: SyncJob, token: str, page: Page, outcome: PushOutcome | None, skipped: int = 0) -> bool:
+    """Store the page's cursor and counters; False when the job is no longer ours (cancelled).
+
+    After the last page the phase moves on, so a resumed job continues with the final phases
+    and never reads the listing again from the start. ``skipped``: records confirmed unchanged
+    before they were mapped (``raw_skip``), counted as seen and unchanged."""
+    now = timezone.now()
+    changes: dict[str, Any] = {
+        "checkpoint_cursor": page.next_cursor or "",
+        "heartbeat_at": now,
+        "updated_at": now,
+        "pages_done": F("pages_done") + 1,
+        "seen": F("seen") + len(page.records) + skipped,
+    }
+    if not page.next_cursor:
+        changes["phase"] = JobPhase.COMPLETENESS
+    if page.total_records is not None:
+        changes["total_estimate"] = page.total_records
+    changes["unchanged"] = F("unchanged") + skipped
+    if outcome is not None:
+        changes["pushed"] = F("pushed") + len(outcome.pushed)
+        changes["unchanged"] = F("unchanged") + len(outcome.unchanged) + skipped
+        changes["issues"] = F("issues") + outcome.records_with_issues
+        changes["deleted"] = F("deleted") + len(outcome.deleted)
+    result = dict(job.result)
+    result.pop("stalled_retries", None)  # progress: the count of retries without progress starts again
+    changes["result"] = result
+    return bool(SyncJob.objects.filter(pk=job.pk, state=JobState.RUNNING, claim_token=token).update(**changes))
+
+
+def _heartbeat(job: SyncJob, token: str, **changes: Any) -> None:
+    """Tell the sweeper the job is alive; raises ``JobStopped`` when it was cancelled or taken over."""
+    now = timezone.now()
+    if not SyncJob.objects.filter(pk=job.pk, state=JobState.RUNNING, claim_token=token).update(
+        heartbeat_at=now, updated_at=now, **changes
+    ):
+        raise JobStopped()
+
+
+def _finish(job: SyncJob, token: str, state: str, *, error: str = "", result: dict[str, Any] | None = None) -> bool:
+    now = timezone.now()
+    return bool(
+        SyncJob.objects.filter(pk=job.pk, state=JobState.RUNNING, claim_token=token).update(
+            state=state,
+            finished_at=now,
+            heartbeat_at=now,
+            updated_at=now,
+            error=error[:5000],
+            result={**job.result, **(result or {})},
+            claim_token="",
+        )
+    )
+
+
+def _skip_reason(connection: Connection, data_type: DataType, supported: tuple[DataType, ...]) -> str:
+    if data_type not in supported:
+        return f"{connection.platform} has no {data_type}: nothing to sync."
+    if not connection_syncs(connection, data_type):
+        return f"{data_type} sync is turned off for this connection (customer_sync_scope=none)."
+    return ""
+
+
+def _run_pages(job: SyncJob, token: str, progress: ProgressCallback | None) -> None:
+    connection = job.connection
+    data_type = DataType(job.data_type)
+    adapter = connection_sync_source(connection)
+    client = connection_sparklayer_client(connection)
+    skip = _skip_reason(connection, data_type, adapter.data_types)
+    if skip:
+        job.result = {**job.result, "note": skip}
+        now = timezone.now()
+        job.result.update(
+            synclog_report_full(
+                connection=connection,
+                data_type=data_type,
+                started_at=job.started_at,
+                finished_at=now,
+                succeeded=True,
+                client=client,
+            )
+        )
+        _finish(job, token, JobState.SUCCEEDED, result=job.result)
+        return
+    if not job.result.get("sync_log_started"):
+        job.result = {**job.result, "sync_log_started": True}
+        job.result.update(
+            synclog_report_start(
+                connection=connection, data_type=data_type, started_at=job.started_at or timezone.now(), client=client
+            )
+        )
+        SyncJob.objects.filter(pk=job.pk, claim_token=token).update(result=job.result)
+    clock = ReadClock()
+    if data_type == DataType.MERCHANT and "merchant_hash_before" not in job.result:
+        job.result = {**job.result, "merchant_hash_before": merchant_hash(connection=connection)}
+        SyncJob.objects.filter(pk=job.pk, claim_token=token).update(result=job.result)
+    if job.phase == JobPhase.PAGES:
+        _read_pages(job, token, progress, adapter=adapter, client=client, clock=clock)
+        job.refresh_from_db()
+        if job.phase == JobPhase.PAGES:  # a listing that yielded no page at all
+            _heartbeat(job, token, phase=JobPhase.COMPLETENESS)
+            job.refresh_from_db()
+    if job.phase == JobPhase.COMPLETENESS:
+        done = full_sync_complete(
+            connection=connection,
+            data_type=data_type,
+            job=job,
+            adapter=adapter,
+            client=client,
+            clock=clock,
+            alive=lambda: _heartbeat(job, token),
+        )
+        job.result = {**job.result, "missed_read": done.missed, "live_records": done.live}
+        _heartbeat(job, token, phase=JobPhase.REPORT, deleted=F("deleted") + done.deleted, result=job.result)
+        job.refresh_from_db()
+        if data_type == DataType.MERCHANT:
+            settings_followups(connection=connection, job=job)
+    finished = timezone.now()
+    job.result.update(
+        synclog_report_full(
+            connection=connection,
+            data_type=data_type,
+            started_at=job.started_at,
+            finished_at=finished,
+            succeeded=True,
+            client=client,
+        )
+    )
+    job.result["sync_log_reported"] = True
+    if not _finish(job, token, JobState.SUCCEEDED, result=job.result):
+        raise JobStopped()
+
+
+def _read_pages(
+    job: SyncJob,
+    token: str,
+    progress: ProgressCallback | None,
+    *,
+    adapter: SyncSource,
+    client: SparkLayerClient,
+    clock: ReadClock,
+) -> None:
+    connection = job.connection
+    data_type = DataType(job.data_type)
+    seen_skus: dict[str, str] | None = None
+    if data_type == DataType.PRODUCTS:
+        price_lists_ensure(connection_id=connection.pk, client=client, adapter=adapter, force=True)
+        stock_locations_ensure(connection_id=connection.pk, client=client, adapter=adapter, force=True)
+        seen_skus = seen_skus_rebuild(connection=connection, job_id=job.pk) if job.checkpoint_cursor else {}
+    adapter.defer_mapping = data_type == DataType.PRODUCTS  # unchanged records are skipped unmapped
+    maximum = connection.platform_max_concurrency or settings.PLATFORM_MAX_CONCURRENCY
+    adapter.read_limiter = limiter = AIMDLimiter(maximum=maximum)  # the store's reads adapt (AIMD)
+    try:
+        _push_pages(job, token, progress, adapter=adapter, client=client, clock=clock, seen_skus=seen_skus)
+    finally:
+        adapter.defer_mapping = False
+        adapter.read_limiter = None
+        store = {"maximum": limiter.maximum, "peak": limiter.peak, "last": limiter.limit}
+        job.result = {**job.result, "store_concurrency": store}
+        SyncJob.objects.filter(pk=job.pk, claim_token=token).update(result=job.result)
+
+
+def _push_pages(
+    job: SyncJob,
+    token: str,
+    progress: ProgressCallback | None,
+    *,
+    adapter: SyncSource,
+    client: SparkLayerClient,
+    clock: ReadClock,
+    seen_skus: dict[str, str] | None,
+) -> None:
+    connection = job.connection
+    data_type = DataType(job.data_type)
+    with ContextThreadPoolExecutor(max_workers=max(1, connection.push_concurrency), thread_name_prefix="push") as pool:
+        pages = adapter.iter_pages(data_type, cursor=job.checkpoint_cursor or None, clock=clock)
+        while True:
+            try:
+                page = next(pages)
+            except StopIteration:
+                break
+            except IntegrationError as exc:
+                exc.add_note("platform read")
+                raise
+            ours = True
+            resolved = page_resolve(
+                connection=connection, data_type=data_type, page=page, job_id=job.pk, force=job.force,
+                seen_skus=seen_skus,
+            )  # fmt: skip
+            page.records = resolved.records
+            skipped = len(resolved.skipped)
+
+            def commit_page(outcome: PushOutcome | None, page: Page = page, skipped: int = skipped) -> None:
+                nonlocal ours
+                ours = _checkpoint(job, token, page, outcome, skipped)
+
+            if page.records:
+                sync_records_push(
+                    connection=connection,
+                    records=page.records,
+                    job=job,
+                    client=client,
+                    mark_seen=True,
+                    seen_skus=seen_skus,
+                    executor=pool,
+                    on_commit_page=commit_page,
+                    read_at=page.read_at,
+                    adapter=adapter,
+                    force=job.force,
+                )
+            else:
+                with transaction.atomic():
+                    commit_page(None)
+            if not ours:
+                raise JobStopped()
+            job.refresh_from_db()
+            if job.pages_done % STATS_EVERY_PAGES == 0 or not page.next_cursor:
+                tables_analyze_if_stale([RecordState, SyncIssue])
+            if progress is not None:
+                progress(job)
+            if not page.next_cursor:
+                break
+
+
+def sync_job_run(*, job_id: int, token: str | None = None, progress: ProgressCallback | None = None) -> RunResult:
+    """Run (or resume) a full sync job; idempotent under redelivery. See the module docstring.
+
+    Never sleeps for a retry: a transient failure releases the job with a due time and answers
+    ``rescheduled`` with the countdown the caller (the Celery task) retries after.
+    """
+    token = token or uuid.uuid4().hex
+    job = SyncJob.objects.filter(pk=job_id).first()
+    if job is None or job.state in (JobState.SUCCEEDED, JobState.FAILED, JobState.CANCELLED):
+        return RunResult("skipped", detail="job gone or finished")
+    claimed = sync_job_claim(job_id=job_id, token=token)
+    if claimed is None:
+        return RunResult("busy", countdown=float(settings.SYNC_JOB_STALE_SECONDS), detail="held by another run")
+    job = claimed
+    log_extra = {"job": job.pk, "connection": job.connection_id, "data_type": job.data_type}
+    logger.info("full sync running", extra={**log_extra, "cursor": job.checkpoint_cursor})
+    try:
+        _run_pages(job, token, progress)
+    except JobStopped:
+        logger.info("full sync stopped (cancelled or taken over)", extra=log_extra)
+        sync_job_report_ended(job_id=job.pk)
+        return RunResult("cancelled")
+    except SoftTimeLimitExceeded:
+        sync_job_release(job=job, token=token, delay=0)
+        return RunResult("rescheduled", countdown=1.0, detail="time limit: continuing from the checkpoint")
+    except TransientError as exc:
+        return _reschedule(job, token, exc)
+    except Exception as exc:
+        logger.exception("full sync failed", extra=log_extra)
+        _fail(job, token, exc)
+        return RunResult("failed", detail=str(exc)[:500])
+    logger.info("full sync succeeded", extra=log_extra)
+    return RunResult("succeeded")
+
+
+def _reschedule(job: SyncJob, token: str, exc: TransientError) -> RunResult:
+    """Release the job to run again after a backoff; fail it when retries stop making progress.
+
+    ``stalled_retries`` starts again at every new checkpoint, and a job never goes back to a page
+    it passed, so it cannot loop; ``SYNC_JOB_MAX_RETRIES`` still bounds the whole job."""
+    job.refresh_from_db()
+    stalled = int(job.result.get("stalled_retries", 0)) + 1
+    retries = int(job.result.get("retries", 0)) + 1
+    if stalled > settings.SYNC_JOB_MAX_STALLED_RETRIES:
+        _fail(job, token, exc, note=f"gave up after {stalled - 1} retries without progress")
+        return RunResult("failed", detail=str(exc)[:500])
+    if retries > settings.SYNC_JOB_MAX_RETRIES:
+        _fail(job, token, exc, note=f"gave up after {retries - 1} retries in all")
+        return RunResult("failed", detail=str(exc)[:500])
+    delay = retry_delay(attempt=stalled - 1, retry_after=exc.retry_after)
+    message = f"Retrying in {delay:.0f} s (attempt {stalled} without progress): {type(exc).__name__}: {exc}"
+    SyncJob.objects.filter(pk=job.pk, claim_token=token).update(
+        error=message[:5000],
+        result={
+            **job.result,
+            "stalled_retries": stalled,
+            "retries": retries,
+            "last_transient_error": str(exc)[:500],
+        },
+    )
+    sync_job_release(job=job, token=token, delay=delay)
+    logger.warning("full sync rescheduled", extra={"job": job.pk, "countdown": round(delay, 1), "error": str(exc)})
+    return RunResult("rescheduled", countdown=delay, detail=str(exc)[:500])
+
+
+def _fail(job: SyncJob, token: str, exc: BaseException, note: str = "") -> None:
+    message = f"{type(exc).__name__}: {exc}"
+    if note:
+        message = f"{note}: {message}"
+    notes = getattr(exc, "__notes__", [])
+    if notes:
+        message += " (" + "; ".join(notes) + ")"
+    job.refresh_from_db()
+    if not _finish(job, token, JobState.FAILED, error=message):
+        return
+    sync_job_report_ended(job_id=job.pk)
+
+
+def sync_job_report_ended(*, job_id: int) -> bool:
+    """Send the final sync-log report (``last_full_sync_succeeded: false``) of a full sync that ended
+    failed or cancelled after it reported its start; once. True when it was sent.
+
+    Run by the job's own worker when it stops, and by the sweeper for jobs that ended elsewhere
+    (cancelled from the admin, failed by the sweeper), so SparkLayer never shows a sync that
+    started and never finished."""
+    job = SyncJob.objects.select_related("connection").filter(pk=job_id).first()
+    if (
+        job is None
+        or job.kind != JobKind.FULL
+        or job.state not in (JobState.FAILED, JobState.CANCELLED)
+        or not job.result.get("sync_log_started")
+        or job.result.get("sync_log_reported")
+        or not job.connection.is_active
+    ):
+        return False
+    try:
+        report = synclog_report_full(
+            connection=job.connection,
+            data_type=job.data_type,
+            started_at=job.started_at,
+            finished_at=job.finished_at or timezone.now(),
+            succeeded=False,
+        )
+    except Exception:
+        logger.exception("sync log final report failed", extra={"job": job.pk})
+        return False
+    SyncJob.objects.filter(pk=job.pk).update(result={**job.result, **report, "sync_log_reported": True})
+    return True

@@ -1,0 +1,85 @@
+"""What a push keeps of the payload it sent: flattened with identities, bounded, and diffable."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from platforms.types import DataType, SyncRecord
+from sync.engine.push_payloads import MAX_FIELDS, flatten, payload_changes, push_payload_digest, record_name
+
+
+def product(title: str, variants: list[dict[str, object]]) -> SyncRecord:
+    return SyncRecord(
+        data_type=DataType.PRODUCTS,
+        external_id="7",
+        payload={"external_id": "7", "title": title, "slug": "hoodie", "variants": variants},
+        platform_url="https://store.example/wp-admin/post.php?post=7&action=edit",
+        visible_id="HOOD",
+        stock=[{"sku": "H-S", "stock_location_external_id": "main", "stock_level": 4}],
+    )
+
+
+def test_list_items_are_addressed_by_their_identity() -> None:
+    leaves = dict(flatten({"variants": [{"sku": "H-S", "position": 1}, {"external_id": "9"}], "tags": ["a", "b"]}))
+    assert leaves == {"variants[sku=H-S].position": 1, "variants[sku=H-S].sku": "H-S",
+                      "variants[external_id=9].external_id": "9", "tags[0]": "a", "tags[1]": "b"}  # fmt: skip
+
+
+def test_the_digest_names_the_record_and_diffs_two_pushes() -> None:
+    before = push_payload_digest(product("Hoodie", [{"sku": "H-S", "position": 1}]), "upsert")
+    after = push_payload_digest(
+        product("Hoodie (organic)", [{"sku": "H-M", "position": 0}, {"sku": "H-S", "position": 1}]), "upsert"
+    )
+    assert (after["name"], after["visible_id"]) == ("Hoodie (organic)", "HOOD")
+    assert after["platform_url"].endswith("post=7&action=edit")
+    assert payload_changes(before, after) == [
+        ("title", "Hoodie", "Hoodie (organic)"),
+        ("variants[sku=H-M].position", None, 0),
+        ("variants[sku=H-M].sku", None, "H-M"),
+    ]  # the variant inserted in front does not make H-S look changed
+    stock = push_payload_digest(product("Hoodie", []), "stock")
+    assert "name" not in stock  # only the record's own write carries its name and links
+    assert stock["fields"] == {"stock[sku=H-S].sku": "H-S", "stock[sku=H-S].stock_level": 4,
+                               "stock[sku=H-S].stock_location_external_id": "main"}  # fmt: skip
+
+
+def test_a_huge_payload_is_bounded() -> None:
+    digest = push_payload_digest(product("Big", [{"sku": f"S{n}", "position": n, "w": "x" * 500} for n in range(400)]),
+                                 "upsert")  # fmt: skip
+    assert len(digest["fields"]) == MAX_FIELDS
+    assert digest["more_fields"] == 400 * 3 + 3 - MAX_FIELDS  # external_id, slug, title and 3 per variant
+    assert all(len(str(v)) <= 201 for v in digest["fields"].values())
+
+
+def test_record_names() -> None:
+    customer = SyncRecord(DataType.CUSTOMERS, "3", {"first_name": "Zoë", "last_name": "O'Neill", "email": "z@x.io"})
+    order = SyncRecord(DataType.PURCHASES, "5", {"purchase_identifiers": {"platform": "5", "visible": "#1005"}})
+    assert record_name(customer) == "Zoë O'Neill <z@x.io>"
+    assert record_name(order) == "Order #1005"
+
+
+@pytest.mark.django_db
+def test_a_real_push_keeps_what_was_sent_with_the_name_and_store_link(connection: Any, spark: Any) -> None:
+    import requests
+
+    from sync.jobs.full_sync import sync_job_run
+    from sync.jobs.jobs import sync_job_queue_full
+    from sync.models import PushLog
+
+    job = sync_job_queue_full(connection=connection, data_type="products", trigger="command")
+    assert sync_job_run(job_id=job.pk).state == "succeeded"
+    push = PushLog.objects.filter(connection=connection, operation="upsert", status__lt=400).first()
+    assert push is not None
+    state = requests.get(f"{spark.url}/_sandbox/state", params={"site_id": connection.site_id, "include": "products"},
+                         timeout=30).json()  # fmt: skip
+    stored = next(p for p in state["products"] if p["external_id"] == push.external_id)
+    assert push.payload["name"] == stored["title"]
+    assert push.payload["fields"]["title"] == stored["title"]
+    assert push.payload["platform_url"].endswith(f"post={push.external_id}&action=edit")
+
+
+def test_keeping_payloads_can_be_turned_off(settings: Any) -> None:
+    settings.SYNC_PUSH_LOG_PAYLOADS = False
+    assert push_payload_digest(product("Hoodie", []), "upsert") is None

@@ -1,0 +1,194 @@
+"""Fair scheduling: one store's burst cannot hold every worker, and what it leaves waiting is never lost.
+
+Against both sandboxes, through the real processing functions and the real Redis slots and broker."""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import timedelta
+from typing import Any
+
+import pytest
+import redis
+from celery.exceptions import Retry
+from django.conf import settings as django_settings
+from django.core.cache import caches
+from django.core.cache.backends.redis import RedisCache
+from django.test import Client
+from django.utils import timezone
+
+from connections.models import Connection
+from ignite_bridge.core.slots import Slot
+from sync.incremental.processing import _follow_on, webhook_event_process_fairly, webhook_events_look_again
+from sync.incremental.sweeper import webhook_events_sweep
+from sync.jobs.job_slots import sync_job_slot
+from sync.models import EventState, JobKind, JobState, SyncJob, WebhookEvent
+from sync.tasks.full_sync import sync_job_run_task
+from tests.sync.conftest import make_connection
+from tests.sync.webhook_support import post_delivery, store_body, woo_headers
+
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.skipif(not isinstance(caches["default"], RedisCache), reason="slots live in the cache's Redis"),
+]
+
+
+@pytest.fixture
+def broker() -> Any:
+    client = redis.Redis.from_url(django_settings.CELERY_BROKER_URL)
+    client.delete("webhooks")
+    yield client
+    client.delete("webhooks")
+
+
+@pytest.fixture(autouse=True)
+def _no_sends_from_the_intake(settings: Any) -> None:
+    settings.WEBHOOK_SKIP_ENQUEUE = True  # events wait queued, as behind a busy worker
+
+
+def product_ids(store: Any, count: int) -> list[int]:
+    with store.app.store.lock:
+        ids = [
+            i for i, h in store.app.store.products.items() if h.type in ("simple", "variable") and h.status == "publish"
+        ]
+    assert len(ids) >= count
+    return ids[:count]
+
+
+def deliver(connection: Connection, store: Any, record_id: int, delivery: str = "d1") -> WebhookEvent:
+    body = store_body(store.app, "product", record_id)
+    headers = woo_headers(body, connection.webhook_secret, "product.updated", delivery_id=delivery)
+    response = post_delivery(Client(), connection, body, headers)
+    assert response.status_code == 200, response.content
+    return WebhookEvent.objects.get(pk=response.json()["event"])
+
+
+def queued_event_ids(broker: Any) -> list[int]:
+    return [
+        json.loads(__import__("base64").b64decode(json.loads(raw)["body"]))[0][0]
+        for raw in broker.lrange("webhooks", 0, -1)
+    ]
+
+
+def test_a_connection_at_its_cap_is_refused_at_once_and_its_event_waits(
+    connection: Connection, woo_store: Any, settings: Any
+) -> None:
+    settings.WEBHOOK_MAX_CONCURRENCY_PER_CONNECTION = 2
+    event = deliver(connection, woo_store, product_ids(woo_store, 1)[0])
+    holders = [Slot(f"webhooks:{connection.pk}", limit=2) for _ in range(2)]
+    assert all(holder.acquire() for holder in holders)  # two tasks are working on this store
+    started = time.monotonic()
+    assert webhook_event_process_fairly(event_id=event.pk, worker="w") is None
+    assert time.monotonic() - started < 1.0
+    event.refresh_from_db()
+    assert (event.state, event.attempts) == (EventState.QUEUED, 0)  # untouched: a holder goes on with it
+    assert holders[0].release() is True  # the holder that releases next learns of the refusal
+    holders[1].release()
+    assert webhook_event_process_fairly(event_id=event.pk, worker="w") is not None  # a free slot: processed
+    event.refresh_from_db()
+    assert event.state == EventState.SUCCEEDED
+
+
+def test_after_a_refusal_the_releasing_holder_sends_the_waiting_event_on(
+    connection: Connection, woo_store: Any, broker: Any
+) -> None:
+    first, second = (deliver(connection, woo_store, i) for i in product_ids(woo_store, 2))
+    assert webhook_events_look_again(connection_id=connection.pk) == first.pk
+    assert queued_event_ids(broker) == [first.pk]
+    WebhookEvent.objects.filter(pk__in=[first.pk, second.pk]).update(state=EventState.SUCCEEDED)
+    assert webhook_events_look_again(connection_id=connection.pk) is None  # nothing waits: nothing sent
+
+
+def test_a_long_drain_hands_over_when_another_store_waits_and_goes_on_when_none_does(
+    connection: Connection, woo_store: Any, broker: Any, settings: Any
+) -> None:
+    settings.WEBHOOK_HANDOVER_EVENTS = 3
+    settings.WEBHOOK_HANDOVER_SECONDS = 60
+    ids = product_ids(woo_store, 8)
+    burst = [deliver(connection, woo_store, i) for i in ids]
+    quiet_store = make_connection(woo_store, site_id="quiet-store")
+    quiet = deliver(quiet_store, woo_store, ids[0])
+
+    done, handed_over = _follow_on(connection_id=connection.pk, worker="w", processed=1)
+
+    assert (done, handed_over) == (2, True)  # 1 + 2 events, then the check: the quiet store waits
+    states = dict(WebhookEvent.objects.values_list("pk", "state"))
+    assert [states[e.pk] for e in burst[:2]] == [EventState.SUCCEEDED] * 2
+    assert {states[e.pk] for e in burst[2:]} == {EventState.QUEUED}
+    assert states[quiet.pk] == EventState.QUEUED
+    assert queued_event_ids(broker) == [burst[2].pk]  # its own next event goes to the back of the queue
+
+    WebhookEvent.objects.filter(pk=quiet.pk).update(state=EventState.SUCCEEDED)  # the quiet store was served
+    broker.delete("webhooks")
+    done, handed_over = _follow_on(connection_id=connection.pk, worker="w", processed=0)
+    assert (done, handed_over) == (6, False)  # nobody else waits: it drains to the end
+    assert set(WebhookEvent.objects.filter(connection=connection).values_list("state", flat=True)) == {
+        EventState.SUCCEEDED
+    }
+    assert queued_event_ids(broker) == []
+
+
+def test_the_sweeper_sends_one_task_per_connection_however_long_its_backlog(
+    connection: Connection, woo_store: Any, broker: Any, settings: Any
+) -> None:
+    ids = product_ids(woo_store, 5)
+    backlog = [deliver(connection, woo_store, i) for i in ids]
+    other = make_connection(woo_store, site_id="other-store")
+    others = [deliver(other, woo_store, i) for i in ids[:2]]
+    settings.WEBHOOK_SWEEP_GRACE_SECONDS = 0
+
+    swept = webhook_events_sweep(now=timezone.now() + timedelta(seconds=1))
+
+    assert swept.sent == 2
+    assert sorted(queued_event_ids(broker)) == sorted([backlog[0].pk, others[0].pk])  # the oldest of each
+
+
+def test_a_full_sync_waits_while_its_connection_runs_its_share_of_sync_slots(
+    connection: Connection, settings: Any
+) -> None:
+    settings.SYNC_MAX_JOBS_PER_CONNECTION = 2
+    job = SyncJob.objects.create(connection=connection, data_type="products", kind=JobKind.FULL)
+    running = [sync_job_slot(connection_id=connection.pk) for _ in range(2)]
+    assert all(slot.acquire() for slot in running)  # two full syncs of this store are running
+
+    with pytest.raises(Retry):
+        sync_job_run_task(job.pk)
+
+    job.refresh_from_db()
+    assert (job.state, job.attempts, job.started_at) == (JobState.QUEUED, 0, None)  # not claimed
+    assert job.resume_at is not None
+    assert timedelta(seconds=4) < job.resume_at - timezone.now() < timedelta(seconds=16)  # the sweeper leaves it
+    other_store = make_connection_without_store()
+    assert sync_job_slot(connection_id=other_store.pk).acquire()  # other stores' syncs are not held up
+    for slot in running:
+        slot.release()
+
+
+def make_connection_without_store() -> Connection:
+    from tests.factories import ConnectionFactory
+
+    return ConnectionFactory(site_id="another-store")
+
+
+def test_a_full_sync_with_a_free_slot_runs_gives_the_slot_back_and_is_counted(connection: Connection) -> None:
+    from prometheus_client import REGISTRY
+
+    from ignite_bridge.core import metrics
+
+    def counted(name: str, **labels: str) -> float:
+        metrics._get()
+        return REGISTRY.get_sample_value(name, labels) or 0.0
+
+    labels = {"platform": "woocommerce", "data_type": "products"}
+    before = counted("ignite_sync_records_total", **labels)
+    ended_before = counted("ignite_sync_jobs_finished_total", **labels, kind="full", state="succeeded")
+    job = SyncJob.objects.create(connection=connection, data_type="products", kind=JobKind.FULL)
+
+    assert sync_job_run_task(job.pk) == {"job": job.pk, "state": "succeeded"}
+
+    job.refresh_from_db()
+    assert job.state == JobState.SUCCEEDED
+    assert counted("ignite_sync_records_total", **labels) - before == job.seen > 0
+    assert counted("ignite_sync_jobs_finished_total", **labels, kind="full", state="succeeded") - ended_before == 1
+    assert sync_job_slot(connection_id=connection.pk).holders() == 0  # released
