@@ -69,9 +69,11 @@ def full_sync_complete(
     client: SparkLayerClient,
     clock: ReadClock,
     alive: Callable[[], None],
+    heartbeat: Callable[[], None] | None = None,
 ) -> CompletenessResult:
     """Read what the run missed and remove what is gone; ``alive`` is the job's heartbeat (and
-    raises when the job was cancelled or taken over)."""
+    raises when the job was cancelled or taken over) between chunks, ``heartbeat`` the one the
+    push calls while it saves (it must not raise there)."""
     result = CompletenessResult()
     if data_type not in COMPLETENESS_DATA_TYPES:
         return result
@@ -101,7 +103,7 @@ def full_sync_complete(
         )
     for outcome in _push_reads(
         connection=connection, data_type=data_type, ids=missed + candidates, job=job, adapter=adapter,
-        client=client, clock=clock, alive=alive,
+        client=client, clock=clock, alive=alive, heartbeat=heartbeat,
     ):  # fmt: skip
         result.deleted += len(outcome.deleted)
     return result
@@ -118,6 +120,7 @@ def _push_reads(
     clock: ReadClock,
     alive: Callable[[], None],
     event: WebhookEvent | None = None,
+    heartbeat: Callable[[], None] | None = None,
 ) -> Iterable[PushOutcome]:
     for start in range(0, len(ids), CHUNK):
         records = [
@@ -133,6 +136,7 @@ def _push_reads(
             mark_seen=job is not None,
             adapter=adapter,
             force=job is not None and job.force,
+            heartbeat=heartbeat,
         )
         alive()
 

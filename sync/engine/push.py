@@ -141,9 +141,11 @@ class _Writer:
         event: WebhookEvent | None,
         mark_seen: bool,
         adapter: SyncSource | None = None,
+        heartbeat: Callable[[], None] | None = None,
     ) -> None:
         self.connection = connection
         self._adapter = adapter
+        self.heartbeat = heartbeat
         self.data_type = data_type
         self.client = client
         self.executor = executor
@@ -571,8 +573,8 @@ class _Writer:
         if self.dirty or self.logs:
             with transaction.atomic():
                 self.save_rows()
-                if self.job is not None:  # the flush doubles as the heartbeat of a long page
-                    SyncJob.objects.filter(pk=self.job.pk).update(heartbeat_at=timezone.now())
+                if self.heartbeat is not None:  # the flush doubles as the heartbeat of a long page
+                    self.heartbeat()
         self.last_flush = time.monotonic()
 
     def save_rows(self) -> None:
@@ -646,9 +648,11 @@ def sync_records_push(
     force: bool = False,
     read_at: datetime | None = None,
     adapter: SyncSource | None = None,
+    heartbeat: Callable[[], None] | None = None,
 ) -> PushOutcome:
     """Bring SparkLayer to ``records`` (one data type) and save what it holds; see the module docstring.
 
+    ``heartbeat``: the running job's liveness (a job service), called with every flush of a long page.
     ``read_at``: when the platform read of records without their own ``read_at`` started.
     ``adapter``: the connection's platform adapter, when the caller has one (price lists, SKU holders).
     ``force``: write every part, whatever the hashes say (a repair); versions and locks still apply.
@@ -691,6 +695,7 @@ def sync_records_push(
             mark_seen=mark_seen,
             force=force,
             adapter=adapter,
+            heartbeat=heartbeat,
         )
     finally:
         if own_executor:
@@ -851,6 +856,7 @@ def _write_locked(
     mark_seen: bool,
     force: bool,
     adapter: SyncSource | None,
+    heartbeat: Callable[[], None] | None = None,
 ) -> None:
     """Write ``records`` in rounds: each round takes the free locks, writes those records, releases."""
     waiting = {record.external_id: record for record in records}
@@ -872,6 +878,7 @@ def _write_locked(
                     event=event,
                     mark_seen=mark_seen,
                     adapter=adapter,
+                    heartbeat=heartbeat,
                 )
                 _write_round(writer=writer, records=held, batch=batch, force=force)
                 adapter = writer.adapter_if_built or adapter  # built at most once per call

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
+from functools import partial
 
 from django.conf import settings
 from django.utils import timezone
@@ -33,6 +34,7 @@ from sync.engine.clock import ReadClock
 from sync.engine.push import sync_records_push
 from sync.engine.synclog import synclog_report_partial
 from sync.incremental.locks import advisory_lock
+from sync.jobs.job_runs import sync_job_heartbeat
 from sync.jobs.partial_jobs import (
     sync_job_end,
     sync_job_page_pushed,
@@ -112,6 +114,7 @@ def _run(*, connection: Connection, started: datetime) -> list[SyncJob]:
                         client=client,
                         read_at=page.read_at,
                         adapter=adapter,
+                        heartbeat=partial(sync_job_heartbeat, job_id=job.pk),
                     )
                     if outcome.writes or outcome.issues_opened or outcome.issues_resolved:
                         synclog_report_partial(

@@ -22,6 +22,7 @@ import logging
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from celery.exceptions import SoftTimeLimitExceeded
@@ -49,7 +50,7 @@ from sync.engine.skus import seen_skus_rebuild
 from sync.engine.stock_locations import stock_locations_ensure
 from sync.engine.synclog import synclog_report_full, synclog_report_start
 from sync.engine.table_stats import tables_analyze_if_stale
-from sync.jobs.job_runs import JobStopped, retry_delay, sync_job_claim, sync_job_release
+from sync.jobs.job_runs import JobStopped, retry_delay, sync_job_claim, sync_job_heartbeat, sync_job_release
 from sync.jobs.settings_changes import merchant_hash, settings_followups
 from sync.models import JobKind, JobPhase, JobState, RecordState, SyncIssue, SyncJob
 
@@ -180,6 +181,7 @@ def _run_pages(job: SyncJob, token: str, progress: ProgressCallback | None) -> N
             client=client,
             clock=clock,
             alive=lambda: _heartbeat(job, token),
+            heartbeat=partial(sync_job_heartbeat, job_id=job.pk),
         )
         job.result = {**job.result, "missed_read": done.missed, "live_records": done.live}
         _heartbeat(job, token, phase=JobPhase.REPORT, deleted=F("deleted") + done.deleted, result=job.result)
@@ -278,6 +280,7 @@ def _push_pages(
                     read_at=page.read_at,
                     adapter=adapter,
                     force=job.force,
+                    heartbeat=partial(sync_job_heartbeat, job_id=job.pk),
                 )
             else:
                 with transaction.atomic():

@@ -47,6 +47,11 @@ def sync_job_claim(*, job_id: int, token: str, stale_after: float | None = None)
     return SyncJob.objects.select_related("connection").get(pk=job_id)
 
 
+def sync_job_heartbeat(*, job_id: int) -> None:
+    """The job is alive (the sweeper leaves it to its worker): called while a long page is saved."""
+    SyncJob.objects.filter(pk=job_id).update(heartbeat_at=timezone.now())
+
+
 def sync_job_release(*, job: SyncJob, token: str, delay: float) -> bool:
     """Give the job back to the queue, due in ``delay`` seconds (its checkpoint is kept)."""
     now = timezone.now()

@@ -48,3 +48,25 @@ def test_products_land_and_rerun_writes_nothing(connection: Connection, spark: A
         RecordState.objects.filter(connection=connection, data_type="products", last_seen_job_id=again.pk).count() > 0
     )
     assert again.state == JobState.SUCCEEDED
+
+
+def test_a_long_page_beats_the_jobs_heart_through_the_job_service_while_it_saves(
+    connection: Connection, spark: Any, woo_store: Any, settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The push saves accepted writes as it goes (every SYNC_STATE_FLUSH_SECONDS); each save tells the
+    sweeper the job is alive, through ``sync_job_heartbeat`` (the engine never writes a job itself)."""
+    from sync.jobs import full_sync, job_runs
+
+    settings.SYNC_STATE_FLUSH_SECONDS = 0  # save after every write
+    beats: list[int] = []
+
+    def heartbeat(*, job_id: int) -> None:
+        beats.append(job_id)
+        job_runs.sync_job_heartbeat(job_id=job_id)
+
+    monkeypatch.setattr(full_sync, "sync_job_heartbeat", heartbeat)
+    job = run_full(connection, DataType.PRODUCTS)
+    assert job.state == JobState.SUCCEEDED
+    assert job.pages_done == 1
+    assert len(beats) > 1  # several saves within the one page, each a heartbeat
+    assert set(beats) == {job.pk}
