@@ -132,9 +132,9 @@ def test_one_webhook_is_one_trace_from_intake_to_the_sparklayer_write(
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             try:
-                requests.get(f"{base}/healthz", timeout=2)
+                requests.get(f"{base}/healthz", timeout=10)
                 break
-            except requests.ConnectionError:
+            except requests.RequestException:  # not up yet, or still busy starting (a loaded machine)
                 time.sleep(0.2)
         body = store_body(woo_store.app, "product", product_id)
         headers = {
