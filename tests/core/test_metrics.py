@@ -127,9 +127,9 @@ def test_gunicorn_workers_report_together_in_multiprocess_mode(transactional_db:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             try:
-                if requests.get(f"{base}/healthz", timeout=2).status_code == 200:
+                if requests.get(f"{base}/healthz", timeout=10).status_code == 200:
                     break
-            except requests.ConnectionError:
+            except requests.RequestException:  # not up yet, or slow to answer its first request
                 time.sleep(0.2)
         session = requests.Session()
         for _ in range(40):  # a new connection each time: both workers take some

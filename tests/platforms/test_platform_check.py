@@ -78,9 +78,9 @@ def minimal_platform() -> Iterator[str]:
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
             try:
-                requests.get(url, timeout=1)
+                requests.get(url, timeout=5)
                 break
-            except requests.ConnectionError:
+            except requests.RequestException:  # not up yet, or slow to answer its first request
                 time.sleep(0.05)
         yield url
     finally:
