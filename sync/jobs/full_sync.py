@@ -141,17 +141,7 @@ def _run_pages(job: SyncJob, token: str, progress: ProgressCallback | None) -> N
     skip = _skip_reason(connection, data_type, adapter.data_types)
     if skip:
         job.result = {**job.result, "note": skip}
-        now = timezone.now()
-        job.result.update(
-            synclog_report_full(
-                connection=connection,
-                data_type=data_type,
-                started_at=job.started_at,
-                finished_at=now,
-                succeeded=True,
-                client=client,
-            )
-        )
+        _report_succeeded(job, client)
         _finish(job, token, JobState.SUCCEEDED, result=job.result)
         return
     if not job.result.get("sync_log_started"):
@@ -188,20 +178,25 @@ def _run_pages(job: SyncJob, token: str, progress: ProgressCallback | None) -> N
         job.refresh_from_db()
         if data_type == DataType.MERCHANT:
             settings_followups(connection=connection, job=job)
-    finished = timezone.now()
+    _report_succeeded(job, client)
+    if not _finish(job, token, JobState.SUCCEEDED, result=job.result):
+        raise JobStopped()
+
+
+def _report_succeeded(job: SyncJob, client: SparkLayerClient) -> None:
+    """Send the final sync-log report of a job that succeeded (or had nothing to sync) and note it
+    in ``job.result``, so the ended-job report (``sync_job_report_ended``) never sends a second."""
     job.result.update(
         synclog_report_full(
-            connection=connection,
-            data_type=data_type,
+            connection=job.connection,
+            data_type=DataType(job.data_type),
             started_at=job.started_at,
-            finished_at=finished,
+            finished_at=timezone.now(),
             succeeded=True,
             client=client,
         )
     )
     job.result["sync_log_reported"] = True
-    if not _finish(job, token, JobState.SUCCEEDED, result=job.result):
-        raise JobStopped()
 
 
 def _read_pages(
