@@ -252,7 +252,7 @@ def _next_waiting_event(*, connection_id: int, exclude: set[int]) -> int | None:
     return waiting.order_by("pk").values_list("pk", flat=True).first()
 
 
-def retry_delay(*, attempt: int, retry_after: float | None = None) -> float:
+def event_retry_delay(*, attempt: int, retry_after: float | None = None) -> float:
     """The shared back-off (equal jitter, attempts counted from 1), never below Retry-After."""
     delay = backoff_delay(
         attempt=attempt, base=settings.WEBHOOK_RETRY_BASE_SECONDS, cap=settings.WEBHOOK_RETRY_MAX_DELAY_SECONDS
@@ -271,7 +271,7 @@ def _retry_or_fail(
 ) -> ProcessResult:
     now = timezone.now()
     retry_after = getattr(exc, "retry_after", None)
-    delay = retry_delay(attempt=event.attempts, retry_after=retry_after)
+    delay = event_retry_delay(attempt=event.attempts, retry_after=retry_after)
     budget_end = _window_start(event, now) + timedelta(seconds=settings.WEBHOOK_RETRY_BUDGET_SECONDS)
     if event.attempts >= settings.WEBHOOK_MAX_ATTEMPTS or now + timedelta(seconds=delay) > budget_end:
         logger.warning("webhook event failed: retries exhausted", extra={"event": event.pk, "attempts": event.attempts})

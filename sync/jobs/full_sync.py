@@ -50,7 +50,7 @@ from sync.engine.skus import seen_skus_rebuild
 from sync.engine.stock_locations import stock_locations_ensure
 from sync.engine.synclog import synclog_report_full, synclog_report_start
 from sync.engine.table_stats import tables_analyze_if_stale
-from sync.jobs.job_runs import JobStopped, retry_delay, sync_job_claim, sync_job_heartbeat, sync_job_release
+from sync.jobs.job_runs import JobStopped, job_retry_delay, sync_job_claim, sync_job_heartbeat, sync_job_release
 from sync.jobs.settings_changes import merchant_hash, settings_followups
 from sync.models import JobKind, JobPhase, JobState, RecordState, SyncIssue, SyncJob
 
@@ -340,7 +340,7 @@ def _reschedule(job: SyncJob, token: str, exc: TransientError) -> RunResult:
     if retries > settings.SYNC_JOB_MAX_RETRIES:
         _fail(job, token, exc, note=f"gave up after {retries - 1} retries in all")
         return RunResult("failed", detail=str(exc)[:500])
-    delay = retry_delay(attempt=stalled - 1, retry_after=exc.retry_after)
+    delay = job_retry_delay(attempt=stalled - 1, retry_after=exc.retry_after)
     message = f"Retrying in {delay:.0f} s (attempt {stalled} without progress): {type(exc).__name__}: {exc}"
     SyncJob.objects.filter(pk=job.pk, claim_token=token).update(
         error=message[:5000],

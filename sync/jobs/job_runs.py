@@ -66,7 +66,7 @@ def sync_job_release(*, job: SyncJob, token: str, delay: float) -> bool:
     )
 
 
-def retry_delay(*, attempt: int, retry_after: float | None = None) -> float:
+def job_retry_delay(*, attempt: int, retry_after: float | None = None) -> float:
     """The shared back-off (equal jitter, retries counted from 0), never less than SparkLayer's
     ``Retry-After``, and capped, that included: a countdown stays below the broker's visibility timeout."""
     base, cap = settings.SYNC_JOB_RETRY_BASE_SECONDS, settings.SYNC_JOB_RETRY_MAX_SECONDS

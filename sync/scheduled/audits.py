@@ -41,7 +41,7 @@ from platforms.types import DataType, SyncRecord
 from sparklayer.reads import SparkLayerReader
 from sync.dispatch import audit_run_send
 from sync.engine.issues import issues_record
-from sync.jobs.job_runs import retry_delay
+from sync.jobs.job_runs import job_retry_delay
 from sync.models import (
     ACTIVE_AUDIT_STATES,
     AuditFinding,
@@ -399,7 +399,7 @@ def _pause(run: AuditRun, token: str, exc: TransientError) -> AuditOutcome:
     if stalled > settings.SYNC_JOB_MAX_STALLED_RETRIES:
         _finish(run, token, AuditState.FAILED, error=f"gave up after {stalled - 1} pauses without progress: {exc}")
         return AuditOutcome("failed", detail=str(exc)[:500])
-    delay = retry_delay(attempt=stalled - 1, retry_after=exc.retry_after)
+    delay = job_retry_delay(attempt=stalled - 1, retry_after=exc.retry_after)
     now = timezone.now()
     message = f"Paused for {delay:.0f} s ({type(exc).__name__}: {exc}); resumes where it was."
     AuditRun.objects.filter(pk=run.pk, state=AuditState.RUNNING, claim_token=token).update(

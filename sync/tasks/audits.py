@@ -13,7 +13,7 @@ from celery import Task, shared_task
 from django.conf import settings
 
 from ignite_bridge.core.errors import TransientError
-from sync.jobs.job_runs import retry_delay
+from sync.jobs.job_runs import job_retry_delay
 from sync.models import AuditFinding, AuditRun, FindingState
 from sync.scheduled.audit_repair import audit_findings_mark_repairing, audit_findings_repair
 from sync.scheduled.audit_schedule import audits_resend, audits_schedule
@@ -69,7 +69,7 @@ def audit_repair_task(self: Task, finding_ids: list[int]) -> dict[str, int]:
             )
             logger.warning("audit repair gave up", extra={"findings": len(finding_ids), "error": str(exc)})
             return {"repaired": 0, "still_differs": 0}
-        raise self.retry(countdown=retry_delay(attempt=self.request.retries, retry_after=exc.retry_after)) from exc
+        raise self.retry(countdown=job_retry_delay(attempt=self.request.retries, retry_after=exc.retry_after)) from exc
     return {"repaired": outcome.repaired, "still_differs": outcome.still_differs}
 
 

@@ -74,7 +74,7 @@ def test_a_rescheduled_job_waits_what_it_waited_before(settings, attempt, retry_
     base, cap = settings.SYNC_JOB_RETRY_BASE_SECONDS, settings.SYNC_JOB_RETRY_MAX_SECONDS
     expected, got = _same_draws(
         lambda: _job_before(base, cap, attempt, retry_after),
-        lambda: job_runs.retry_delay(attempt=attempt, retry_after=retry_after),
+        lambda: job_runs.job_retry_delay(attempt=attempt, retry_after=retry_after),
     )
     assert got == expected
 
@@ -84,6 +84,6 @@ def test_a_webhook_event_retry_waits_what_it_waited_before(settings, attempt, re
     base, cap = settings.WEBHOOK_RETRY_BASE_SECONDS, settings.WEBHOOK_RETRY_MAX_DELAY_SECONDS
     expected, got = _same_draws(
         lambda: _event_before(base, cap, attempt, retry_after),
-        lambda: processing.retry_delay(attempt=attempt, retry_after=retry_after),
+        lambda: processing.event_retry_delay(attempt=attempt, retry_after=retry_after),
     )
     assert got == expected

@@ -18,7 +18,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from connections.selectors import connection_get_for_site
 from ignite_bridge.core.errors import TransientError
-from sync.jobs.job_runs import retry_delay
+from sync.jobs.job_runs import job_retry_delay
 from sync.management.commands.sync_run import format_seconds
 from sync.models import AuditFinding, AuditRun, AuditScope, AuditState, TriggerSource
 from sync.scheduled.audit_check import AUDITED_DATA_TYPES
@@ -145,7 +145,7 @@ class Command(BaseCommand):
             except TransientError as exc:
                 if attempt == settings.SYNC_JOB_MAX_STALLED_RETRIES:
                     raise CommandError(f"repair gave up: {exc}") from exc
-                delay = retry_delay(attempt=attempt, retry_after=exc.retry_after)
+                delay = job_retry_delay(attempt=attempt, retry_after=exc.retry_after)
                 self.stderr.write(f"repair paused: {exc}; resuming in {delay:.0f}s")
                 time.sleep(delay)
                 findings = [f for f in AuditFinding.objects.filter(run=run).order_by("pk") if f.state != "repaired"]
