@@ -289,25 +289,8 @@ def checkout(body, *, complete, key=None):
     return 201, CHECKOUTS[key]
 
 
-def route(method, path, query, body, headers):
-    parts = [p for p in path.split("/") if p]
-    kinds = ("products", "customers", "orders")
-    if method == "GET" and not parts:
-        return 200, {"api_version": "1", "name": "Minimal Platform", "capabilities": CAPABILITIES}
-    if method == "GET" and parts == ["settings"]:
-        return 200, {"currency": "GBP", "prices_include_tax": False, "weight_unit": "kg"}
-    if method == "GET" and len(parts) == 1 and parts[0] in kinds:
-        return 200, listing(parts[0], query)
-    if method == "GET" and len(parts) == 2 and parts[0] in kinds and parts[1] == "ids":
-        return 200, id_listing(parts[0], query)
-    if method == "GET" and len(parts) == 2 and parts[0] in kinds:
-        if parts[1] not in STORE[parts[0]]:
-            raise Problem(404, "not_found", f"no such {parts[0][:-1]}")
-        return 200, STORE[parts[0]][parts[1]]
-    if parts == ["checkout", "calculate"] and method == "POST":
-        return checkout(body, complete=False)
-    if parts == ["checkout", "complete"] and method == "POST":
-        return checkout(body, complete=True, key=headers.get("Idempotency-Key"))
+def webhooks_route(method, parts, body):
+    """The webhook subscriptions: list, create, replace, delete, and a test delivery."""
     if parts == ["webhooks"] and method == "GET":
         return 200, {"data": [{k: v for k, v in s.items() if k != "secret"} for s in WEBHOOKS.values()]}
     if parts == ["webhooks"] and method == "POST":
@@ -322,7 +305,7 @@ def route(method, path, query, body, headers):
         }
         WEBHOOKS[subscription["id"]] = subscription
         return 201, {k: v for k, v in subscription.items() if k != "secret"}
-    if len(parts) >= 2 and parts[0] == "webhooks":
+    if len(parts) >= 2:
         if parts[1] not in WEBHOOKS:
             raise Problem(404, "not_found", "no such webhook subscription")
         subscription = WEBHOOKS[parts[1]]
@@ -343,21 +326,50 @@ def route(method, path, query, body, headers):
         if method == "DELETE":
             del WEBHOOKS[parts[1]]
             return 204, None
+    raise Problem(404, "not_found", "no such route")
+
+
+def conformance_route(method, parts):
+    """What a test store lets ``platform_check`` do to records: create, touch (an update webhook), delete."""
+    kind = parts[1]
+    if method == "POST" and len(parts) == 2:
+        record = {"products": make_product, "customers": make_customer, "orders": make_order}[kind]()
+        put(kind, record)
+        return 201, record
+    if len(parts) == 3 and parts[2] in STORE[kind]:
+        if method == "PATCH":
+            STORE[kind][parts[2]]["updated_at"] = now()
+            emit(f"{kind[:-1]}.updated", parts[2])
+            return 200, STORE[kind][parts[2]]
+        if method == "DELETE":
+            delete(kind, parts[2])
+            return 204, None
+    raise Problem(404, "not_found", "no such record")
+
+
+def route(method, path, query, body, headers):
+    parts = [p for p in path.split("/") if p]
+    kinds = ("products", "customers", "orders")
+    if method == "GET" and not parts:
+        return 200, {"api_version": "1", "name": "Minimal Platform", "capabilities": CAPABILITIES}
+    if method == "GET" and parts == ["settings"]:
+        return 200, {"currency": "GBP", "prices_include_tax": False, "weight_unit": "kg"}
+    if method == "GET" and len(parts) == 1 and parts[0] in kinds:
+        return 200, listing(parts[0], query)
+    if method == "GET" and len(parts) == 2 and parts[0] in kinds and parts[1] == "ids":
+        return 200, id_listing(parts[0], query)
+    if method == "GET" and len(parts) == 2 and parts[0] in kinds:
+        if parts[1] not in STORE[parts[0]]:
+            raise Problem(404, "not_found", f"no such {parts[0][:-1]}")
+        return 200, STORE[parts[0]][parts[1]]
+    if parts == ["checkout", "calculate"] and method == "POST":
+        return checkout(body, complete=False)
+    if parts == ["checkout", "complete"] and method == "POST":
+        return checkout(body, complete=True, key=headers.get("Idempotency-Key"))
+    if parts[:1] == ["webhooks"]:
+        return webhooks_route(method, parts, body)
     if parts[:1] == ["conformance"] and len(parts) >= 2 and parts[1] in kinds:  # test stores only
-        kind = parts[1]
-        if method == "POST" and len(parts) == 2:
-            record = {"products": make_product, "customers": make_customer, "orders": make_order}[kind]()
-            put(kind, record)
-            return 201, record
-        if len(parts) == 3 and parts[2] in STORE[kind]:
-            if method == "PATCH":
-                STORE[kind][parts[2]]["updated_at"] = now()
-                emit(f"{kind[:-1]}.updated", parts[2])
-                return 200, STORE[kind][parts[2]]
-            if method == "DELETE":
-                delete(kind, parts[2])
-                return 204, None
-        raise Problem(404, "not_found", "no such record")
+        return conformance_route(method, parts)
     raise Problem(404, "not_found", "no such route")
 
 
