@@ -14,6 +14,11 @@ in a 429 storm. So every call to a site passes one gate in Redis before it is se
 * **Priority.** Background calls leave ``SPARKLAYER_INTERACTIVE_SHARE`` of the tokens to calls a buyer
   waits for (interactive): those find a token at once as long as their own rate stays within it.
 
+Without a budget only the back-off is shared, and a process does not ask Redis before every call: it
+re-reads the site's pause at most every ``PAUSE_RECHECK_SECONDS`` and learns its own 429s at once. A
+pause another process set is seen within that interval; the calls sent meanwhile meet the same 429 and
+pause this process themselves. With a budget every call takes its token in Redis, as above.
+
 Waiting is bounded: a background call waits at most ``SPARKLAYER_BUDGET_MAX_WAIT_SECONDS`` and then
 raises ``TransientError`` with the remaining wait as ``retry_after`` (its task reschedules, as for a
 long ``Retry-After``); an interactive call waits at most ``SPARKLAYER_INTERACTIVE_MAX_WAIT_SECONDS``
@@ -36,6 +41,7 @@ from django.conf import settings
 
 from ignite_bridge.core import metrics
 from ignite_bridge.core.errors import TransientError
+from ignite_bridge.core.process_cache import ProcessCache
 from ignite_bridge.core.shared_redis import cache_key, cache_redis
 
 logger = logging.getLogger(__name__)
@@ -44,6 +50,8 @@ BACKGROUND = "background"
 INTERACTIVE = "interactive"
 #: pause after a 429 without a usable Retry-After (seconds)
 DEFAULT_BACKOFF_SECONDS = 1.0
+#: without a budget, how long a process goes on sending before it reads the site's pause again (seconds)
+PAUSE_RECHECK_SECONDS = 0.05
 
 # Returns 0 when the call may go now (and records it), else the milliseconds to wait.
 _TAKE = """
@@ -102,6 +110,9 @@ class SiteBudget:
         self._sleep = sleep
         self._clock = clock
         self._keys = [cache_key(f"sparklayer-budget:{name}"), cache_key(f"sparklayer-pause:{name}")]
+        # without a budget: when this process last read the site's pause, and until when it holds
+        self._checked_at = -math.inf
+        self._paused_until = -math.inf
 
     def wait_turn(self, *, priority: str = BACKGROUND) -> float:
         """Block until this call may be sent; returns the seconds waited. See the module docstring."""
@@ -113,11 +124,7 @@ class SiteBudget:
         limit = self.interactive_max_wait if interactive else self.max_wait
         started = self._clock()
         while True:
-            try:
-                wait_ms = int(client.eval(_TAKE, 2, *self._keys, self.size, self.window_ms, floor, uuid.uuid4().hex))
-            except Exception:  # noqa: BLE001 - the budget shapes load; it never stops the bridge
-                logger.warning("sparklayer budget unavailable; sending", extra={"site": self.name}, exc_info=True)
-                wait_ms = 0
+            wait_ms = self._take(client, floor) if self.size else self._pause_left_ms(client)
             waited = self._clock() - started
             if wait_ms <= 0:
                 metrics.budget_wait(priority=priority, seconds=waited)
@@ -144,6 +151,7 @@ class SiteBudget:
         if client is None:
             return
         pause_ms = max(1, int((seconds if seconds and seconds > 0 else DEFAULT_BACKOFF_SECONDS) * 1000))
+        self._paused_until = max(self._paused_until, self._clock() + pause_ms / 1000)
         try:
             client.eval(_PAUSE, 1, self._keys[1], pause_ms)
         except Exception:  # noqa: BLE001
@@ -151,6 +159,33 @@ class SiteBudget:
             return
         metrics.sparklayer_backoff()
         logger.info("sparklayer site paused", extra={"site": self.name, "seconds": round(pause_ms / 1000, 3)})
+
+    def _take(self, client: Any, floor: int) -> int:
+        """With a budget: take a token in Redis (0), or the milliseconds to wait for one or for the pause."""
+        try:
+            return int(client.eval(_TAKE, 2, *self._keys, self.size, self.window_ms, floor, uuid.uuid4().hex))
+        except Exception:  # noqa: BLE001 - the budget shapes load; it never stops the bridge
+            logger.warning("sparklayer budget unavailable; sending", extra={"site": self.name}, exc_info=True)
+            return 0
+
+    def _pause_left_ms(self, client: Any) -> int:
+        """Without a budget: the milliseconds left of the site's pause, from what this process knows while
+        that is fresh (its own 429s, a read less than ``PAUSE_RECHECK_SECONDS`` ago), else from Redis.
+        A pause this process knew of is read again once it ends (another may have extended it)."""
+        now = self._clock()
+        if self._paused_until > now:
+            return max(1, math.ceil((self._paused_until - now) * 1000))
+        if self._checked_at >= self._paused_until and now - self._checked_at < PAUSE_RECHECK_SECONDS:
+            return 0
+        try:
+            left = int(client.eval(_TAKE, 2, *self._keys, 0, self.window_ms, 0, ""))
+        except Exception:  # noqa: BLE001 - the back-off shapes load; it never stops the bridge
+            logger.warning("sparklayer back-off unavailable; sending", extra={"site": self.name}, exc_info=True)
+            return 0
+        self._checked_at = self._clock()
+        if left > 0:
+            self._paused_until = max(self._paused_until, self._checked_at + left / 1000)
+        return left
 
     def _client(self) -> Any | None:
         try:
@@ -168,13 +203,32 @@ def bucket_shape(rate: float) -> tuple[int, float]:
     return size, size / rate * 1000.0
 
 
+#: the gate of each site this process calls, one per site and settings, so what it knows of the site's
+#: pause serves every client of the process (a client is made per event, job or request)
+_budgets: ProcessCache[tuple[Any, ...], SiteBudget] = ProcessCache(
+    name="sparklayer site budgets", ttl=3600.0, max_entries=10_000
+)
+
+
 def site_budget(*, base_url: str, site_id: str) -> SiteBudget:
     """The budget of one SparkLayer site (environment URL and site id) from the settings."""
     digest = hashlib.sha256(f"{base_url.rstrip('/')}\n{site_id}".encode()).hexdigest()[:32]
-    return SiteBudget(
-        name=digest,
-        rate=settings.SPARKLAYER_MAX_RPS_PER_SITE,
-        interactive_share=settings.SPARKLAYER_INTERACTIVE_SHARE,
-        max_wait=settings.SPARKLAYER_BUDGET_MAX_WAIT_SECONDS,
-        interactive_max_wait=settings.SPARKLAYER_INTERACTIVE_MAX_WAIT_SECONDS,
-    )
+    options: dict[str, Any] = {
+        "name": digest,
+        "rate": settings.SPARKLAYER_MAX_RPS_PER_SITE,
+        "interactive_share": settings.SPARKLAYER_INTERACTIVE_SHARE,
+        "max_wait": settings.SPARKLAYER_BUDGET_MAX_WAIT_SECONDS,
+        "interactive_max_wait": settings.SPARKLAYER_INTERACTIVE_MAX_WAIT_SECONDS,
+    }
+    key = (*options.values(), cache_key(""))
+    budget = _budgets.get(key)
+    if budget is None:
+        budget = SiteBudget(**options)
+        _budgets.set(key, budget)
+    return budget
+
+
+def site_budgets_forget() -> None:
+    """Drop this process's gates, and with them what it knows of each site's pause (used with the
+    Redis keys' removal, so the process reads the site afresh)."""
+    _budgets.clear()

@@ -39,7 +39,9 @@ def shared_gates_clear() -> None:
     """Forget every SparkLayer back-off, request budget and concurrency slot kept in the cache's Redis
     (they outlive a test: a 429 in one test would pause the next test's site)."""
     from ignite_bridge.core.shared_redis import cache_redis
+    from sparklayer.budget import site_budgets_forget
 
+    site_budgets_forget()
     client = cache_redis()
     if client is None:
         return

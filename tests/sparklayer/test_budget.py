@@ -13,7 +13,8 @@ from django.core.cache import caches
 from django.core.cache.backends.redis import RedisCache
 
 from ignite_bridge.core.errors import TransientError
-from sparklayer.budget import BACKGROUND, INTERACTIVE, SiteBudget, bucket_shape
+from sparklayer import budget as budget_module
+from sparklayer.budget import BACKGROUND, INTERACTIVE, SiteBudget, bucket_shape, site_budget
 
 pytestmark = pytest.mark.skipif(
     not isinstance(caches["default"], RedisCache), reason="the budget lives in the cache's Redis"
@@ -114,3 +115,71 @@ def test_without_a_rate_only_the_back_off_applies() -> None:
     for _ in range(200):
         gate.wait_turn()
     assert time.monotonic() - started < 1.0
+
+
+class CountingRedis:
+    """The cache's Redis client, counting the scripts a gate runs."""
+
+    def __init__(self) -> None:
+        from ignite_bridge.core.shared_redis import cache_redis
+
+        self.client = cache_redis()
+        self.evals = 0
+
+    def __call__(self) -> Any:
+        return self
+
+    def eval(self, *args: Any) -> Any:
+        self.evals += 1
+        return self.client.eval(*args)
+
+
+def test_without_a_rate_a_process_reads_the_pause_at_most_once_per_recheck_interval() -> None:
+    redis = CountingRedis()
+    gate = budget(rate=0.0, redis_client=redis)
+    started = time.monotonic()
+    for _ in range(500):
+        gate.wait_turn()
+    elapsed = time.monotonic() - started
+    assert redis.evals <= 2 + elapsed / budget_module.PAUSE_RECHECK_SECONDS
+    assert redis.evals < 100  # not one per call
+
+
+def test_without_a_rate_another_process_s_429_is_seen_within_the_recheck_interval() -> None:
+    sender, got_429 = budget(rate=0.0), budget(rate=0.0)  # two processes
+    sender.wait_turn()  # it knows the site is not paused
+    got_429.back_off(0.6)
+    time.sleep(budget_module.PAUSE_RECHECK_SECONDS)
+    started = time.monotonic()
+    sender.wait_turn()
+    assert 0.4 < time.monotonic() - started < 1.2
+
+
+def test_without_a_rate_a_429_of_this_process_pauses_its_next_call_at_once() -> None:
+    redis = CountingRedis()
+    gate = budget(rate=0.0, redis_client=redis)
+    gate.wait_turn()
+    gate.back_off(0.3)
+    started = time.monotonic()
+    gate.wait_turn()
+    assert 0.25 < time.monotonic() - started < 0.8
+
+
+def test_a_pause_this_process_knew_of_is_read_again_when_it_ends() -> None:
+    """Another process may have extended it meanwhile."""
+    gate, other = budget(rate=0.0), budget(rate=0.0)
+    gate.back_off(0.2)
+    other.back_off(0.7)  # a longer Retry-After elsewhere extends the site's pause
+    started = time.monotonic()
+    gate.wait_turn()
+    assert 0.6 < time.monotonic() - started < 1.3
+
+
+def test_each_site_and_setting_has_one_gate_per_process(settings: Any) -> None:
+    first = site_budget(base_url="https://sparklayer.example", site_id="one")
+    assert site_budget(base_url="https://sparklayer.example/", site_id="one") is first
+    assert site_budget(base_url="https://sparklayer.example", site_id="two") is not first
+    settings.SPARKLAYER_MAX_RPS_PER_SITE = 7.0
+    changed = site_budget(base_url="https://sparklayer.example", site_id="one")
+    assert changed is not first
+    assert changed.size == 7
