@@ -114,6 +114,49 @@ def test_nothing_imports_a_conftest() -> None:
     assert offenders == {}
 
 
+#: module-level names pytest itself reads from a conftest
+CONFTEST_SETTINGS = {"pytest_plugins", "pytestmark", "collect_ignore", "collect_ignore_glob"}
+
+
+def is_fixture(node: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+    decorators = [ast.unparse(dec.func if isinstance(dec, ast.Call) else dec) for dec in node.decorator_list]
+    return any(name in ("pytest.fixture", "fixture") for name in decorators)
+
+
+def conftest_plain_names(source: str) -> list[str]:
+    """Top-level names of a conftest that are neither a fixture, a ``pytest_*`` hook nor a setting pytest reads:
+    the functions, classes and constants that belong in a support module."""
+    found = []
+    for node in ast.parse(source).body:
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            if not (is_fixture(node) or node.name.startswith("pytest_")):
+                found.append(node.name)
+        elif isinstance(node, ast.ClassDef):
+            found.append(node.name)
+        elif isinstance(node, ast.Assign | ast.AnnAssign):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            found += [name for target in targets if (name := ast.unparse(target)) not in CONFTEST_SETTINGS]
+    return found
+
+
+def test_the_fixture_check_sees_plain_helpers() -> None:
+    source = (
+        "import pytest\nfrom pytest import fixture\nROOT = 1\nLIMIT: int = 2\npytest_plugins = ['x']\n"
+        "def load(name): ...\nclass Worker: ...\n@pytest.fixture\ndef a(): ...\n@pytest.fixture(autouse=True)\n"
+        "def b(): ...\n@fixture\ndef c(): ...\ndef pytest_configure(config): ...\n@pytest.mark.slow\ndef d(): ...\n"
+    )
+    assert conftest_plain_names(source) == ["ROOT", "LIMIT", "load", "Worker", "d"]
+
+
+def test_conftest_files_hold_fixtures_and_hooks_only() -> None:
+    offenders = {
+        str(path.relative_to(TESTS)): names
+        for path in sorted(TESTS.rglob("conftest.py"))
+        if (names := conftest_plain_names(path.read_text()))
+    }
+    assert offenders == {}
+
+
 def same_names(paths: Iterable[Path]) -> dict[str, list[str]]:
     """File names used more than once, with the paths (relative to ``tests/``) that use them."""
     paths = sorted(paths)
