@@ -76,10 +76,10 @@ def main() -> None:
     from django.core.management import call_command
 
     from connections.models import Connection
-    from tests.conftest import worker_environment
     from tests.convergence.environment import Environment
     from tests.convergence.report import full_report, kinds, one_line
     from tests.convergence.walk import DEFAULT_STEPS, run_seed
+    from tests.workers import worker_environment
 
     call_command("migrate", verbosity=0)
     Connection.objects.all().delete()  # this benchmark's own database: every seed starts from nothing

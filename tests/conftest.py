@@ -2,21 +2,16 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 from django.conf import settings
 from django.core.cache import caches
-from django.db import connection
 from rest_framework.test import APIClient
 
-ROOT = Path(__file__).resolve().parent.parent
+from tests.support import shared_gates_clear
+from tests.workers import WorkerProcess, worker_environment
 
 
 @pytest.fixture(autouse=True)
@@ -33,25 +28,6 @@ def _process_caches_cleared() -> Iterator[None]:
     customer_groups._known.clear()
     customer_groups._read_for_job.clear()
     return
-
-
-def shared_gates_clear() -> None:
-    """Forget every SparkLayer back-off, request budget and concurrency slot kept in the cache's Redis
-    (they outlive a test: a 429 in one test would pause the next test's site)."""
-    from ignite_bridge.core.shared_redis import cache_redis
-    from sparklayer.budget import site_budgets_forget
-
-    site_budgets_forget()
-    client = cache_redis()
-    if client is None:
-        return
-    keys = [
-        key
-        for pattern in ("*sparklayer-pause:*", "*sparklayer-budget:*", "*slots:*")
-        for key in client.scan_iter(match=pattern, count=500)
-    ]
-    if keys:
-        client.delete(*keys)
 
 
 @pytest.fixture(autouse=True)
@@ -116,66 +92,6 @@ def woocommerce_sandbox() -> Iterator[Any]:
     server = serve_in_thread(WooCommerceSandbox(products=30, customers=20, orders=10, seed=7))
     yield server
     server.stop()
-
-
-def worker_environment(**extra: str) -> dict[str, str]:
-    """Environment for a worker subprocess that shares this test run's database and broker."""
-    db = connection.settings_dict
-    env = dict(os.environ)
-    env["DJANGO_SETTINGS_MODULE"] = "ignite_bridge.settings.test"
-    if db["ENGINE"].endswith("postgresql"):
-        env["DATABASE_URL"] = (
-            f"postgres://{db['USER'] or ''}{':' + db['PASSWORD'] if db['PASSWORD'] else ''}@"
-            f"{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-        )
-    else:
-        env["DATABASE_URL"] = f"sqlite:///{db['NAME']}"
-    env.update(extra)
-    return env
-
-
-class WorkerProcess:
-    """A real ``celery worker`` subprocess; ``kill()`` sends SIGKILL, ``restart()`` starts a new one."""
-
-    def __init__(self, env: dict[str, str], queues: str = "realtime,webhooks,sync", concurrency: int = 2) -> None:
-        self.env = env
-        self.queues = queues
-        self.concurrency = concurrency
-        self.process: subprocess.Popen[bytes] | None = None
-        self.log_path = ROOT / "var" / f"test-worker-{os.getpid()}.log"
-
-    def start(self) -> WorkerProcess:
-        self.log_path.parent.mkdir(parents=True, exist_ok=True)
-        log = self.log_path.open("ab")
-        self.process = subprocess.Popen(
-            [
-                sys.executable, "-m", "celery", "-A", "ignite_bridge", "worker",
-                "-Q", self.queues, "-c", str(self.concurrency), "-l", "INFO", "--without-gossip",
-                "--without-mingle", "--without-heartbeat", "-n", f"test-{os.getpid()}-{time.monotonic_ns()}@%h",
-            ],
-            cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-        )  # fmt: skip
-        return self
-
-    def kill(self) -> None:
-        if self.process and self.process.poll() is None:
-            os.killpg(self.process.pid, 9)
-            self.process.wait(timeout=10)
-
-    def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            os.killpg(self.process.pid, 15)
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.kill()
-
-    def restart(self) -> WorkerProcess:
-        self.kill()
-        return self.start()
-
-    def log(self) -> str:
-        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
 
 
 @pytest.fixture

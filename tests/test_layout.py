@@ -1,74 +1,185 @@
-"""Test modules stand alone: none imports another test module (shared helpers live in support modules),
-and no conftest imports another (fixtures shared across packages live in ``tests/conftest.py``)."""
+"""The test tree's shape: test modules stand alone (none imports another; shared helpers live in support
+modules), conftest files hold fixtures and hooks that nothing imports (pytest finds them itself), and every test
+file name is unique."""
 
 from __future__ import annotations
 
 import ast
+from collections import Counter
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 TESTS = Path(__file__).resolve().parent
+ROOT = TESTS.parent
 
 
-def imported_test_modules(source: str) -> list[str]:
+def package_of(path: Path) -> str:
+    """The dotted package a file's relative imports start from (``tests.sync`` for ``tests/sync/helpers.py``)."""
+    return ".".join(path.parent.relative_to(ROOT).parts)
+
+
+def import_targets(source: str, package: str) -> list[list[str]]:
+    """For each import statement, at any depth, the modules it may load: the module named and, for
+    ``from x import y``, ``x.y`` (``y`` may be a submodule). Relative imports are resolved against ``package``."""
     found = []
     for node in ast.walk(ast.parse(source)):
-        names = []
-        if isinstance(node, ast.ImportFrom):
-            names = [node.module or ""] + [f"{node.module}.{alias.name}" for alias in node.names]
         if isinstance(node, ast.Import):
-            names = [alias.name for alias in node.names]
-        found += [name for name in names if name.startswith("tests.") and name.rpartition(".")[2].startswith("test_")]
+            found += [[alias.name] for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                parts = package.split(".")
+                base = ".".join(parts[: len(parts) - node.level + 1] + ([node.module] if node.module else []))
+            found.append([base] + [f"{base}.{alias.name}" for alias in node.names])
     return found
 
 
-def test_the_check_sees_both_import_forms() -> None:
+def first_test_module(name: str) -> str | None:
+    """``tests.sync.test_a`` for ``tests.sync.test_a`` or ``tests.sync.test_a.run``; None if no test module."""
+    parts = name.split(".")
+    if parts[0] != "tests" and not parts[0].startswith("test_"):
+        return None
+    for index, part in enumerate(parts):
+        if part.startswith("test_"):
+            return ".".join(parts[: index + 1])
+    return None
+
+
+def imported_test_modules(source: str, package: str = "tests") -> list[str]:
+    found = []
+    for names in import_targets(source, package):
+        modules = [module for name in names if (module := first_test_module(name))]
+        found += list(dict.fromkeys(modules))
+    return found
+
+
+def test_the_check_sees_every_import_form() -> None:
     source = (
         "from tests.sync.test_a import run\nimport tests.core.test_b\nfrom tests.core import test_c\n"
-        "from tests.sync.helpers import run_full\n"
+        "import tests.core.test_d as d\nfrom .test_e import run\nfrom . import test_f\nfrom ..test_g import run\n"
+        "def later():\n    from tests.sync.test_h import test_thing\n"
+        "from tests.sync.helpers import run_full\nfrom tests.sync import helpers\nfrom django.test import Client\n"
     )
-    assert imported_test_modules(source) == ["tests.sync.test_a", "tests.core.test_b", "tests.core.test_c"]
+    assert imported_test_modules(source, package="tests.sync") == [
+        "tests.sync.test_a", "tests.core.test_b", "tests.core.test_c", "tests.core.test_d", "tests.sync.test_e",
+        "tests.sync.test_f", "tests.test_g", "tests.sync.test_h",
+    ]  # fmt: skip
 
 
 def test_no_test_module_imports_another() -> None:
     offenders = {
         str(path.relative_to(TESTS)): imported
         for path in sorted(TESTS.rglob("*.py"))
-        if (imported := imported_test_modules(path.read_text()))
+        if (imported := imported_test_modules(path.read_text(), package=package_of(path)))
     }
     assert offenders == {}
 
 
-def imported_conftests(source: str) -> list[str]:
+def imported_conftests(source: str, package: str = "tests") -> list[str]:
     found = []
-    for node in ast.walk(ast.parse(source)):
-        if isinstance(node, ast.ImportFrom):
-            names = [node.module or ""] + [f"{node.module}.{alias.name}" for alias in node.names]
-        elif isinstance(node, ast.Import):
-            names = [alias.name for alias in node.names]
-        else:
-            continue
-        found += [name for name in names if name.startswith("tests") and name.rpartition(".")[2] == "conftest"]
+    for names in import_targets(source, package):
+        modules = [name for name in names if name.split(".")[-1] == "conftest"]
+        found += list(dict.fromkeys(modules))
     return found
 
 
-def test_the_conftest_check_sees_both_import_forms() -> None:
-    source = "from tests.sync.conftest import spark\nimport tests.conftest\nfrom tests.sync import conftest\n"
-    assert imported_conftests(source) == ["tests.sync.conftest", "tests.conftest", "tests.sync.conftest"]
+def test_the_conftest_check_sees_every_import_form() -> None:
+    source = (
+        "from tests.sync.conftest import spark\nimport tests.conftest\nfrom tests.sync import conftest\n"
+        "import tests.platforms.conftest as platform_fixtures\nfrom .conftest import load\nfrom . import conftest\n"
+        "from ..conftest import ROOT\nimport conftest\n"
+        "def later():\n    from tests.conftest import worker_environment\n"
+        "from tests.sync.helpers import spark_state\nfrom tests.sync import helpers\n"
+    )
+    assert imported_conftests(source, package="tests.sync.jobs") == [
+        "tests.sync.conftest", "tests.conftest", "tests.sync.conftest", "tests.platforms.conftest",
+        "tests.sync.jobs.conftest", "tests.sync.jobs.conftest", "tests.sync.conftest", "conftest", "tests.conftest",
+    ]  # fmt: skip
 
 
-def test_no_conftest_imports_another() -> None:
+def python_files() -> list[Path]:
+    """The repository's Python files, the benchmarks and scripts included (they may reach into tests/)."""
+    trees = [path for path in sorted(ROOT.iterdir()) if path.is_dir() and not path.name.startswith(".")]
+    return sorted(ROOT.glob("*.py")) + [path for tree in trees if tree.name != "var" for path in tree.rglob("*.py")]
+
+
+def test_nothing_imports_a_conftest() -> None:
+    """Fixtures reach tests by name; a plain helper in a conftest would be imported, so it lives in a support module."""
     offenders = {
-        str(path.relative_to(TESTS)): imported
-        for path in sorted(TESTS.rglob("conftest.py"))
-        if (imported := imported_conftests(path.read_text()))
+        str(path.relative_to(ROOT)): imported
+        for path in python_files()
+        if (imported := imported_conftests(path.read_text(), package=package_of(path)))
     }
     assert offenders == {}
+
+
+#: module-level names pytest itself reads from a conftest
+CONFTEST_SETTINGS = {"pytest_plugins", "pytestmark", "collect_ignore", "collect_ignore_glob"}
+
+
+def is_fixture(node: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+    decorators = [ast.unparse(dec.func if isinstance(dec, ast.Call) else dec) for dec in node.decorator_list]
+    return any(name in ("pytest.fixture", "fixture") for name in decorators)
+
+
+def conftest_plain_names(source: str) -> list[str]:
+    """Top-level names of a conftest that are neither a fixture, a ``pytest_*`` hook nor a setting pytest reads:
+    the functions, classes and constants that belong in a support module."""
+    found = []
+    for node in ast.parse(source).body:
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            if not (is_fixture(node) or node.name.startswith("pytest_")):
+                found.append(node.name)
+        elif isinstance(node, ast.ClassDef):
+            found.append(node.name)
+        elif isinstance(node, ast.Assign | ast.AnnAssign):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            found += [name for target in targets if (name := ast.unparse(target)) not in CONFTEST_SETTINGS]
+    return found
+
+
+def test_the_fixture_check_sees_plain_helpers() -> None:
+    source = (
+        "import pytest\nfrom pytest import fixture\nROOT = 1\nLIMIT: int = 2\npytest_plugins = ['x']\n"
+        "def load(name): ...\nclass Worker: ...\n@pytest.fixture\ndef a(): ...\n@pytest.fixture(autouse=True)\n"
+        "def b(): ...\n@fixture\ndef c(): ...\ndef pytest_configure(config): ...\n@pytest.mark.slow\ndef d(): ...\n"
+    )
+    assert conftest_plain_names(source) == ["ROOT", "LIMIT", "load", "Worker", "d"]
+
+
+def test_conftest_files_hold_fixtures_and_hooks_only() -> None:
+    offenders = {
+        str(path.relative_to(TESTS)): names
+        for path in sorted(TESTS.rglob("conftest.py"))
+        if (names := conftest_plain_names(path.read_text()))
+    }
+    assert offenders == {}
+
+
+def same_names(paths: Iterable[Path]) -> dict[str, list[str]]:
+    """File names used more than once, with the paths (relative to ``tests/``) that use them."""
+    paths = sorted(paths)
+    counts = Counter(path.name for path in paths)
+    return {
+        name: [str(path.relative_to(TESTS)) for path in paths if path.name == name]
+        for name, count in sorted(counts.items())
+        if count > 1
+    }
+
+
+def test_the_name_check_finds_a_file_name_used_twice() -> None:
+    paths = [TESTS / "core" / "test_health.py", TESTS / "admin" / "test_health.py", TESTS / "core" / "test_auth.py"]
+    assert same_names(paths) == {"test_health.py": ["admin/test_health.py", "core/test_health.py"]}
+
+
+def test_every_test_file_name_is_unique() -> None:
+    """Distinct names say what each file tests, and a failure or a ``-k``/node id never points at two files."""
+    assert same_names(TESTS.rglob("test_*.py")) == {}
 
 
 # -- sync: one module sends work to the workers --------------------------------------------------------
 
-ROOT = TESTS.parent
 #: the modules allowed to import ``sync.tasks``: the tasks themselves and the dispatcher
 TASK_IMPORTERS = ("sync/dispatch.py", "sync/tasks/")
 PRODUCT = ("sync", "connections", "endpoints", "storefront", "ignite_bridge")

@@ -40,10 +40,10 @@ from sync.models import (
 )
 from tests.admin.browser import BROWSER_MARKS, launch, logged_in_page, screenshot
 from tests.admin.support import PASSWORD, make_history
-from tests.conftest import WorkerProcess, worker_environment
 from tests.factories import ConnectionFactory
-from tests.sync.conftest import make_connection
+from tests.sync.helpers import make_connection
 from tests.sync.webhook_support import store_body, webhook_path, woo_headers
+from tests.workers import WorkerProcess, worker_environment
 
 pytestmark = BROWSER_MARKS
 

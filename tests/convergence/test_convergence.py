@@ -15,10 +15,11 @@ from typing import Any
 import pytest
 from django.core.cache import caches
 
-from tests.conftest import ROOT, worker_environment
 from tests.convergence.environment import Environment
 from tests.convergence.report import full_report
 from tests.convergence.walk import DEFAULT_STEPS, run_seed
+from tests.processes import ROOT
+from tests.workers import worker_environment
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 

@@ -20,7 +20,8 @@ from django.core.cache import caches
 from django.core.cache.backends.redis import RedisCache
 
 from ignite_bridge.core.beat import CLAIM_SHARE
-from tests.conftest import ROOT, worker_environment
+from tests.processes import ROOT
+from tests.workers import worker_environment
 
 pytestmark = [
     pytest.mark.integration,

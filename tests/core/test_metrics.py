@@ -19,7 +19,8 @@ from ignite_bridge.core import metrics
 from ignite_bridge.core.http import metrics_endpoint_template
 from sparklayer.client import SparkLayerClient
 from sparklayer.token_cache import InMemoryTokenStore
-from tests.conftest import ROOT, worker_environment
+from tests.processes import ROOT
+from tests.workers import worker_environment
 
 
 def samples(text: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:

@@ -11,7 +11,7 @@ import pytest
 from platforms.standard.conformance import schema
 from platforms.standard.mapping import StoreSettings, map_customer, map_merchant, map_order, map_product
 from platforms.types import DataType
-from tests.platforms.conftest import load
+from tests.platforms.support import load
 
 SETTINGS = StoreSettings(currency="GBP", weight_unit="kg", prices_include_tax=True, name="Shop")
 

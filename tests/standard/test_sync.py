@@ -22,8 +22,14 @@ from sync.engine.hashing import record_hashes
 from sync.incremental.processing import webhook_event_process
 from sync.models import EventOutcome, EventState, IssueState, RecordState, SyncIssue, WebhookEvent
 from tests.standard.support import arrival_order, captured_deliveries, clean_product_ids, post_delivery
-from tests.sync.conftest import spark_calls, spark_state, spark_writes
-from tests.sync.helpers import assert_catalogue_landed, expected_products, run_full
+from tests.sync.helpers import (
+    assert_catalogue_landed,
+    expected_products,
+    run_full,
+    spark_calls,
+    spark_state,
+    spark_writes,
+)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -13,10 +13,9 @@ from connections.models import Connection
 from platforms.types import DataType
 from sync.engine.hashing import record_hashes
 from sync.models import EventState, JobState, RecordState, SyncJob, WebhookEvent
-from tests.conftest import WorkerProcess, worker_environment
 from tests.standard.support import URL, body
-from tests.sync.conftest import spark_state
-from tests.sync.helpers import assert_catalogue_landed, wait_for
+from tests.sync.helpers import assert_catalogue_landed, spark_state, wait_for
+from tests.workers import WorkerProcess, worker_environment
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.integration]
 

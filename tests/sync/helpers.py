@@ -1,4 +1,5 @@
-"""Helpers for full-sync tests: what the mapping says should land, and what the sandbox holds."""
+"""Helpers for full-sync tests: a connection bound to a store sandbox, reads of the SparkLayer sandbox
+(state, stats, calls), what the mapping says should land, and what the sandbox holds."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+import requests
 from django.test import Client
 
 from connections.clients import connection_platform_adapter
@@ -14,8 +16,36 @@ from platforms.types import DataType
 from sync.jobs.full_sync import sync_job_run
 from sync.jobs.jobs import sync_job_queue_full
 from sync.models import SyncJob, WebhookEvent
-from tests.conftest import WorkerProcess, worker_environment
+from tests.factories import ConnectionFactory
 from tests.sync.webhook_support import post_delivery, store_body, woo_headers
+from tests.workers import WorkerProcess, worker_environment
+
+
+def make_connection(store: Any, **extra: Any) -> Connection:
+    return ConnectionFactory(
+        store_url=store.url,
+        platform_credentials={"consumer_key": store.app.consumer_key, "consumer_secret": store.app.consumer_secret},
+        **extra,
+    )
+
+
+def spark_state(spark: Any, site_id: str, include: str) -> dict[str, Any]:
+    response = requests.get(f"{spark.url}/_sandbox/state", params={"site_id": site_id, "include": include}, timeout=30)
+    response.raise_for_status()
+    return response.json()
+
+
+def spark_site_stats(spark: Any, site_id: str) -> dict[str, Any]:
+    stats = requests.get(f"{spark.url}/_sandbox/stats", timeout=10).json()
+    return stats["sites"].get(site_id, {"total": 0, "by_kind": {"read": 0, "write": 0, "token": 0}, "by_route": {}})
+
+
+def spark_writes(spark: Any, site_id: str) -> int:
+    return int(spark_site_stats(spark, site_id)["by_kind"]["write"])
+
+
+def spark_calls(spark: Any, site_id: str) -> list[dict[str, Any]]:
+    return requests.get(f"{spark.url}/_sandbox/calls", params={"site_id": site_id}, timeout=30).json()
 
 
 def expected_products(connection: Connection) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any], set[str]]:

@@ -44,7 +44,7 @@ from sync.models import (
     SyncJob,
     WebhookEvent,
 )
-from tests.sync.conftest import spark_calls, spark_state
+from tests.sync.helpers import spark_calls, spark_state
 from tests.sync.webhook_support import post_delivery, store_body, woo_headers
 
 pytestmark = pytest.mark.django_db(transaction=True)

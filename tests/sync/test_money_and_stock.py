@@ -13,8 +13,7 @@ import pytest
 import requests
 
 from connections.models import Connection
-from tests.sync.conftest import spark_state
-from tests.sync.helpers import run_full
+from tests.sync.helpers import run_full, spark_state
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -21,8 +21,7 @@ from connections.models import Connection
 from sync.incremental.catch_up import connection_catch_up
 from sync.incremental.processing import webhook_event_process
 from sync.models import EventState, SyncIssue
-from tests.sync.conftest import spark_state
-from tests.sync.helpers import deliver
+from tests.sync.helpers import deliver, spark_state
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -12,8 +12,7 @@ from connections.models import Connection, ConnectionState
 from sync.engine.pull import pull_cursor_sign
 from sync.jobs.full_sync import sync_job_run
 from sync.models import JobState, RecordState, SyncJob
-from tests.sync.conftest import spark_calls, spark_state
-from tests.sync.helpers import expected_products, run_full
+from tests.sync.helpers import expected_products, run_full, spark_calls, spark_state
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

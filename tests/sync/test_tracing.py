@@ -18,7 +18,8 @@ from typing import Any
 import pytest
 import requests
 
-from tests.conftest import ROOT, WorkerProcess, worker_environment
+from tests.processes import ROOT
+from tests.workers import WorkerProcess, worker_environment
 
 
 def test_tracing_off_imports_nothing_of_opentelemetry() -> None:
@@ -105,7 +106,7 @@ def test_one_webhook_is_one_trace_from_intake_to_the_sparklayer_write(
 ) -> None:
     from ignite_bridge.celery import app
     from sync.models import EventState, WebhookEvent
-    from tests.sync.conftest import make_connection
+    from tests.sync.helpers import make_connection
     from tests.sync.webhook_support import store_body, woo_headers
 
     app.control.purge()

@@ -29,8 +29,7 @@ from sandbox.woocommerce import customers as woo_customers
 from sync.admin.jobs import offered_data_types, start_full_sync_action
 from sync.incremental.processing import webhook_event_process
 from sync.models import EventState, SyncIssue, SyncJob
-from tests.sync.conftest import make_connection, spark_calls, spark_state
-from tests.sync.helpers import deliver, run_full
+from tests.sync.helpers import deliver, make_connection, run_full, spark_calls, spark_state
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -23,8 +23,7 @@ from sync.engine.price_lists import price_lists_ensure, price_lists_not_ours
 from sync.incremental.processing import webhook_event_process
 from sync.models import SyncIssue
 from tests.factories import ConnectionFactory
-from tests.sync.conftest import spark_calls, spark_state
-from tests.sync.helpers import deliver, expected_products, run_full, simple_product_id
+from tests.sync.helpers import deliver, expected_products, run_full, simple_product_id, spark_calls, spark_state
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

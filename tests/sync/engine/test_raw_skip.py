@@ -16,7 +16,7 @@ from sync.engine.record_states import StateRow, states_claim
 from sync.jobs.full_sync import sync_job_run
 from sync.jobs.jobs import sync_job_queue_full
 from sync.models import PushLog, RecordState, SyncIssue, SyncJob
-from tests.sync.conftest import spark_state, spark_writes
+from tests.sync.helpers import spark_state, spark_writes
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -19,8 +19,7 @@ from connections.models import Connection
 from sandbox.woocommerce import products as woo_products
 from sync.incremental.processing import webhook_event_process
 from sync.models import EventState, SyncIssue
-from tests.sync.conftest import spark_calls, spark_state
-from tests.sync.helpers import deliver, expected_products, run_full, simple_product_id
+from tests.sync.helpers import deliver, expected_products, run_full, simple_product_id, spark_calls, spark_state
 
 pytestmark = pytest.mark.django_db(transaction=True)
 STORE_LOCATION = {"external_id": "default", "name": "1 Sandbox Street, London, EC1A 1BB"}

@@ -17,7 +17,7 @@ from sandbox.woocommerce import products as woo_products
 from sync.incremental.catch_up import connection_catch_up, connections_due_for_catch_up
 from sync.incremental.reconcile import connection_reconcile
 from sync.models import JobKind, JobState, SyncIssue, SyncJob
-from tests.sync.conftest import spark_state
+from tests.sync.helpers import spark_state
 
 pytestmark = pytest.mark.django_db
 

@@ -17,9 +17,8 @@ from sandbox.woocommerce import products as woo_products
 from sync.incremental.processing import webhook_event_process
 from sync.incremental.replay import webhook_events_reprocess, webhook_events_reprocess_failed
 from sync.models import EventOutcome, EventState, PushLog, RecordState, SyncIssue, WebhookEvent
-from tests.conftest import shared_gates_clear
-from tests.sync.conftest import spark_state, spark_writes
-from tests.sync.helpers import deliver, simple_product_id
+from tests.support import shared_gates_clear
+from tests.sync.helpers import deliver, simple_product_id, spark_state, spark_writes
 from tests.sync.webhook_support import post_delivery, store_body, woo_headers
 
 pytestmark = pytest.mark.django_db

@@ -17,7 +17,7 @@ from sandbox.woocommerce import products as woo_products
 from sync.engine.hashing import record_hashes
 from sync.incremental.processing import webhook_event_process
 from sync.models import EventState, PushLog, RecordState, WebhookEvent
-from tests.sync.conftest import make_connection, spark_state
+from tests.sync.helpers import make_connection, spark_state
 from tests.sync.webhook_support import post_delivery, store_body, woo_headers
 
 pytestmark = pytest.mark.django_db

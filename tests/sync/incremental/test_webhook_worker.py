@@ -20,9 +20,9 @@ from sync.engine.hashing import record_hashes
 from sync.incremental.replay import webhook_events_reprocess_failed
 from sync.incremental.sweeper import webhook_events_sweep
 from sync.models import EventState, RecordState, SyncIssue, WebhookEvent
-from tests.conftest import WorkerProcess, worker_environment
-from tests.sync.conftest import make_connection
+from tests.sync.helpers import make_connection
 from tests.sync.webhook_support import post_delivery, store_body, wait_for, webhook_path, woo_headers
+from tests.workers import WorkerProcess, worker_environment
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.integration]
 

@@ -18,7 +18,7 @@ from sync.intake.enqueue import webhook_event_send_after_commit
 from sync.intake.nudge import webhook_nudge_claim, webhook_nudge_release
 from sync.models import EventOutcome, EventState, WebhookEvent
 from sync.tasks.webhooks import webhook_process_task
-from tests.sync.conftest import spark_state
+from tests.sync.helpers import make_connection, spark_state
 from tests.sync.webhook_support import post_delivery, store_body, woo_headers
 
 pytestmark = pytest.mark.django_db
@@ -99,8 +99,6 @@ def test_follow_on_leaves_retry_waits_and_other_connections_alone(
     from django.utils import timezone
 
     settings.WEBHOOK_HANDOVER_SECONDS = 60  # the other connection's event must not make it hand over here
-
-    from tests.sync.conftest import make_connection
 
     ids = product_ids(woo_store, 3)
     first, waiting, later = (deliver(client, connection, woo_store, i) for i in ids)

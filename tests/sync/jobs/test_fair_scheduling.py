@@ -25,7 +25,7 @@ from sync.incremental.sweeper import webhook_events_sweep
 from sync.jobs.job_slots import sync_job_slot
 from sync.models import EventState, JobKind, JobState, SyncJob, WebhookEvent
 from sync.tasks.full_sync import sync_job_run_task
-from tests.sync.conftest import make_connection
+from tests.sync.helpers import make_connection
 from tests.sync.webhook_support import post_delivery, store_body, woo_headers
 
 pytestmark = [

@@ -15,8 +15,7 @@ from sync.jobs.full_sync import sync_job_run
 from sync.jobs.jobs import sync_job_queue_full
 from sync.models import JobState, PushLog, RecordState, SyncJob
 from tests.connections.fixtures import Stores, connect_body, stores_fixture  # noqa: F401 - the `stores` fixture
-from tests.sync.conftest import spark_state, spark_writes
-from tests.sync.helpers import assert_catalogue_landed, expected_products
+from tests.sync.helpers import assert_catalogue_landed, expected_products, spark_state, spark_writes
 
 pytestmark = pytest.mark.django_db(transaction=True)
 SITE = "bobs-store"

@@ -10,8 +10,7 @@ import requests
 from connections.models import Connection
 from platforms.types import DataType
 from sync.models import JobState, PushLog, RecordState, SyncIssue
-from tests.sync.conftest import spark_state, spark_writes
-from tests.sync.helpers import run_full
+from tests.sync.helpers import run_full, spark_state, spark_writes
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -14,8 +14,17 @@ from sandbox.woocommerce.app import WooCommerceSandbox
 from sync.jobs.jobs import sync_job_queue_full, sync_job_rerun
 from sync.jobs.sweep import sync_jobs_sweep
 from sync.models import IssueState, JobState, SyncIssue, SyncJob
-from tests.sync.conftest import make_connection, spark_calls, spark_state, spark_writes
-from tests.sync.helpers import assert_catalogue_landed, comparable, expected_products, start_worker, wait_for
+from tests.sync.helpers import (
+    assert_catalogue_landed,
+    comparable,
+    expected_products,
+    make_connection,
+    spark_calls,
+    spark_state,
+    spark_writes,
+    start_worker,
+    wait_for,
+)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -21,9 +21,9 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from connections.models import Connection
 from sync.models import EventState, WebhookEvent, WebhookEventAttempt
-from tests.conftest import WorkerProcess, worker_environment
-from tests.sync.conftest import make_connection, spark_calls
+from tests.sync.helpers import make_connection, spark_calls
 from tests.sync.webhook_support import as_meta, store_body, wait_for, webhook_path, woo_headers
+from tests.workers import WorkerProcess, worker_environment
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.integration]
 

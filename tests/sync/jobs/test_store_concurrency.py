@@ -13,7 +13,7 @@ from platforms.types import DataType
 from sandbox.faults import FaultConfig
 from sync.jobs.full_sync import sync_job_run
 from sync.jobs.jobs import sync_job_queue_full
-from tests.sync.conftest import make_connection
+from tests.sync.helpers import make_connection
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

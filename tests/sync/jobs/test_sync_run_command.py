@@ -13,9 +13,9 @@ import pytest
 
 from connections.models import Connection
 from sync.models import JobState, SyncJob
-from tests.conftest import worker_environment
 from tests.processes import ROOT, free_port, wait_until
-from tests.sync.conftest import make_connection
+from tests.sync.helpers import make_connection
+from tests.workers import WorkerProcess, worker_environment
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
 
@@ -90,8 +90,6 @@ def test_ctrl_c_cancels_the_job_without_a_traceback_and_a_new_run_is_accepted(
 def test_with_workers_busy_elsewhere_it_waits_then_gives_up_at_its_timeout(
     spark: Any, store_connection: Connection
 ) -> None:
-    from tests.conftest import WorkerProcess
-
     env = worker_environment(SPARKLAYER_URL_TEST=spark.url)
     worker = WorkerProcess(env, queues="webhooks", concurrency=1).start()  # answers pings, never takes sync jobs
     try:

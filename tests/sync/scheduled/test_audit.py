@@ -21,8 +21,8 @@ from sync.models import AuditFinding, AuditRun, AuditState, FindingState, PushLo
 from sync.scheduled import audits as audits_module
 from sync.scheduled.audit_repair import audit_findings_repair
 from sync.scheduled.audits import audit_run_execute, audit_run_queue
-from tests.conftest import shared_gates_clear
-from tests.sync.conftest import spark_calls, spark_state, spark_writes
+from tests.support import shared_gates_clear
+from tests.sync.helpers import spark_calls, spark_state, spark_writes
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -14,7 +14,7 @@ from platforms.types import DataType
 from sync.engine.issues import issues_record
 from sync.models import IssueAction, IssueState, SyncIssue, SyncIssueChange
 from sync.scheduled.issue_recheck import issue_recheck
-from tests.sync.conftest import spark_state
+from tests.sync.helpers import spark_state
 
 pytestmark = pytest.mark.django_db
 
