@@ -10,7 +10,7 @@ from django.conf import settings
 from django.core.cache import caches
 from rest_framework.test import APIClient
 
-from tests.support import shared_gates_clear
+from tests.support import Stores, shared_gates_clear
 from tests.workers import WorkerProcess, worker_environment
 
 
@@ -92,6 +92,14 @@ def woocommerce_sandbox() -> Iterator[Any]:
     server = serve_in_thread(WooCommerceSandbox(products=30, customers=20, orders=10, seed=7))
     yield server
     server.stop()
+
+
+@pytest.fixture
+def stores(settings: Any, sparklayer_sandbox: Any, woocommerce_sandbox: Any) -> Stores:
+    """Both sandboxes, with the bridge's SparkLayer URLs (test and live) pointing at the SparkLayer one."""
+    settings.SPARKLAYER_URL_TEST = sparklayer_sandbox.url
+    settings.SPARKLAYER_URL_LIVE = sparklayer_sandbox.url
+    return Stores(spark=sparklayer_sandbox, woo=woocommerce_sandbox)
 
 
 @pytest.fixture

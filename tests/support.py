@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Any
+
+import requests
+
 
 def shared_gates_clear() -> None:
     """Forget every SparkLayer back-off, request budget and concurrency slot kept in the cache's Redis
@@ -20,3 +25,40 @@ def shared_gates_clear() -> None:
     ]
     if keys:
         client.delete(*keys)
+
+
+@dataclass
+class Stores:
+    """The SparkLayer and WooCommerce sandboxes the ``stores`` fixture hands over, with what tests ask of them."""
+
+    spark: Any
+    woo: Any
+
+    @property
+    def woo_url(self) -> str:
+        return str(self.woo.url)
+
+    def spark_register(self, site_id: str, client_id: str, client_secret: str) -> None:
+        """Make the SparkLayer sandbox accept only this pair for the site (its control API)."""
+        reply = requests.put(
+            f"{self.spark.url}/_sandbox/sites/{site_id}/credentials",
+            json={"client_id": client_id, "client_secret": client_secret},
+            timeout=5,
+        )
+        assert reply.status_code == 204, reply.text
+
+    def woo_add_key(self, key: str, secret: str) -> None:
+        with self.woo.app.store.lock:
+            self.woo.app.store.add_api_key(key, secret, permissions="read_write", description="test")
+
+    def woo_webhooks(self, delivery_url: str | None = None) -> list[dict[str, Any]]:
+        """The store's webhooks (as its REST API lists them), optionally only those to ``delivery_url``."""
+        reply = requests.get(
+            f"{self.woo_url}/wp-json/wc/v3/webhooks",
+            params={"status": "all", "per_page": 100},
+            auth=(self.woo.app.consumer_key, self.woo.app.consumer_secret),
+            timeout=5,
+        )
+        assert reply.status_code == 200, reply.text
+        hooks = reply.json()
+        return [h for h in hooks if delivery_url is None or h["delivery_url"] == delivery_url]

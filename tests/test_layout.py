@@ -1,6 +1,6 @@
 """The test tree's shape: test modules stand alone (none imports another; shared helpers live in support
-modules), conftest files hold fixtures and hooks that nothing imports (pytest finds them itself), and every test
-file name is unique."""
+modules), conftest files hold fixtures and hooks that nothing imports (pytest finds them itself), a fixture lives
+in a conftest file or in the one test module that uses it, and every test file name is unique."""
 
 from __future__ import annotations
 
@@ -153,6 +153,65 @@ def test_conftest_files_hold_fixtures_and_hooks_only() -> None:
         str(path.relative_to(TESTS)): names
         for path in sorted(TESTS.rglob("conftest.py"))
         if (names := conftest_plain_names(path.read_text()))
+    }
+    assert offenders == {}
+
+
+#: the modules whose ``fixture`` declares a pytest fixture
+FIXTURE_MODULES = ("pytest", "pytest_asyncio")
+
+
+def fixture_spellings(tree: ast.Module) -> set[str]:
+    """How a module may write ``pytest.fixture``: through ``import pytest [as p]`` or ``from pytest import fixture
+    [as f]`` (``pytest_asyncio`` likewise)."""
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found |= {f"{alias.asname or alias.name}.fixture" for alias in node.names if alias.name in FIXTURE_MODULES}
+        elif isinstance(node, ast.ImportFrom) and node.module in FIXTURE_MODULES:
+            found |= {alias.asname or alias.name for alias in node.names if alias.name == "fixture"}
+    return found
+
+
+def fixture_definitions(source: str) -> list[str]:
+    """The fixtures a module declares, at any depth: functions decorated with ``pytest.fixture`` (bare or called,
+    under any name it is imported as) and ``pytest.fixture(...)(function)`` calls (named by their source)."""
+    tree = ast.parse(source)
+    spellings = fixture_spellings(tree)
+
+    def declares(expr: ast.expr) -> bool:
+        return ast.unparse(expr.func if isinstance(expr, ast.Call) else expr) in spellings
+
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and any(map(declares, node.decorator_list)):
+            found.append(node.name)
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Call) and declares(node.func):
+            found.append(ast.unparse(node))
+    return found
+
+
+def test_the_fixture_scan_sees_every_declaration_form() -> None:
+    source = (
+        "import pytest\nimport pytest as pt\nfrom pytest import fixture\nfrom pytest import fixture as fx\n"
+        "@pytest.fixture\ndef a(): ...\n@pytest.fixture(name='bee')\ndef b(): ...\n@fixture\ndef c(): ...\n"
+        "@fx(scope='module')\nasync def d(): ...\n@pt.fixture\ndef e(): ...\n"
+        "class TestThing:\n    @pytest.fixture(autouse=True)\n    def f(self): ...\n"
+        "g = pytest.fixture(name='g')(make)\n@pytest.mark.parametrize('x', [1])\ndef test_h(x): ...\n"
+        "def fixture_like(): ...\n@other.fixture\ndef i(): ...\n"
+    )
+    assert fixture_definitions(source) == ["a", "b", "c", "d", "e", "f", "pytest.fixture(name='g')(make)"]
+
+
+def test_fixtures_live_in_conftest_files_or_the_test_module_that_uses_them() -> None:
+    """A fixture test modules share lives in their nearest common ``conftest.py``, where pytest finds it by name;
+    one a single module uses may stay in it (no module imports a test module: see above). A fixture anywhere else
+    reaches a test only through an import that looks unused, and a ``# noqa: F401`` to keep it."""
+    offenders = {
+        str(path.relative_to(TESTS)): names
+        for path in sorted(TESTS.rglob("*.py"))
+        if path.name != "conftest.py" and not path.name.startswith("test_")
+        if (names := fixture_definitions(path.read_text()))
     }
     assert offenders == {}
 

@@ -13,8 +13,9 @@ from django.contrib.auth.models import Permission, User
 from django.test import Client
 
 from connections.models import Connection
-from tests.connections.fixtures import SPARK_SECRET, STOREFRONT_SECRET, Stores, stores_fixture  # noqa: F401
+from tests.connections.support import SPARK_SECRET, STOREFRONT_SECRET
 from tests.factories import ConnectionFactory
+from tests.support import Stores
 
 pytestmark = pytest.mark.django_db
 CHANGELIST = "/admin/connections/connection/"

@@ -16,8 +16,9 @@ from connections.services import (
     connection_credentials_replace,
     connection_disconnect,
 )
-from tests.connections.fixtures import SPARK_ID, SPARK_SECRET, Stores, connect_body, stores_fixture  # noqa: F401
+from tests.connections.support import SPARK_ID, SPARK_SECRET, connect_body
 from tests.factories import ConnectionFactory
+from tests.support import Stores
 
 pytestmark = pytest.mark.django_db
 

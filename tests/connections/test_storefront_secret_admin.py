@@ -9,7 +9,6 @@ from django.contrib.auth.models import Permission, User
 from django.test import Client
 
 from connections.models import Connection
-from tests.connections.fixtures import stores_fixture  # noqa: F401 - the `stores` fixture
 from tests.factories import ConnectionFactory
 
 pytestmark = pytest.mark.django_db
@@ -83,7 +82,7 @@ def test_a_view_only_operator_is_offered_neither(generated: Connection) -> None:
 def test_connect_without_a_secret_marks_the_generated_one_revealable(
     api_client: Any, stores: Any, settings: Any
 ) -> None:
-    from tests.connections.fixtures import connect_body
+    from tests.connections.support import connect_body
 
     body = connect_body(stores.woo_url)
     del body["extra_config"]["storefront_jwt_secret"]

@@ -1,24 +1,22 @@
-"""Fixtures and helpers shared by the customer-request endpoint tests (``test_storefront_*``).
+"""Plain helpers shared by the customer-request endpoint tests (``test_storefront_*``, ``test_ascii_ids``); the
+fixtures they go with (``store``, ``connection``, their other-tenant pair, ``short_timeouts``) live in
+``tests/endpoints/conftest.py``.
 
-Imported by name into each test module. Everything goes over real loopback HTTP: the API client
-calls the bridge in-process, the bridge calls the WooCommerce sandbox through its inline adapter.
+Everything goes over real loopback HTTP: the API client calls the bridge in-process, the bridge calls the
+WooCommerce sandbox through its inline adapter.
 """
 
 from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Iterator
 from typing import Any
 
 import jwt
-import pytest
 import requests
 
 from connections.models import Connection
-from sandbox.server import SandboxServer, serve_in_thread
-from sandbox.woocommerce.app import WooCommerceSandbox
-from tests.factories import ConnectionFactory
+from sandbox.server import SandboxServer
 
 STOREFRONT_SECRET = "storefront-secret-for-tests-0123456789abcdef"
 WC_AUTH = ("ck_sandbox", "cs_sandbox")
@@ -57,37 +55,6 @@ def simple_skus(server: SandboxServer, count: int = 2) -> list[tuple[str, str]]:
     found = [(p["sku"], p["price"]) for p in products if p["sku"]]
     assert len(found) >= count
     return found[:count]
-
-
-@pytest.fixture
-def store(woocommerce_sandbox: SandboxServer) -> SandboxServer:
-    return woocommerce_sandbox
-
-
-@pytest.fixture
-def other_store() -> Iterator[SandboxServer]:
-    """A second, smaller store: the other tenant in cross-tenant tests."""
-    server = serve_in_thread(WooCommerceSandbox(products=10, customers=5, orders=2, seed=11))
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def connection(db: None, store: SandboxServer) -> Connection:
-    return ConnectionFactory(store_url=store.url, storefront_secret=STOREFRONT_SECRET)
-
-
-@pytest.fixture
-def other_connection(db: None, other_store: SandboxServer) -> Connection:
-    return ConnectionFactory(store_url=other_store.url, storefront_secret="another-tenant-secret-0123456789abcdef")
-
-
-@pytest.fixture
-def short_timeouts(settings: Any) -> float:
-    """Inline timeouts small enough for fault tests; returns the read timeout."""
-    settings.PLATFORM_INLINE_CONNECT_TIMEOUT = 0.5
-    settings.PLATFORM_INLINE_READ_TIMEOUT = 0.5
-    return 0.5
 
 
 def create_customer(server: SandboxServer, email: str, **extra: Any) -> dict[str, Any]:

@@ -4,8 +4,6 @@ Refused ids never reach the store: 404 for ids in the path, 400 naming the field
 for a storefront token's ``sub``.
 """
 
-# ruff: noqa: F811  (fixtures imported from storefront_helpers are redefined as test arguments)
-
 from __future__ import annotations
 
 from typing import Any
@@ -13,17 +11,7 @@ from typing import Any
 import pytest
 
 from ignite_bridge.core.ids import positive_id
-from tests.endpoints.storefront_helpers import (  # noqa: F401  (fixtures)
-    assert_problem,
-    cart,
-    connection,
-    path,
-    standard_rated_sku,
-    store,
-    store_calls,
-    token,
-    wc,
-)
+from tests.endpoints.storefront_helpers import assert_problem, cart, path, standard_rated_sku, store_calls, token
 
 NON_ASCII_DIGITS = ["²", "٢", "\uff11\uff12", "߂"]  # superscript, Arabic-Indic, fullwidth, NKo
 

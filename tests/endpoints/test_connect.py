@@ -13,16 +13,15 @@ from connections.models import Connection, ConnectionState
 from platforms.base import platform_adapter_class
 from platforms.types import TRIGGERABLE_DATA_TYPES
 from sync.models import SyncJob
-from tests.connections.fixtures import (
+from tests.connections.support import (
     SPARK_SECRET,
     STOREFRONT_SECRET,
-    Stores,
     closed_port,
     connect_body,
     job_states,
     raw_columns,
-    stores_fixture,  # noqa: F401 - the `stores` fixture
 )
+from tests.support import Stores
 
 pytestmark = pytest.mark.django_db
 URL = "/v1/test/bobs-store"

@@ -10,12 +10,8 @@ import pytest
 
 from connections.models import Connection, ConnectionState
 from sync.models import SyncJob
-from tests.connections.fixtures import (
-    SPARK_SECRET,
-    Stores,
-    connect_body,
-    stores_fixture,  # noqa: F401 - the `stores` fixture
-)
+from tests.connections.support import SPARK_SECRET, connect_body
+from tests.support import Stores
 
 pytestmark = pytest.mark.django_db
 URL = "/v1/test/bobs-store"

@@ -8,13 +8,8 @@ import pytest
 
 from connections.models import Connection, ConnectionState
 from sync.models import JobState, SyncJob
-from tests.connections.fixtures import (
-    Stores,
-    connect_body,
-    job_states,
-    raw_columns,
-    stores_fixture,  # noqa: F401 - the `stores` fixture
-)
+from tests.connections.support import connect_body, job_states, raw_columns
+from tests.support import Stores
 
 pytestmark = pytest.mark.django_db
 URL = "/v1/test/bobs-store"

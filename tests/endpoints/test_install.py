@@ -16,12 +16,8 @@ from connections.models import Connection, ConnectionState
 from platforms.base import platform_adapter_class
 from platforms.types import TRIGGERABLE_DATA_TYPES
 from sync.models import SyncJob
-from tests.connections.fixtures import (
-    Stores,
-    connect_body,
-    job_states,
-    stores_fixture,  # noqa: F401 - the `stores` fixture
-)
+from tests.connections.support import connect_body, job_states
+from tests.support import Stores
 
 URL = "/v1/test/bobs-store"
 WOO_TYPES = [t for t in TRIGGERABLE_DATA_TYPES if t in platform_adapter_class("woocommerce").data_types]

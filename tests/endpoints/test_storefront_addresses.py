@@ -3,8 +3,6 @@
 docs/ignite-contract.md §1.6, endpoints 10 to 12.
 """
 
-# ruff: noqa: F811  (fixtures imported from storefront_helpers are redefined as test arguments)
-
 from __future__ import annotations
 
 import json
@@ -13,18 +11,7 @@ import uuid
 import pytest
 
 from platforms.woocommerce.mapping import map_customer
-from tests.endpoints.storefront_helpers import (  # noqa: F401  (fixtures)
-    assert_problem,
-    connection,
-    create_customer,
-    meta,
-    other_connection,
-    other_store,
-    path,
-    store,
-    store_calls,
-    wc,
-)
+from tests.endpoints.storefront_helpers import assert_problem, create_customer, meta, path, store_calls, wc
 
 pytestmark = pytest.mark.django_db
 

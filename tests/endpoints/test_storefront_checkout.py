@@ -3,8 +3,6 @@
 docs/ignite-contract.md §1.7.
 """
 
-# ruff: noqa: F811  (fixtures imported from storefront_helpers are redefined as test arguments)
-
 from __future__ import annotations
 
 import threading
@@ -16,21 +14,16 @@ from rest_framework.test import APIClient
 
 from sandbox.faults import FaultConfig
 from storefront.models import CheckoutCompletion
-from tests.endpoints.storefront_helpers import (  # noqa: F401  (fixtures)
+from tests.endpoints.storefront_helpers import (
     DE,
     GB,
     US,
     assert_problem,
     cart,
-    connection,
     create_customer,
     meta,
-    other_connection,
-    other_store,
     path,
-    short_timeouts,
     standard_rated_sku,
-    store,
     store_calls,
     wc,
 )

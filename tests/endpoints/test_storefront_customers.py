@@ -3,26 +3,13 @@
 docs/ignite-contract.md §1.6, endpoints 6 to 9.
 """
 
-# ruff: noqa: F811  (fixtures imported from storefront_helpers are redefined as test arguments)
-
 from __future__ import annotations
 
 import json
 
 import pytest
 
-from tests.endpoints.storefront_helpers import (  # noqa: F401  (fixtures)
-    assert_problem,
-    connection,
-    create_customer,
-    meta,
-    other_connection,
-    other_store,
-    path,
-    store,
-    store_calls,
-    wc,
-)
+from tests.endpoints.storefront_helpers import assert_problem, create_customer, meta, path, store_calls, wc
 
 pytestmark = pytest.mark.django_db
 

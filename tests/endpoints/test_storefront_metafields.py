@@ -3,13 +3,11 @@
 docs/ignite-contract.md §1.8.
 """
 
-# ruff: noqa: F811  (fixtures imported from storefront_helpers are redefined as test arguments)
-
 from __future__ import annotations
 
 import pytest
 
-from tests.endpoints.storefront_helpers import assert_problem, connection, path, store, store_calls  # noqa: F401
+from tests.endpoints.storefront_helpers import assert_problem, path, store_calls
 
 pytestmark = pytest.mark.django_db
 

@@ -1,21 +1,11 @@
 """The verify endpoint applies the connection's aud/iss binding and the lifetime setting."""
 
-# ruff: noqa: F811  (fixtures imported from storefront_helpers are redefined as test arguments)
-
 from __future__ import annotations
 
 import time
 from typing import Any
 
-from tests.endpoints.storefront_helpers import (  # noqa: F401  (fixtures)
-    STOREFRONT_SECRET,
-    assert_problem,
-    connection,
-    create_customer,
-    path,
-    store,
-    token,
-)
+from tests.endpoints.storefront_helpers import STOREFRONT_SECRET, assert_problem, create_customer, path, token
 from tests.factories import ConnectionFactory
 
 

@@ -1,7 +1,5 @@
 """POST /v1/{env}/{site}/authentication/verify: storefront single sign-on (docs/ignite-contract.md §1.5)."""
 
-# ruff: noqa: F811  (fixtures imported from storefront_helpers are redefined as test arguments)
-
 from __future__ import annotations
 
 import base64
@@ -11,16 +9,11 @@ import time
 import pytest
 
 from connections.models import ConnectionState
-from tests.endpoints.storefront_helpers import (  # noqa: F401  (fixtures)
+from tests.endpoints.storefront_helpers import (
     STOREFRONT_SECRET,
     assert_problem,
-    connection,
     create_customer,
-    other_connection,
-    other_store,
     path,
-    short_timeouts,
-    store,
     store_calls,
     token,
 )

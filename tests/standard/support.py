@@ -15,7 +15,7 @@ from platforms.standard.conformance.receiver import Delivery, Receiver
 from platforms.types import DataType
 from sandbox.server import SandboxServer, serve_in_thread
 from sandbox.standard import StandardSandbox
-from tests.connections.fixtures import connect_body
+from tests.connections.support import connect_body
 from tests.factories import ConnectionFactory
 
 TOKEN = "sandbox-token"

@@ -9,7 +9,7 @@ import pytest
 from connections.models import Connection, ConnectionState
 from platforms.standard import signatures
 from sync.models import SyncJob
-from tests.connections.fixtures import job_states
+from tests.connections.support import job_states
 from tests.standard.support import TOKEN, URL, body
 
 pytestmark = pytest.mark.django_db

@@ -14,7 +14,8 @@ from platforms.types import DataType
 from sync.jobs.full_sync import sync_job_run
 from sync.jobs.jobs import sync_job_queue_full
 from sync.models import JobState, PushLog, RecordState, SyncJob
-from tests.connections.fixtures import Stores, connect_body, stores_fixture  # noqa: F401 - the `stores` fixture
+from tests.connections.support import connect_body
+from tests.support import Stores
 from tests.sync.helpers import assert_catalogue_landed, expected_products, spark_state, spark_writes
 
 pytestmark = pytest.mark.django_db(transaction=True)
