@@ -7,6 +7,7 @@ process. werkzeug's threaded server (one thread per connection, no keep-alive) i
 
 from __future__ import annotations
 
+import io
 import logging
 import threading
 from collections.abc import Callable
@@ -24,7 +25,7 @@ class SandboxServer:
         # werkzeug logs every request at INFO; the sandboxes keep their own call log instead.
         logging.getLogger("werkzeug").setLevel(logging.WARNING)
         self.app = app
-        self._server: BaseWSGIServer = make_server(host, port, app, threaded=True)
+        self._server: BaseWSGIServer = make_server(host, port, body_read_first(app), threaded=True)
         self._server.daemon_threads = True  # type: ignore[attr-defined]
         self.host = host
         self.port = self._server.server_port
@@ -47,6 +48,22 @@ class SandboxServer:
         self._server.server_close()
         if self._thread is not None:
             self._thread.join(timeout=5)
+
+
+def body_read_first(app: WSGIApp) -> WSGIApp:
+    """``app`` with the request body read off the connection before it runs.
+
+    An answer sent without reading the body (an injected fault, a 401, an unknown route) would leave
+    the body on a keep-alive connection, and the server would read it as the next request line and
+    answer that with a 400. A real server does not do that to a client, so neither may a sandbox."""
+
+    def wrapped(environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        length = environ.get("CONTENT_LENGTH")
+        if length and length.isdigit() and not environ.get("wsgi.input_terminated"):
+            environ["wsgi.input"] = io.BytesIO(environ["wsgi.input"].read(int(length)))
+        return app(environ, start_response)
+
+    return wrapped
 
 
 def serve_in_thread(app: WSGIApp, host: str = "127.0.0.1", port: int = 0) -> SandboxServer:
