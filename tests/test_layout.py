@@ -394,3 +394,57 @@ def test_only_the_job_services_change_a_job() -> None:
     outside = [path for path in product_files() if not str(path.relative_to(ROOT)).startswith(JOB_SERVICES)]
     found = {f"{path.relative_to(ROOT)}: {write}" for path in outside for write in job_state_writes(path.read_text())}
     assert found - JOB_WRITES_ALLOWED == set()
+
+
+# -- the test tree mirrors the code tree ----------------------------------------------------------------------
+
+#: folders under ``tests/`` ("" is ``tests/`` itself) that hold test files but mirror no code package, and why
+NOT_MIRRORED = {
+    "": "checks of the repository as a whole: this layout, the demo, Docker Compose, the factories, a first run",
+    "admin": "the operator console, whose code spans sync/admin/, connections/admin.py and the templates",
+    "convergence": "the bridge end to end against both sandboxes (docs/convergence-testing.md)",
+    "core": "ignite_bridge: its core package, its settings and its Celery app",
+    "docs": "the documents' links, quoted paths and contract citations",
+}
+
+
+def folder_of(path: Path) -> str:
+    """A file's folder relative to ``tests/`` (``sync/engine``), "" for ``tests/`` itself."""
+    return "/".join(path.parent.relative_to(TESTS).parts)
+
+
+def unmirrored_folders(test_files: Iterable[Path], packages: Iterable[str], allowed: Iterable[str]) -> list[str]:
+    """Folders holding a test file that neither mirror a code package (``tests/sync/engine`` for ``sync/engine``)
+    nor are allowed, then allowed folders that no longer need to be (no test file, or a package of that name)."""
+    folders, packages, allowed = {folder_of(path) for path in test_files}, set(packages), set(allowed)
+    unmirrored = sorted(folder for folder in folders if folder not in packages and folder not in allowed)
+    needless = sorted(folder for folder in allowed if folder not in folders or folder in packages)
+    return unmirrored + needless
+
+
+def code_packages() -> set[str]:
+    """Every package of the product, the sandboxes and the benchmarks, as a path (``platforms/woocommerce``)."""
+    return {
+        "/".join(path.parent.relative_to(ROOT).parts)
+        for path in python_files()
+        if path.name == "__init__.py" and not path.is_relative_to(TESTS)
+    }
+
+
+def test_the_mirror_check_finds_a_folder_without_a_package_and_a_needless_exception() -> None:
+    files = [
+        TESTS / "test_a.py", TESTS / "sync" / "engine" / "test_b.py", TESTS / "standard" / "test_c.py",
+        TESTS / "admin" / "test_d.py", TESTS / "platforms" / "woocommerce" / "test_e.py",
+    ]  # fmt: skip
+    packages = ["sync", "sync/engine", "platforms", "platforms/woocommerce", "platforms/standard", "sandbox"]
+    assert unmirrored_folders(files, packages, allowed=["", "admin"]) == ["standard"]
+    assert unmirrored_folders(files, packages, allowed=[""]) == ["admin", "standard"]
+    mirrored = [file for file in files if "standard" not in file.parts]
+    assert unmirrored_folders(mirrored, packages, allowed=["", "admin"]) == []
+    assert unmirrored_folders(mirrored, packages, allowed=["", "admin", "docs", "sandbox"]) == ["docs", "sandbox"]
+
+
+def test_every_test_folder_mirrors_a_code_package() -> None:
+    """A test of ``platforms/woocommerce/client.py`` lives in ``tests/platforms/woocommerce/``: where the code is
+    says where its tests are. The few folders that test across packages are listed, with why, in NOT_MIRRORED."""
+    assert unmirrored_folders(TESTS.rglob("test_*.py"), code_packages(), NOT_MIRRORED) == []

@@ -1,4 +1,4 @@
-"""Plain helpers for connection tests (tests/connections, tests/endpoints, tests/standard, tests/sync/jobs):
+"""Plain helpers for connection tests (tests/connections, tests/endpoints, tests/platforms/standard, tests/sync/jobs):
 a connect call's body, the raw database columns, a connection's jobs, a closed port. The ``stores`` fixture
 they go with lives in ``tests/conftest.py``."""
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from platforms.woocommerce.adapter import WooCommerceAdapter, mapping_fingerprint, raw_product_hash
 from platforms.woocommerce.mapping import StoreSettings
-from tests.platforms.support import STORE, load
+from tests.platforms.woocommerce.support import STORE, load
 
 
 def adapter(settings: StoreSettings) -> WooCommerceAdapter:

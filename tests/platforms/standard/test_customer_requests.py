@@ -17,7 +17,7 @@ import pytest
 
 from connections.models import Connection
 from tests.endpoints.storefront_helpers import assert_problem
-from tests.standard.support import STOREFRONT_SECRET, standard_store, std_connection
+from tests.platforms.standard.support import STOREFRONT_SECRET, standard_store, std_connection
 
 pytestmark = pytest.mark.django_db
 

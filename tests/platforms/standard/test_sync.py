@@ -21,7 +21,7 @@ from platforms.types import DataType
 from sync.engine.hashing import record_hashes
 from sync.incremental.processing import webhook_event_process
 from sync.models import EventOutcome, EventState, IssueState, RecordState, SyncIssue, WebhookEvent
-from tests.standard.support import arrival_order, captured_deliveries, clean_product_ids, post_delivery
+from tests.platforms.standard.support import arrival_order, captured_deliveries, clean_product_ids, post_delivery
 from tests.sync.helpers import (
     assert_catalogue_landed,
     expected_products,

@@ -1,4 +1,5 @@
-"""Fixtures for the platform adapter tests: the store settings the WooCommerce mapping runs with."""
+"""Fixtures for the WooCommerce adapter tests: the store settings the WooCommerce mapping runs with (in this folder
+only, ``settings`` is these rather than pytest-django's Django settings fixture)."""
 
 from __future__ import annotations
 

@@ -13,7 +13,7 @@ import pytest
 from platforms.base import WebhookVerificationError
 from platforms.types import DataType, WebhookAction
 from platforms.woocommerce.webhooks import verify_webhook
-from tests.platforms.support import FIXTURES
+from tests.platforms.woocommerce.support import FIXTURES
 
 SECRET = "k3Yw8pQzT1vN6mRr0sXa2bLc9dEf4gHj5"  # alphanumeric, ≥ 32 characters, as we register them
 BODY = (FIXTURES / "webhook_product_updated.body").read_bytes()

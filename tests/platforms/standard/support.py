@@ -1,10 +1,14 @@
-"""Helpers for the standard platform's tests: its sandbox, a connection to it, captured webhook deliveries."""
+"""Helpers for the standard platform's tests: JSON fixtures in the Platform API's format, its sandbox, a connection
+to it, captured webhook deliveries."""
 
 from __future__ import annotations
 
+import copy
+import json
 import random
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 from django.test import Client
@@ -18,8 +22,14 @@ from sandbox.standard import StandardSandbox
 from tests.connections.support import connect_body
 from tests.factories import ConnectionFactory
 
+FIXTURES = Path(__file__).parent / "fixtures"
 TOKEN = "sandbox-token"
 STOREFRONT_SECRET = "standard-storefront-secret-0123456789abcdef"
+
+
+def load(name: str) -> Any:
+    """A fresh copy of a fixture, safe to modify in the test."""
+    return copy.deepcopy(json.loads((FIXTURES / name).read_text()))
 
 
 def standard_store(**options: Any) -> SandboxServer:

@@ -13,7 +13,7 @@ from connections.models import Connection
 from platforms.types import DataType
 from sync.engine.hashing import record_hashes
 from sync.models import EventState, JobState, RecordState, SyncJob, WebhookEvent
-from tests.standard.support import URL, body
+from tests.platforms.standard.support import URL, body
 from tests.sync.helpers import assert_catalogue_landed, spark_state, wait_for
 from tests.workers import WorkerProcess, worker_environment
 

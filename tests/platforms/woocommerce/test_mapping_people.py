@@ -8,7 +8,7 @@ import pytest
 
 from platforms.types import DataType
 from platforms.woocommerce.mapping import is_syncable_order, map_customer, map_order
-from tests.platforms.support import STORE, load
+from tests.platforms.woocommerce.support import STORE, load
 
 
 def test_b2b_customer_maps_with_both_addresses_and_sparklayer_meta() -> None:

@@ -1,5 +1,5 @@
 """Platform API records → SparkLayer payloads (``platforms/standard/mapping``) and the validation rules,
-table-tested from fixtures in the API's own format (``fixtures/standard``), whole payloads asserted exactly."""
+table-tested from fixtures in the API's own format (``fixtures/``), whole payloads asserted exactly."""
 
 from __future__ import annotations
 
@@ -11,19 +11,19 @@ import pytest
 from platforms.standard.conformance import schema
 from platforms.standard.mapping import StoreSettings, map_customer, map_merchant, map_order, map_product
 from platforms.types import DataType
-from tests.platforms.support import load
+from tests.platforms.standard.support import load
 
 SETTINGS = StoreSettings(currency="GBP", weight_unit="kg", prices_include_tax=True, name="Shop")
 
 
 def product(**changes: Any) -> dict[str, Any]:
-    return {**load("standard/product.json"), **changes}
+    return {**load("product.json"), **changes}
 
 
 @pytest.mark.parametrize(("name", "reference"), [("product", "product.json"), ("customer", "customer.json"),
                                                   ("order", "order.json")])  # fmt: skip
 def test_the_fixtures_are_valid_platform_api_records(name: str, reference: str) -> None:
-    assert schema.errors(reference, load(f"standard/{name}.json"), where=name) == []
+    assert schema.errors(reference, load(f"{name}.json"), where=name) == []
 
 
 def test_a_product_maps_to_product_stock_and_pricing() -> None:
@@ -122,7 +122,7 @@ def test_a_price_that_is_not_a_number_is_left_out_with_an_issue() -> None:
 
 
 def test_a_customer_maps_to_customer_v2_with_its_sparklayer_attributes() -> None:
-    record = map_customer(load("standard/customer.json"))
+    record = map_customer(load("customer.json"))
     assert (record.external_id, record.visible_id, record.issues) == ("c-7", "ann@example.com", [])
     assert record.payload == {
         "external_id": "c-7",
@@ -149,7 +149,7 @@ def test_a_customer_maps_to_customer_v2_with_its_sparklayer_attributes() -> None
 
 
 def test_an_incomplete_address_is_left_out_and_a_customer_without_email_is_not_pushed() -> None:
-    data = load("standard/customer.json")
+    data = load("customer.json")
     data["addresses"][1]["city"] = ""
     record = map_customer(data)
     assert record.payload is not None
@@ -164,7 +164,7 @@ def test_an_incomplete_address_is_left_out_and_a_customer_without_email_is_not_p
 
 
 def test_an_order_maps_to_a_purchase_carrying_its_cart_id() -> None:
-    record = map_order(load("standard/order.json"))
+    record = map_order(load("order.json"))
     assert (record.external_id, record.visible_id, record.issues) == ("o-55", "#1055", [])
     gbp = "gbp"
     assert record.payload == {
@@ -202,7 +202,7 @@ def test_an_order_maps_to_a_purchase_carrying_its_cart_id() -> None:
 
 
 def test_a_guest_order_and_an_order_whose_total_is_not_a_number() -> None:
-    guest = {**load("standard/order.json"), "customer_id": None, "cart_id": None}
+    guest = {**load("order.json"), "customer_id": None, "cart_id": None}
     payload = map_order(guest).payload
     assert payload is not None
     assert payload["customer_identifiers"] == {"platform": None}

@@ -1,4 +1,4 @@
-"""Data of the platform adapter tests: WooCommerce-format JSON fixtures and the store they come from."""
+"""Data of the WooCommerce adapter tests: WooCommerce-format JSON fixtures and the store they come from."""
 
 from __future__ import annotations
 

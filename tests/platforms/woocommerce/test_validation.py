@@ -7,7 +7,7 @@ from typing import Any
 from platforms.types import RecordIssue, SyncRecord
 from platforms.woocommerce import validation
 from platforms.woocommerce.mapping import StoreSettings, map_customer, map_order, map_product
-from tests.platforms.support import STORE, load
+from tests.platforms.woocommerce.support import STORE, load
 
 PRODUCT_URL = "https://shop.example.com/wp-admin/post.php?post={}&action=edit"
 CUSTOMER_URL = "https://shop.example.com/wp-admin/user-edit.php?user_id={}"

@@ -10,7 +10,7 @@ from connections.models import Connection, ConnectionState
 from platforms.standard import signatures
 from sync.models import SyncJob
 from tests.connections.support import job_states
-from tests.standard.support import TOKEN, URL, body
+from tests.platforms.standard.support import TOKEN, URL, body
 
 pytestmark = pytest.mark.django_db
 
@@ -67,7 +67,7 @@ def test_a_token_the_platform_refuses_changes_nothing(api_client: Any, spark: An
 def test_without_the_webhooks_capability_nothing_is_subscribed(
     api_client: Any, spark: Any, django_capture_on_commit_callbacks: Any
 ) -> None:
-    from tests.standard.support import standard_store
+    from tests.platforms.standard.support import standard_store
 
     store = standard_store(capabilities=["checkout"])
     try:

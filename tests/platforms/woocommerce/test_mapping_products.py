@@ -19,7 +19,7 @@ from platforms.woocommerce.mapping import (
     variant_status,
     weight_in_grams,
 )
-from tests.platforms.support import STORE, load
+from tests.platforms.woocommerce.support import STORE, load
 
 
 def test_simple_product_maps_to_one_variant(settings: StoreSettings) -> None:

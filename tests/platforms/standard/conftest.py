@@ -9,7 +9,7 @@ import pytest
 
 from connections.models import Connection
 from sandbox.server import SandboxServer
-from tests.standard.support import standard_store, std_connection
+from tests.platforms.standard.support import standard_store, std_connection
 
 
 @pytest.fixture
