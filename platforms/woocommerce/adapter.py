@@ -83,6 +83,20 @@ def _predicted_following(position: ListingCursor) -> ListingCursor | None:
     return position.after(read=PAGE_SIZE, total=position.total)
 
 
+def _drop(read: _ListingRead) -> None:
+    """A predicted listing read that will not be handed on: cancel it if it has not started, and the
+    variation reads it queued that have not started yet (now, or when its listing arrives)."""
+
+    def cancel_variations(done: Future[tuple[ListPage, list[Future[VariationsByProduct]]]]) -> None:
+        if done.cancelled() or done.exception() is not None:
+            return
+        for variations in done.result()[1]:
+            variations.cancel()
+
+    read.future.cancel()
+    read.future.add_done_callback(cancel_variations)
+
+
 #: variations asked for in one ``GET /variations?parent=...`` call (a listing page's worth)
 VARIATIONS_PER_CALL = 100
 
@@ -308,7 +322,7 @@ class WooCommerceAdapter(WooCommerceCustomerRequestsMixin, WooCommerceOrganisati
                 following = self._following(data_type, read.position, listing)
                 if (pending[0].position if pending else upcoming) != following:
                     for dropped in pending:  # predicted from a page that came back otherwise
-                        dropped.future.cancel()
+                        _drop(dropped)
                     pending.clear()
                     upcoming = following
                 variations: VariationsByProduct = {}

@@ -6,12 +6,13 @@ import json
 import threading
 import time
 from collections import defaultdict
+from concurrent.futures import Future
 from typing import Any
 from urllib.parse import parse_qs
 
 from platforms.concurrency import AIMDLimiter
 from platforms.types import DataType
-from platforms.woocommerce.adapter import WooCommerceAdapter
+from platforms.woocommerce.adapter import WooCommerceAdapter, _drop, _ListingRead
 from platforms.woocommerce.cursor import ListingCursor
 from sandbox.server import serve_in_thread
 from sandbox.woocommerce import products as sandbox_products
@@ -108,3 +109,20 @@ def test_records_leaving_the_listing_while_it_is_read_hand_on_what_a_one_at_a_ti
     assert len(store.offsets) > len(pages)  # predicted reads were dropped and read again from the real position
     cursors = [ListingCursor.parse(page.next_cursor) for page in pages[:-1] if page.next_cursor]
     assert any(cursor.total == 790 for cursor in cursors)  # the reader saw the listing shrink
+
+
+def test_dropping_a_prediction_cancels_its_listing_or_the_variation_reads_it_queued() -> None:
+    """A predicted read dropped before it started is cancelled; one already reading its listing
+    cancels, once the listing arrives, the variation reads it queued that have not started."""
+    not_started: Future[Any] = Future()
+    _drop(_ListingRead(ListingCursor(), not_started, None))
+    assert not_started.cancelled()
+
+    reading: Future[Any] = Future()
+    assert reading.set_running_or_notify_cancel()
+    _drop(_ListingRead(ListingCursor(), reading, None))
+    queued, running = Future(), Future()
+    assert running.set_running_or_notify_cancel()
+    reading.set_result((None, [queued, running]))
+    assert queued.cancelled()
+    assert not running.cancelled()  # already asking the store: left to finish, its answer unused
