@@ -33,7 +33,7 @@ from django.views.decorators.http import require_POST
 
 from connections.clients import connection_webhook_source
 from connections.models import Connection, ConnectionState
-from connections.selectors import connection_get_raw
+from connections.sql import connection_get_raw
 from ignite_bridge.core import metrics
 from ignite_bridge.core.problems import problem_response
 from ignite_bridge.core.process_cache import ProcessCache
@@ -63,8 +63,8 @@ _UNUSED_FIELDS = frozenset({"spark_client_id", "spark_client_secret", "storefron
 def webhook_connection_for(*, platform: str, connection_uuid: Any, fresh: bool = False) -> Connection | None:
     """The connection a delivery URL names, or None (unknown, removed, or a different platform).
 
-    One raw query on the unique ``uuid`` (``connection_get_raw``), as every delivery takes this
-    path, without the secrets the intake does not use. A found connection is kept
+    One raw query on the unique ``uuid`` (``connections.sql.connection_get_raw``), as every delivery
+    takes this path, without the secrets the intake does not use. A found connection is kept
     for ``WEBHOOK_CONNECTION_CACHE_SECONDS`` in this process (``fresh`` skips that); what can go
     stale is re-checked where it matters: the event's INSERT only happens while the connection
     exists and is not removed, and a signature that fails is checked again against a fresh secret."""
