@@ -24,7 +24,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import connection as db_connection
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
@@ -40,6 +39,7 @@ from ignite_bridge.core.process_cache import ProcessCache
 from platforms.base import PlatformCapabilityMissing, WebhookPayloadInvalid, WebhookVerificationError
 from platforms.types import WebhookDelivery
 from sync.intake.enqueue import webhook_event_send_after_commit
+from sync.intake.sql import webhook_event_insert
 from sync.intake.verification_failures import webhook_verification_failure_record
 from sync.models import EventState, WebhookEvent
 from sync.models.webhooks import PENDING_EVENT_STATES
@@ -91,40 +91,6 @@ _receivers: ProcessCache[tuple[str, str], Connection] = ProcessCache(
 )
 
 
-class _EventInsert:
-    """``INSERT ... ON CONFLICT (connection_id, dedupe_key) DO NOTHING RETURNING id`` for WebhookEvent.
-
-    One statement, committed on its own in autocommit mode: no BEGIN/COMMIT round trips, and a
-    repeat delivery is told apart by the missing ``RETURNING`` row rather than by an IntegrityError
-    and a rolled-back transaction. It inserts only while the connection exists and is not removed
-    (the intake's connection may come from its cache). Both PostgreSQL and SQLite (3.35+) speak this form. The column
-    list comes from the model, so a new field with a default cannot be forgotten here."""
-
-    def __init__(self) -> None:
-        self.fields = [f for f in WebhookEvent._meta.concrete_fields if not f.primary_key]
-        columns = ", ".join(db_connection.ops.quote_name(f.column) for f in self.fields)
-        placeholders = ", ".join(["%s"] * len(self.fields))
-        connections = db_connection.ops.quote_name(Connection._meta.db_table)
-        self.sql = (
-            f"INSERT INTO {db_connection.ops.quote_name(WebhookEvent._meta.db_table)} ({columns}) "  # noqa: S608
-            f"SELECT {placeholders} WHERE EXISTS "
-            f"(SELECT 1 FROM {connections} WHERE id = %s AND state <> %s) "
-            "ON CONFLICT (connection_id, dedupe_key) DO NOTHING RETURNING id"
-        )
-
-    def __call__(self, event: WebhookEvent) -> int | None:
-        for f in self.fields:  # what Model.save() would do: defaults, auto_now(_add)
-            f.pre_save(event, add=True)
-        params = [f.get_db_prep_save(f.value_from_object(event), db_connection) for f in self.fields]
-        params += [event.connection_id, ConnectionState.REMOVED.value]
-        with db_connection.cursor() as cursor:
-            cursor.execute(self.sql, params)
-            row = cursor.fetchone()
-        return None if row is None else int(row[0])
-
-
-_event_insert: _EventInsert | None = None
-
 #: a delivery equal to a stored one that was processed too early to have seen its change is
 #: stored again under a key derived from the first one's; this bounds that chain
 MAX_KEY_CHAIN = 8
@@ -163,9 +129,6 @@ def webhook_event_store(
 
     The processing task is sent after the commit; if that send never happens (crash, broker down)
     the sweeper sends it."""
-    global _event_insert
-    if _event_insert is None:
-        _event_insert = _EventInsert()
     now = timezone.now()
     event = WebhookEvent(
         connection=connection,
@@ -187,7 +150,7 @@ def webhook_event_store(
     )
     event_id = None
     for _ in range(MAX_KEY_CHAIN):
-        event_id = _event_insert(event)
+        event_id = webhook_event_insert(event=event)
         if event_id is not None:
             break
         if webhook_connection_for(platform=connection.platform, connection_uuid=connection.uuid, fresh=True) is None:
