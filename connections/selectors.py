@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import uuid as uuid_module
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db import connection as db_connection
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from connections.models import Connection, ConnectionState, CustomerSyncScope
+from connections.sql import connection_get_raw
 from platforms.types import DataType
 
 
@@ -54,35 +54,12 @@ def connection_get_by_uuid(*, connection_uuid: str, platform: str) -> Connection
     return Connection.objects.filter(uuid=parsed, platform=platform).first()
 
 
-def connection_get_raw(
-    *, where: Mapping[str, Any], exclude_state: str = "", defer: Iterable[str] = ()
-) -> Connection | None:
-    """One connection by equality on ``where``'s fields, read with a raw query; None if none matches.
-
-    For the paths every request or delivery takes (webhook intake, customer requests): the ORM's
-    query compiler costs more there than the query itself. Fields in ``defer`` are not read (for a
-    secret, not decrypted either) and load on access. ``exclude_state`` leaves out one state."""
-    skipped = frozenset(defer)
-    quote = db_connection.ops.quote_name
-    columns = ", ".join(quote(f.column) for f in Connection._meta.concrete_fields if f.name not in skipped)
-    conditions: list[str] = []
-    params: list[Any] = []
-    for name, value in where.items():
-        field: Any = Connection._meta.get_field(name)
-        conditions.append(f"{quote(field.column)} = %s")
-        params.append(field.get_db_prep_value(value, db_connection))
-    if exclude_state:
-        conditions.append(f"{quote('state')} <> %s")
-        params.append(exclude_state)
-    sql = f"SELECT {columns} FROM {quote(Connection._meta.db_table)} WHERE {' AND '.join(conditions)}"  # noqa: S608
-    return next(iter(Connection.objects.raw(sql, params)), None)
-
-
 def connection_get_active_or_404(*, site_env: str, site_id: str, defer: Iterable[str] = ()) -> Connection:
     """The active connection of a SparkLayer site; ``Http404`` (a 404 problem) for an unknown or inactive one.
 
     Every customer request takes this path while a shopper waits: one raw query on the unique
-    (site_env, site_id) (``connection_get_raw``); ``defer`` leaves out columns the caller does not use."""
+    (site_env, site_id) (``connections.sql.connection_get_raw``); ``defer`` leaves out columns the
+    caller does not use."""
     connection = connection_get_raw(where={"site_env": site_env, "site_id": site_id}, defer=defer)
     if connection is None or connection.state != ConnectionState.ACTIVE:
         raise Http404(f"No active connection for {site_env}/{site_id}.")

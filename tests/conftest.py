@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from typing import Any
 
 import pytest
 from django.conf import settings
 from django.core.cache import caches
+from django.db import transaction
 from rest_framework.test import APIClient
 
 from tests.support import Stores, shared_gates_clear
@@ -33,6 +35,20 @@ def _process_caches_cleared() -> Iterator[None]:
 @pytest.fixture(autouse=True)
 def _shared_gates_cleared() -> None:
     shared_gates_clear()
+
+
+@pytest.fixture
+def example_rolled_back(db: None) -> Callable[[], AbstractContextManager[None]]:
+    """For a hypothesis test on the database: ``with example_rolled_back():`` runs one example in a
+    savepoint that is rolled back after it, so every example starts from the same rows."""
+
+    @contextmanager
+    def rolled_back() -> Iterator[None]:
+        with transaction.atomic():
+            yield
+            transaction.set_rollback(True)
+
+    return rolled_back
 
 
 @pytest.fixture

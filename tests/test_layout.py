@@ -448,3 +448,89 @@ def test_every_test_folder_mirrors_a_code_package() -> None:
     """A test of ``platforms/woocommerce/client.py`` lives in ``tests/platforms/woocommerce/``: where the code is
     says where its tests are. The few folders that test across packages are listed, with why, in NOT_MIRRORED."""
     assert unmirrored_folders(TESTS.rglob("test_*.py"), code_packages(), NOT_MIRRORED) == []
+
+
+# -- raw SQL lives in the named SQL modules -------------------------------------------------------------
+
+#: every package of the product (the sandboxes are test doubles, not product)
+SQL_SCANNED = (*PRODUCT, "platforms", "sparklayer")
+#: a package's raw-SQL fast paths (reads and writes of its rows in SQL text) live in its module of this name
+SQL_MODULE = "sql.py"
+#: infrastructure statements, not fast paths: nothing the ORM could say instead, so no ORM to test them against
+RAW_SQL_ALLOWED = {
+    "sync/engine/record_locks.py": "per-record advisory locks (pg_try_advisory_lock / pg_advisory_unlock)",
+    "sync/incremental/locks.py": "the periodic jobs' advisory lock per connection",
+    "sync/engine/clock.py": "the database server's clock (clock_timestamp())",
+    "sync/engine/table_stats.py": "planner statistics: pg_stat_user_tables and ANALYZE",
+    "storefront/services.py": "SET LOCAL lock_timeout for the checkout's row lock",
+    "ignite_bridge/core/health.py": "the readiness probe's SELECT 1",
+    "ignite_bridge/core/management/commands/reencrypt_fields.py": "key rotation reads and writes the raw "
+    "ciphertext, which the ORM's encrypted fields would hand back decrypted",
+}
+RAW_SQL_CALLS = {"cursor", "execute", "executemany", "raw"}
+
+
+def raw_sql_uses(source: str) -> list[str]:
+    """Each use of raw SQL: a call of ``.cursor()``, ``.execute()``, ``.executemany()`` or ``.raw()``, and
+    any mention of ``RawSQL`` (imported, called or reached through its module), with its line."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in RAW_SQL_CALLS:
+            found.append(f"{node.lineno}: .{node.func.attr}()")
+        elif (isinstance(node, ast.Name) and node.id == "RawSQL") or (
+            isinstance(node, ast.Attribute) and node.attr == "RawSQL"
+        ):
+            found.append(f"{node.lineno}: RawSQL")
+        elif isinstance(node, ast.ImportFrom) and any(alias.name == "RawSQL" for alias in node.names):
+            found.append(f"{node.lineno}: import RawSQL")
+    return sorted(found, key=lambda use: int(use.partition(":")[0]))
+
+
+def test_the_raw_sql_scan_sees_each_form() -> None:
+    source = (
+        "with connection.cursor() as cursor:\n"
+        "    cursor.execute('SELECT 1')\n"
+        "    cursor.executemany('INSERT ...', rows)\n"
+        "Connection.objects.raw('SELECT ...', [])\n"
+        "from django.db.models.expressions import RawSQL\n"
+        "rows.annotate(n=RawSQL('1', []))\n"
+        "rows.annotate(n=expressions.RawSQL('1', []))\n"
+        "rows.filter(raw=True).update(cursor=1)\n"
+        "model._base_manager.filter(pk__in=ids)._raw_delete(alias)\n"
+    )
+    assert raw_sql_uses(source) == [
+        "1: .cursor()",
+        "2: .execute()",
+        "3: .executemany()",
+        "4: .raw()",
+        "5: import RawSQL",
+        "6: RawSQL",
+        "7: RawSQL",
+    ]
+
+
+def sql_scanned_files() -> list[Path]:
+    return [path for package in SQL_SCANNED for path in sorted((ROOT / package).rglob("*.py"))]
+
+
+def test_raw_sql_lives_only_in_the_named_sql_modules_and_the_allow_list() -> None:
+    offenders = {
+        relative: uses
+        for path in sql_scanned_files()
+        if path.name != SQL_MODULE and (relative := str(path.relative_to(ROOT))) not in RAW_SQL_ALLOWED
+        if (uses := raw_sql_uses(path.read_text()))
+    }
+    assert offenders == {}
+
+
+def test_every_allowed_module_still_uses_raw_sql() -> None:
+    """An entry that no longer uses raw SQL goes from the list, so the list says what is true."""
+    assert [name for name in RAW_SQL_ALLOWED if not raw_sql_uses((ROOT / name).read_text())] == []
+
+
+def test_the_named_sql_modules_are_where_the_docs_say() -> None:
+    """docs/architecture.md ("Raw SQL") lists every named SQL module of the product."""
+    named = sorted(str(path.relative_to(ROOT)) for path in sql_scanned_files() if path.name == SQL_MODULE)
+    architecture = (ROOT / "docs" / "architecture.md").read_text()
+    assert named  # the scan finds them
+    assert [name for name in named if f"`{name}`" not in architecture] == []

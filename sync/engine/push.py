@@ -43,7 +43,6 @@ from platforms.base import SyncSource
 from platforms.types import DataType, RecordIssue, SyncRecord
 from sparklayer.client import SparkLayerClient
 from sync.engine import writes
-from sync.engine.bulk_sql import insert_rows
 from sync.engine.clock import database_now
 from sync.engine.customer_groups import (
     customer_groups_ensure_for_customers,
@@ -87,6 +86,7 @@ from sync.engine.record_states import (
 )
 from sync.engine.refresh import record_refresh_request
 from sync.engine.skus import drop_duplicate_skus
+from sync.engine.sql import rows_insert
 from sync.engine.stock_locations import refused_for_stock_location, stock_locations_ensure, stock_locations_forget
 from sync.models import PushLog, RecordState, SyncJob, WebhookEvent
 
@@ -579,8 +579,8 @@ class _Writer:
 
     def save_rows(self) -> None:
         states_save(connection=self.connection, data_type=self.data_type, rows=self.dirty)
-        if db.vendor == "postgresql":  # one plain multi-row statement (``bulk_sql``)
-            insert_rows(PushLog, LOG_FIELDS, self.logs)
+        if db.vendor == "postgresql":  # one plain multi-row statement (``sql.rows_insert``)
+            rows_insert(model=PushLog, names=LOG_FIELDS, rows=self.logs)
         else:
             PushLog.objects.bulk_create([PushLog(**dict(zip(LOG_FIELDS, log, strict=True))) for log in self.logs])
         self.dirty, self.logs = {}, []

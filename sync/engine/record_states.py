@@ -13,11 +13,13 @@ Three ways a row changes, each safe against every other writer (``docs/sync-desi
   to ``skus`` and ``variants`` (other writers see the claim before any stock or price for them
   exists, and a later retirement knows every variant that may exist in SparkLayer).
 * ``states_save``: after the writes, under the lock: the accepted result.
+
+On PostgreSQL the compare-and-sets and the upserts are raw-SQL statements (``sync/engine/sql.py``); the
+ORM branches beside them are the embedded SQLite mode's.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -27,7 +29,11 @@ from django.db import connection as db
 from django.db.models import Q
 
 from connections.models import Connection
-from sync.engine.bulk_sql import insert_rows
+from sync.engine.sql import (
+    record_states_confirm_raw_unchanged,
+    record_states_confirm_unchanged,
+    rows_insert,
+)
 from sync.models import RecordState
 
 STATE_FIELDS = (
@@ -111,11 +117,11 @@ def states_load(*, connection: Connection, data_type: str, external_ids: Iterabl
 
 
 def _upsert(*, connection: Connection, data_type: str, rows: dict[str, StateRow], fields: Sequence[str]) -> None:
-    if db.vendor == "postgresql":  # one plain multi-row statement, no model instances (``bulk_sql``)
-        insert_rows(
-            RecordState,
-            ("connection", "data_type", "external_id", *STATE_FIELDS),
-            [
+    if db.vendor == "postgresql":  # one plain multi-row statement, no model instances (``sql.rows_insert``)
+        rows_insert(
+            model=RecordState,
+            names=("connection", "data_type", "external_id", *STATE_FIELDS),
+            rows=[
                 (connection.pk, data_type, external_id, *(getattr(row, name) for name in STATE_FIELDS))
                 for external_id, row in rows.items()
             ],
@@ -197,7 +203,9 @@ def states_confirm_unchanged(
     if not records:
         return set()
     if db.vendor == "postgresql":
-        return _confirm_postgresql(connection=connection, data_type=data_type, records=records, job_id=job_id)
+        return record_states_confirm_unchanged(
+            connection_id=connection.pk, data_type=data_type, records=records, job_id=job_id
+        )
     confirmed: set[str] = set()
     for item in records:  # the embedded mode: small stores, a statement per record is fine
         matching = RecordState.objects.filter(
@@ -220,37 +228,6 @@ def states_confirm_unchanged(
         if matching.update(**changes):
             confirmed.add(item.external_id)
     return confirmed
-
-
-def _confirm_postgresql(
-    *, connection: Connection, data_type: str, records: Sequence[Unchanged], job_id: int | None
-) -> set[str]:
-    table = db.ops.quote_name(RecordState._meta.db_table)
-    seen = ", last_seen_job_id = %s" if job_id is not None else ""
-    sql = (
-        f"UPDATE {table} AS s SET read_version = GREATEST(s.read_version, v.read_at), "  # noqa: S608
-        f"raw_hash = v.raw_hash{seen} "
-        "FROM unnest(%s::text[], %s::timestamptz[], %s::text[], %s::text[], %s::text[], %s::text[]) "
-        "AS v(external_id, read_at, content_hash, stock_hash, pricing_hash, raw_hash) "
-        "WHERE s.connection_id = %s AND s.data_type = %s AND s.external_id = v.external_id "
-        "AND s.content_hash = v.content_hash AND s.stock_hash = v.stock_hash "
-        "AND s.pricing_hash = v.pricing_hash AND NOT s.in_doubt AND NOT s.deleted "
-        "RETURNING s.external_id"
-    )
-    params: list[Any] = [job_id] if job_id is not None else []
-    params += [
-        [r.external_id for r in records],
-        [r.read_at for r in records],
-        [r.content_hash for r in records],
-        [r.stock_hash for r in records],
-        [r.pricing_hash for r in records],
-        [r.raw_hash for r in records],
-        connection.pk,
-        data_type,
-    ]
-    with db.cursor() as cursor:
-        cursor.execute(sql, params)
-        return {str(row[0]) for row in cursor.fetchall()}
 
 
 def states_confirm_raw_unchanged(
@@ -288,26 +265,9 @@ def states_confirm_raw_unchanged(
             if not changes or matching.update(**changes):
                 confirmed[external_id] = dict(variants or {})
         return confirmed
-    table = db.ops.quote_name(RecordState._meta.db_table)
-    seen = ", last_seen_job_id = %s" if job_id is not None else ""
-    sql = (
-        f"UPDATE {table} AS s SET read_version = GREATEST(s.read_version, %s::timestamptz){seen} "  # noqa: S608
-        "FROM unnest(%s::text[], %s::text[]) AS v(external_id, raw_hash) "
-        "WHERE s.connection_id = %s AND s.data_type = %s AND s.external_id = v.external_id "
-        "AND s.raw_hash = v.raw_hash AND s.content_hash <> '' AND NOT s.in_doubt AND NOT s.deleted "
-        "RETURNING s.external_id, s.variants"
+    return record_states_confirm_raw_unchanged(
+        connection_id=connection.pk, data_type=data_type, raw_hashes=wanted, read_at=read_at, job_id=job_id
     )
-    params: list[Any] = [read_at] + ([job_id] if job_id is not None else [])
-    params += [list(wanted), list(wanted.values()), connection.pk, data_type]
-    with db.cursor() as cursor:
-        cursor.execute(sql, params)
-        return {str(row[0]): _variants(row[1]) for row in cursor.fetchall()}
-
-
-def _variants(value: Any) -> dict[str, str]:
-    if isinstance(value, str):  # a driver that hands JSON back as text
-        value = json.loads(value)
-    return {str(vid): str(sku) for vid, sku in (value or {}).items()}
 
 
 def states_mark_seen(*, connection: Connection, data_type: str, external_ids: Iterable[str], job_id: int) -> int:

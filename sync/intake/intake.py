@@ -24,7 +24,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import connection as db_connection
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
@@ -33,13 +32,14 @@ from django.views.decorators.http import require_POST
 
 from connections.clients import connection_webhook_source
 from connections.models import Connection, ConnectionState
-from connections.selectors import connection_get_raw
+from connections.sql import connection_get_raw
 from ignite_bridge.core import metrics
 from ignite_bridge.core.problems import problem_response
 from ignite_bridge.core.process_cache import ProcessCache
 from platforms.base import PlatformCapabilityMissing, WebhookPayloadInvalid, WebhookVerificationError
 from platforms.types import WebhookDelivery
 from sync.intake.enqueue import webhook_event_send_after_commit
+from sync.intake.sql import webhook_event_insert
 from sync.intake.verification_failures import webhook_verification_failure_record
 from sync.models import EventState, WebhookEvent
 from sync.models.webhooks import PENDING_EVENT_STATES
@@ -63,8 +63,8 @@ _UNUSED_FIELDS = frozenset({"spark_client_id", "spark_client_secret", "storefron
 def webhook_connection_for(*, platform: str, connection_uuid: Any, fresh: bool = False) -> Connection | None:
     """The connection a delivery URL names, or None (unknown, removed, or a different platform).
 
-    One raw query on the unique ``uuid`` (``connection_get_raw``), as every delivery takes this
-    path, without the secrets the intake does not use. A found connection is kept
+    One raw query on the unique ``uuid`` (``connections.sql.connection_get_raw``), as every delivery
+    takes this path, without the secrets the intake does not use. A found connection is kept
     for ``WEBHOOK_CONNECTION_CACHE_SECONDS`` in this process (``fresh`` skips that); what can go
     stale is re-checked where it matters: the event's INSERT only happens while the connection
     exists and is not removed, and a signature that fails is checked again against a fresh secret."""
@@ -90,40 +90,6 @@ _receivers: ProcessCache[tuple[str, str], Connection] = ProcessCache(
     name="webhook receivers", ttl=lambda: settings.WEBHOOK_CONNECTION_CACHE_SECONDS, max_entries=4096
 )
 
-
-class _EventInsert:
-    """``INSERT ... ON CONFLICT (connection_id, dedupe_key) DO NOTHING RETURNING id`` for WebhookEvent.
-
-    One statement, committed on its own in autocommit mode: no BEGIN/COMMIT round trips, and a
-    repeat delivery is told apart by the missing ``RETURNING`` row rather than by an IntegrityError
-    and a rolled-back transaction. It inserts only while the connection exists and is not removed
-    (the intake's connection may come from its cache). Both PostgreSQL and SQLite (3.35+) speak this form. The column
-    list comes from the model, so a new field with a default cannot be forgotten here."""
-
-    def __init__(self) -> None:
-        self.fields = [f for f in WebhookEvent._meta.concrete_fields if not f.primary_key]
-        columns = ", ".join(db_connection.ops.quote_name(f.column) for f in self.fields)
-        placeholders = ", ".join(["%s"] * len(self.fields))
-        connections = db_connection.ops.quote_name(Connection._meta.db_table)
-        self.sql = (
-            f"INSERT INTO {db_connection.ops.quote_name(WebhookEvent._meta.db_table)} ({columns}) "  # noqa: S608
-            f"SELECT {placeholders} WHERE EXISTS "
-            f"(SELECT 1 FROM {connections} WHERE id = %s AND state <> %s) "
-            "ON CONFLICT (connection_id, dedupe_key) DO NOTHING RETURNING id"
-        )
-
-    def __call__(self, event: WebhookEvent) -> int | None:
-        for f in self.fields:  # what Model.save() would do: defaults, auto_now(_add)
-            f.pre_save(event, add=True)
-        params = [f.get_db_prep_save(f.value_from_object(event), db_connection) for f in self.fields]
-        params += [event.connection_id, ConnectionState.REMOVED.value]
-        with db_connection.cursor() as cursor:
-            cursor.execute(self.sql, params)
-            row = cursor.fetchone()
-        return None if row is None else int(row[0])
-
-
-_event_insert: _EventInsert | None = None
 
 #: a delivery equal to a stored one that was processed too early to have seen its change is
 #: stored again under a key derived from the first one's; this bounds that chain
@@ -163,9 +129,6 @@ def webhook_event_store(
 
     The processing task is sent after the commit; if that send never happens (crash, broker down)
     the sweeper sends it."""
-    global _event_insert
-    if _event_insert is None:
-        _event_insert = _EventInsert()
     now = timezone.now()
     event = WebhookEvent(
         connection=connection,
@@ -187,7 +150,7 @@ def webhook_event_store(
     )
     event_id = None
     for _ in range(MAX_KEY_CHAIN):
-        event_id = _event_insert(event)
+        event_id = webhook_event_insert(event=event)
         if event_id is not None:
             break
         if webhook_connection_for(platform=connection.platform, connection_uuid=connection.uuid, fresh=True) is None:

@@ -25,6 +25,7 @@ found by walking an index (``received_at``, ``at``) in order, so a batch never s
 batch of the same run passed. Rows that point at a deleted row are detached first as their foreign
 key says (attempts deleted with their event; push logs, coalesced events and reruns keep living
 without the link). Running it twice at once is harmless (each batch is a statement on its own).
+The pages are read by raw SQL (``sync/scheduled/sql.py``); the changes are ORM statements by id.
 """
 
 from __future__ import annotations
@@ -41,13 +42,18 @@ from django.db import connection as db_connection
 from django.db import models, transaction
 from django.utils import timezone
 
-from sync.models import EventState, IssueState, PushLog, SyncIssue, SyncJob, WebhookEvent
+from sync.models import PushLog, SyncJob, WebhookEvent
 from sync.models.jobs import FINAL_JOB_STATES
+from sync.scheduled.sql import (
+    FINAL_EVENT_STATES,
+    PageRow,
+    push_logs_deletable_page,
+    sync_jobs_beyond_kept,
+    webhook_event_bodies_page,
+    webhook_events_deletable_page,
+)
 
 logger = logging.getLogger(__name__)
-
-FINAL_EVENT_STATES = (EventState.SUCCEEDED, EventState.FAILED, EventState.SUPERSEDED, EventState.IGNORED)
-LIVE_ISSUE_STATES = (IssueState.OPEN, IssueState.MUTED)
 
 
 @dataclass
@@ -124,40 +130,18 @@ def retention_prune(
 # -- steps (each returns False when the deadline stopped it) -----------------------------------------
 
 
-def _no_live_issue(table_alias: str, record_column: str) -> str:
-    """SQL: the row's record has no open or muted issue (uses the partial unique index of live issues)."""
-    issues = db_connection.ops.quote_name(SyncIssue._meta.db_table)
-    return (
-        f"NOT EXISTS (SELECT 1 FROM {issues} i WHERE i.connection_id = {table_alias}.connection_id "  # noqa: S608
-        f"AND i.data_type = {table_alias}.data_type AND i.external_id = {table_alias}.{record_column} "
-        f"AND i.state IN ('{IssueState.OPEN.value}', '{IssueState.MUTED.value}'))"
-    )
-
-
-def _page(sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
-    with db_connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return list(cursor.fetchall())
-
-
-def _old_event_pages(ok: str, cutoff: datetime, batch: int, deadline: float | None) -> Iterator[list[int] | None]:
-    """Keyset pages of the events received before ``cutoff``: per page, the ids of the final events for
-    which the SQL condition ``ok`` (on alias ``e``) holds (pages with none are passed over). Yields
-    ``None`` once the deadline has passed, before reading another page."""
-    table = db_connection.ops.quote_name(WebhookEvent._meta.db_table)
-    final = [str(s.value) for s in FINAL_EVENT_STATES]
-    marks = ", ".join(["%s"] * len(final))
-    after: tuple[Any, int] | None = None
+def _old_event_pages(
+    page: Callable[..., list[PageRow]], cutoff: datetime, batch: int, deadline: float | None
+) -> Iterator[list[int] | None]:
+    """Keyset pages of the events received before ``cutoff``, read by ``page`` (``sync/scheduled/sql.py``):
+    per page, the ids of the events it says may go (pages with none are passed over). Yields ``None``
+    once the deadline has passed, before reading another page."""
+    after: tuple[datetime, int] | None = None
     while True:
         if _past(deadline):
             yield None
             return
-        keyset = "AND (e.received_at, e.id) > (%s, %s)" if after else ""
-        rows = _page(
-            f"SELECT e.id, e.received_at, e.state IN ({marks}) AND {ok} FROM {table} e "  # noqa: S608
-            f"WHERE e.received_at < %s {keyset} ORDER BY e.received_at, e.id LIMIT %s",
-            [*final, cutoff, *(after or ()), batch],
-        )
+        rows = page(received_before=cutoff, after=after, limit=batch)
         if not rows:
             return
         after = (rows[-1][1], rows[-1][0])
@@ -167,7 +151,7 @@ def _old_event_pages(ok: str, cutoff: datetime, batch: int, deadline: float | No
 
 
 def _empty_bodies(cutoff: datetime, batch: int, result: PruneResult, deadline: float | None) -> bool:
-    for ids in _old_event_pages("octet_length(e.body) > 0", cutoff, batch, deadline):
+    for ids in _old_event_pages(webhook_event_bodies_page, cutoff, batch, deadline):
         if ids is None:
             return False
         if result.dry_run:
@@ -181,7 +165,7 @@ def _empty_bodies(cutoff: datetime, batch: int, result: PruneResult, deadline: f
 
 
 def _delete_events(cutoff: datetime, batch: int, result: PruneResult, deadline: float | None) -> bool:
-    for ids in _old_event_pages(_no_live_issue("e", "record_id"), cutoff, batch, deadline):
+    for ids in _old_event_pages(webhook_events_deletable_page, cutoff, batch, deadline):
         if ids is None:
             return False
         if result.dry_run:
@@ -194,17 +178,11 @@ def _delete_events(cutoff: datetime, batch: int, result: PruneResult, deadline: 
 
 
 def _delete_push_logs(cutoff: datetime, batch: int, result: PruneResult, deadline: float | None) -> bool:
-    table = db_connection.ops.quote_name(PushLog._meta.db_table)
-    after: tuple[Any, int] | None = None
+    after: tuple[datetime, int] | None = None
     while True:
         if _past(deadline):
             return False
-        keyset = "AND (p.at, p.id) > (%s, %s)" if after else ""
-        rows = _page(
-            f"SELECT p.id, p.at, {_no_live_issue('p', 'external_id')} FROM {table} p "  # noqa: S608
-            f"WHERE p.at < %s {keyset} ORDER BY p.at, p.id LIMIT %s",
-            [cutoff, *(after or ()), batch],
-        )
+        rows = push_logs_deletable_page(at_before=cutoff, after=after, limit=batch)
         if not rows:
             return True
         after = (rows[-1][1], rows[-1][0])
@@ -219,19 +197,7 @@ def _delete_push_logs(cutoff: datetime, batch: int, result: PruneResult, deadlin
 
 
 def _delete_jobs(batch: int, result: PruneResult, deadline: float | None) -> bool:
-    table = db_connection.ops.quote_name(SyncJob._meta.db_table)
-    final = [str(s.value) for s in FINAL_JOB_STATES]
-    marks = ", ".join(["%s"] * len(final))
-    # one statement lists them all: a few hundred bytes per connection and type, far below the events
-    ids = [
-        row[0]
-        for row in _page(
-            f"SELECT id FROM (SELECT id, row_number() OVER (PARTITION BY connection_id, data_type, kind "  # noqa: S608
-            f"ORDER BY created_at DESC, id DESC) AS position FROM {table} WHERE state IN ({marks})) ranked "
-            "WHERE position > %s ORDER BY id",
-            [*final, settings.RETENTION_JOBS_KEPT],
-        )
-    ]
+    ids = sync_jobs_beyond_kept(kept=settings.RETENTION_JOBS_KEPT)
     for start in range(0, len(ids), batch):
         if _past(deadline):
             return False

@@ -1,13 +1,13 @@
 """Connection selectors: ``connection_get_active_or_404`` (how a customer request turns "no connection" into
-a 404) and the raw-SQL fast path ``connection_get_raw`` it stands on, checked against the ORM."""
+a 404). The raw-SQL fast path it stands on is checked against the ORM in ``test_connections_sql.py``."""
 
 from __future__ import annotations
 
 import pytest
 from django.http import Http404
 
-from connections.models import Connection, ConnectionState
-from connections.selectors import connection_get_active_or_404, connection_get_raw
+from connections.models import ConnectionState
+from connections.selectors import connection_get_active_or_404
 from tests.factories import ConnectionFactory
 
 pytestmark = pytest.mark.django_db
@@ -41,24 +41,3 @@ def test_deferred_columns_are_not_read() -> None:
     shop = ConnectionFactory()
     found = connection_get_active_or_404(site_env=shop.site_env, site_id=shop.site_id, defer=["webhook_secret"])
     assert "webhook_secret" in found.get_deferred_fields()
-
-
-def _fields(connection) -> dict:
-    return {f.attname: getattr(connection, f.attname) for f in connection._meta.concrete_fields}
-
-
-@pytest.mark.parametrize("state", [ConnectionState.ACTIVE, ConnectionState.PENDING])
-def test_the_raw_query_reads_what_the_orm_reads(state) -> None:
-    """``connection_get_raw`` is a fast path: every field, decrypted secrets included, equals the ORM's."""
-    shop = ConnectionFactory(state=state, store_url="https://shop.example.com")
-    raw = connection_get_raw(where={"site_env": shop.site_env, "site_id": shop.site_id})
-    assert raw is not None
-    assert _fields(raw) == _fields(Connection.objects.get(pk=shop.pk))
-    assert connection_get_raw(where={"uuid": shop.uuid, "platform": shop.platform}).pk == shop.pk
-
-
-def test_the_raw_query_leaves_out_the_excluded_state() -> None:
-    shop = ConnectionFactory(state=ConnectionState.REMOVED)
-    where = {"site_env": shop.site_env, "site_id": shop.site_id}
-    assert connection_get_raw(where=where).pk == shop.pk
-    assert connection_get_raw(where=where, exclude_state=ConnectionState.REMOVED.value) is None

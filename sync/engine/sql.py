@@ -1,0 +1,153 @@
+"""Raw-SQL fast paths of the write engine: the bookkeeping statements a full sync sends per page.
+
+Every statement of this package that reads or writes rows with SQL text lives here, one function a
+statement, each with a test that it leaves the rows the ORM would (``tests/sync/engine/test_engine_sql.py``).
+The rule and its layout test: ``docs/architecture.md`` ("Raw SQL") and ``tests/test_layout.py``.
+All of them are PostgreSQL only: callers keep an ORM branch for the embedded SQLite mode.
+
+**Many rows in one statement** (``rows_insert``). The bookkeeping of a full sync writes thousands of
+``RecordState`` and ``PushLog`` rows a minute. Django's ``bulk_create`` builds a model instance per row
+and, on PostgreSQL, sends each column as an array (``UNNEST``), escaping every JSON value once more into
+the array's text form; a multi-row ``VALUES`` list instead costs a client-side parse of thousands of
+placeholders per statement. Here the rows are serialised once, as one JSON document (the C encoder),
+and PostgreSQL unpacks it: ``INSERT ... SELECT ... FROM jsonb_to_recordset(%s)``, optionally
+``ON CONFLICT ... DO UPDATE`` the named columns. One parameter, one statement per call.
+
+**Compare-and-set of a page** (``record_states_confirm_unchanged``, ``record_states_confirm_raw_unchanged``):
+one ``UPDATE ... FROM unnest(...) RETURNING`` for a page of records instead of a read and an update per
+record (``sync/engine/record_states.py`` says what they guarantee).
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any, Protocol
+
+from django.db import connection as db
+from django.db import models
+
+from sync.models import RecordState
+
+
+@functools.cache
+def _columns(model: type[models.Model], names: tuple[str, ...]) -> list[tuple[str, str]]:
+    """(column, SQL type) per field name (``connection_id`` or ``connection`` alike)."""
+    out = []
+    for name in names:
+        field = model._meta.get_field(name)
+        out.append((str(field.column), str(field.db_type(db))))  # type: ignore[union-attr]
+    return out
+
+
+def rows_insert(
+    *,
+    model: type[models.Model],
+    names: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    conflict: Sequence[str] = (),
+    update: Sequence[str] = (),
+) -> None:
+    """Insert ``rows`` (values in the order of ``names``); with ``conflict``, update ``update`` instead.
+
+    Values go through ``json.dumps`` (datetimes as their ISO text): what JSON cannot say exactly
+    (a float's last digit aside) must not be passed."""
+    if not rows:
+        return
+    columns = _columns(model, tuple(names))
+    quote = db.ops.quote_name
+    keys = [f"c{index}" for index in range(len(columns))]
+    record_type = ", ".join(f"{key} {sql_type}" for key, (_column, sql_type) in zip(keys, columns, strict=True))
+    sql = (
+        f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(quote(column) for column, _ in columns)}) "  # noqa: S608
+        f"SELECT {', '.join(keys)} FROM jsonb_to_recordset(%s::jsonb) AS v({record_type})"
+    )
+    if conflict:
+        target = ", ".join(quote(column) for column, _ in _columns(model, tuple(conflict)))
+        sets = ", ".join(f"{quote(column)} = EXCLUDED.{quote(column)}" for column, _ in _columns(model, tuple(update)))
+        sql += f" ON CONFLICT ({target}) DO UPDATE SET {sets}" if sets else f" ON CONFLICT ({target}) DO NOTHING"
+    document = json.dumps([dict(zip(keys, row, strict=True)) for row in rows], ensure_ascii=False, default=str)
+    with db.cursor() as cursor:
+        cursor.execute(sql, [document])
+
+
+class UnchangedRecord(Protocol):
+    """What ``record_states_confirm_unchanged`` reads of a record (``record_states.Unchanged``)."""
+
+    @property
+    def external_id(self) -> str: ...
+    @property
+    def read_at(self) -> datetime | None: ...
+    @property
+    def content_hash(self) -> str: ...
+    @property
+    def stock_hash(self) -> str: ...
+    @property
+    def pricing_hash(self) -> str: ...
+    @property
+    def raw_hash(self) -> str: ...
+
+
+def record_states_confirm_unchanged(
+    *, connection_id: int, data_type: str, records: Sequence[UnchangedRecord], job_id: int | None
+) -> set[str]:
+    """Where a record's row still has its three hashes, is not in doubt and not deleted: move
+    ``read_version`` to its ``read_at`` if later, store its ``raw_hash`` and, with ``job_id``, mark it
+    seen by that job. One statement; returns the external ids whose rows it changed."""
+    table = db.ops.quote_name(RecordState._meta.db_table)
+    seen = ", last_seen_job_id = %s" if job_id is not None else ""
+    sql = (
+        f"UPDATE {table} AS s SET read_version = GREATEST(s.read_version, v.read_at), "  # noqa: S608
+        f"raw_hash = v.raw_hash{seen} "
+        "FROM unnest(%s::text[], %s::timestamptz[], %s::text[], %s::text[], %s::text[], %s::text[]) "
+        "AS v(external_id, read_at, content_hash, stock_hash, pricing_hash, raw_hash) "
+        "WHERE s.connection_id = %s AND s.data_type = %s AND s.external_id = v.external_id "
+        "AND s.content_hash = v.content_hash AND s.stock_hash = v.stock_hash "
+        "AND s.pricing_hash = v.pricing_hash AND NOT s.in_doubt AND NOT s.deleted "
+        "RETURNING s.external_id"
+    )
+    params: list[Any] = [job_id] if job_id is not None else []
+    params += [
+        [r.external_id for r in records],
+        [r.read_at for r in records],
+        [r.content_hash for r in records],
+        [r.stock_hash for r in records],
+        [r.pricing_hash for r in records],
+        [r.raw_hash for r in records],
+        connection_id,
+        data_type,
+    ]
+    with db.cursor() as cursor:
+        cursor.execute(sql, params)
+        return {str(row[0]) for row in cursor.fetchall()}
+
+
+def record_states_confirm_raw_unchanged(
+    *, connection_id: int, data_type: str, raw_hashes: Mapping[str, str], read_at: datetime | None, job_id: int | None
+) -> dict[str, dict[str, str]]:
+    """Where a record's row still has the raw hash given for it (external id → raw hash), holds
+    content, is not in doubt and not deleted: move ``read_version`` to ``read_at`` if later and, with
+    ``job_id``, mark it seen by that job. One statement; returns external id → the row's variants
+    (id → SKU) of each row it changed."""
+    table = db.ops.quote_name(RecordState._meta.db_table)
+    seen = ", last_seen_job_id = %s" if job_id is not None else ""
+    sql = (
+        f"UPDATE {table} AS s SET read_version = GREATEST(s.read_version, %s::timestamptz){seen} "  # noqa: S608
+        "FROM unnest(%s::text[], %s::text[]) AS v(external_id, raw_hash) "
+        "WHERE s.connection_id = %s AND s.data_type = %s AND s.external_id = v.external_id "
+        "AND s.raw_hash = v.raw_hash AND s.content_hash <> '' AND NOT s.in_doubt AND NOT s.deleted "
+        "RETURNING s.external_id, s.variants"
+    )
+    params: list[Any] = [read_at] + ([job_id] if job_id is not None else [])
+    params += [list(raw_hashes), list(raw_hashes.values()), connection_id, data_type]
+    with db.cursor() as cursor:
+        cursor.execute(sql, params)
+        return {str(row[0]): _variants(row[1]) for row in cursor.fetchall()}
+
+
+def _variants(value: Any) -> dict[str, str]:
+    if isinstance(value, str):  # a driver that hands JSON back as text
+        value = json.loads(value)
+    return {str(vid): str(sku) for vid, sku in (value or {}).items()}
