@@ -51,6 +51,18 @@ class SlowListings:
                 self.in_flight -= 1
 
 
+class SteadyLimiter(AIMDLimiter):
+    """The store's concurrency held at ``maximum``: what these tests check is how the reader uses the
+    slots it has, not how the limit adapts (tests/platforms/test_concurrency.py), so a machine slow
+    enough to make a read look like a struggling store does not change what they see."""
+
+    def _observe(self, kind: str, latency: float) -> None:
+        return None
+
+    def _cut(self) -> None:
+        return None
+
+
 def adapter(url: str, maximum: int = 0) -> WooCommerceAdapter:
     adapter = WooCommerceAdapter(
         store_url=url,
@@ -59,13 +71,13 @@ def adapter(url: str, maximum: int = 0) -> WooCommerceAdapter:
         max_attempts=2,
     )
     if maximum:
-        adapter.read_limiter = AIMDLimiter(maximum=maximum, limit=maximum)
+        adapter.read_limiter = SteadyLimiter(maximum=maximum, limit=maximum)
     return adapter
 
 
 def test_listing_pages_are_read_at_the_same_time_and_handed_on_in_order() -> None:
     app = WooCommerceSandbox(products=800, customers=1, orders=0, seed=11)
-    store = SlowListings(app, delay=0.05)
+    store = SlowListings(app, delay=0.1)
     server = serve_in_thread(store)
     try:
         pages = list(adapter(server.url, maximum=4).iter_pages(DataType.PRODUCTS))
