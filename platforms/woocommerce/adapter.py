@@ -555,17 +555,22 @@ class WooCommerceAdapter(WooCommerceCustomerRequestsMixin, WooCommerceOrganisati
         raise ValueError(f"WooCommerce has no single {data_type} record to fetch")
 
     def iter_record_ids(self, data_type: DataType) -> Iterator[str]:
-        """Live ids via ``_fields``; trashed products and draft orders are not live."""
+        """Live ids via ``_fields``; trashed products and draft orders are not live. The id pages are
+        read several at once (``read_limiter``, when set, bounds and adapts the calls)."""
         self._require(data_type)
-        if data_type == DataType.PRODUCTS:
-            items = self.client.iter_list_by_offset("products", params={**ORDERED_BY_ID, "_fields": "id"})
-        elif data_type == DataType.CUSTOMERS:
-            items = self.client.iter_list_by_offset(
-                "customers", params={**ORDERED_BY_ID, "role": "all", "_fields": "id"}
+        ahead = max(LISTINGS_AHEAD, self.read_limiter.maximum if self.read_limiter else 0)
+
+        def listing(path: str, params: Mapping[str, Any]) -> Iterator[dict[str, Any]]:
+            return self.client.iter_list_by_offset(
+                path, params={**ORDERED_BY_ID, **params}, ahead=ahead, slot=lambda: self._store_slot("ids")
             )
+
+        if data_type == DataType.PRODUCTS:
+            items = listing("products", {"_fields": "id"})
+        elif data_type == DataType.CUSTOMERS:
+            items = listing("customers", {"role": "all", "_fields": "id"})
         elif data_type == DataType.PURCHASES:
-            orders = self.client.iter_list_by_offset("orders", params={**ORDERED_BY_ID, "_fields": "id,status"})
-            items = (order for order in orders if is_syncable_order(order))
+            items = (order for order in listing("orders", {"_fields": "id,status"}) if is_syncable_order(order))
         else:
             raise ValueError(f"{data_type} has no record ids on WooCommerce")
         for item in items:

@@ -10,7 +10,10 @@ only when WordPress sees SSL, and the keys must never cross the wire in clear), 
 from __future__ import annotations
 
 import threading
-from collections.abc import Collection, Iterator, Mapping
+from collections import deque
+from collections.abc import Callable, Collection, Iterator, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -215,19 +218,55 @@ class WooCommerceClient(HttpClientBase):
             per_page=query["per_page"],
         )
 
-    def iter_list_by_offset(self, path: str, *, params: Mapping[str, Any] | None = None) -> Iterator[dict[str, Any]]:
+    def iter_list_by_offset(
+        self,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        ahead: int = 1,
+        slot: Callable[[], AbstractContextManager[object]] | None = None,
+    ) -> Iterator[dict[str, Any]]:
         """Every item of a listing ordered by id, robust to records leaving it while it is read.
 
         Reads by position and steps back by as many records as the listing lost since the previous
         page (``X-WP-Total``), so a deletion earlier in the listing never makes a later record be
-        skipped; an item may come twice."""
-        offset, total = 0, None
-        while True:
-            result = self.list_page(path, params=params, offset=offset)
-            yield from result.items
-            if not result.has_next or not result.items:
-                return
-            offset, total = next_offset(offset, len(result.items), total, result.total_records), result.total_records
+        skipped; an item may come twice.
+
+        With ``ahead`` > 1, once the first page told the total, the pages after the one being
+        handed on are read at the same time (full pages, the same total: ``ahead`` reads at once,
+        each inside ``slot()``, the store's concurrency). Each page is checked, in order, against
+        the position a one-at-a-time reader would read next: a page whose total moved, or whose
+        position is not that one, drops the reads predicted after it and reading goes on from the
+        real position, so the items handed on are exactly those of a one-at-a-time reader."""
+
+        def read(offset: int) -> ListPage:
+            with slot() if slot is not None else nullcontext():
+                return self.list_page(path, params=params, offset=offset)
+
+        pool = ThreadPoolExecutor(max_workers=ahead, thread_name_prefix="listing") if ahead > 1 else None
+        pending: deque[tuple[int, Future[ListPage]]] = deque()
+        basis: int | None = None  # the total the pending reads were predicted from
+        try:
+            offset, total, result = 0, None, read(0)
+            while True:
+                yield from result.items
+                if not result.has_next or not result.items:
+                    return
+                offset = next_offset(offset, len(result.items), total, result.total_records)
+                total = result.total_records
+                if pending and (pending[0][0] != offset or total != basis):
+                    _cancel(pending)  # predicted from a total or a position that did not hold
+                if pool is not None and total is not None:
+                    basis = total
+                    following = pending[-1][0] + result.per_page if pending else offset
+                    while len(pending) < ahead and following < total:
+                        pending.append((following, pool.submit(read, following)))
+                        following += result.per_page
+                result = pending.popleft()[1].result() if pending else read(offset)
+        finally:
+            _cancel(pending)
+            if pool is not None:
+                pool.shutdown(wait=False, cancel_futures=True)
 
     def iter_list(
         self, path: str, *, params: Mapping[str, Any] | None = None, start_page: int = 1
@@ -255,6 +294,12 @@ def _int_header(response: requests.Response, name: str) -> int | None:
         return int(value) if value is not None else None
     except ValueError:
         return None
+
+
+def _cancel(pending: deque[tuple[int, Future[ListPage]]]) -> None:
+    for _, future in pending:
+        future.cancel()
+    pending.clear()
 
 
 def next_offset(offset: int, read: int, previous_total: int | None, total: int | None) -> int:

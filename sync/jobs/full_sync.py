@@ -163,16 +163,20 @@ def _run_pages(job: SyncJob, token: str, progress: ProgressCallback | None) -> N
             _heartbeat(job, token, phase=JobPhase.COMPLETENESS)
             job.refresh_from_db()
     if job.phase == JobPhase.COMPLETENESS:
-        done = full_sync_complete(
-            connection=connection,
-            data_type=data_type,
-            job=job,
-            adapter=adapter,
-            client=client,
-            clock=clock,
-            alive=lambda: _heartbeat(job, token),
-            heartbeat=partial(sync_job_heartbeat, job_id=job.pk),
-        )
+        adapter.read_limiter = _store_limiter(connection)  # the id listing's pages are read at once too
+        try:
+            done = full_sync_complete(
+                connection=connection,
+                data_type=data_type,
+                job=job,
+                adapter=adapter,
+                client=client,
+                clock=clock,
+                alive=lambda: _heartbeat(job, token),
+                heartbeat=partial(sync_job_heartbeat, job_id=job.pk),
+            )
+        finally:
+            adapter.read_limiter = None
         job.result = {**job.result, "missed_read": done.missed, "live_records": done.live}
         _heartbeat(job, token, phase=JobPhase.REPORT, deleted=F("deleted") + done.deleted, result=job.result)
         job.refresh_from_db()
@@ -216,8 +220,7 @@ def _read_pages(
         stock_locations_ensure(connection_id=connection.pk, client=client, adapter=adapter, force=True)
         seen_skus = seen_skus_rebuild(connection=connection, job_id=job.pk) if job.checkpoint_cursor else {}
     adapter.defer_mapping = data_type == DataType.PRODUCTS  # unchanged records are skipped unmapped
-    maximum = connection.platform_max_concurrency or settings.PLATFORM_MAX_CONCURRENCY
-    adapter.read_limiter = limiter = AIMDLimiter(maximum=maximum)  # the store's reads adapt (AIMD)
+    adapter.read_limiter = limiter = _store_limiter(connection)
     try:
         _push_pages(job, token, progress, adapter=adapter, client=client, clock=clock, seen_skus=seen_skus)
     finally:
@@ -226,6 +229,11 @@ def _read_pages(
         store = {"maximum": limiter.maximum, "peak": limiter.peak, "last": limiter.limit}
         job.result = {**job.result, "store_concurrency": store}
         SyncJob.objects.filter(pk=job.pk, claim_token=token).update(result=job.result)
+
+
+def _store_limiter(connection: Connection) -> AIMDLimiter:
+    """How many reads the store gets at once: adapted (AIMD) up to the connection's or the setting's maximum."""
+    return AIMDLimiter(maximum=connection.platform_max_concurrency or settings.PLATFORM_MAX_CONCURRENCY)
 
 
 def _push_pages(

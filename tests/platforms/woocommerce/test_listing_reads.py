@@ -10,9 +10,13 @@ from concurrent.futures import Future
 from typing import Any
 from urllib.parse import parse_qs
 
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
 from platforms.concurrency import AIMDLimiter
 from platforms.types import DataType
 from platforms.woocommerce.adapter import WooCommerceAdapter, _drop, _ListingRead
+from platforms.woocommerce.client import next_offset
 from platforms.woocommerce.cursor import ListingCursor
 from sandbox.server import serve_in_thread
 from sandbox.woocommerce import products as sandbox_products
@@ -28,6 +32,7 @@ class SlowListings:
         self.in_flight = self.most_in_flight = 0
         self.offsets: list[int] = []
         self.answers: dict[int, list[list[int]]] = defaultdict(list)  # offset -> the ids each read answered
+        self.totals: dict[int, list[int]] = defaultdict(list)  # offset -> the X-WP-Total each read answered
         self.before_answer: Any = None  # called with the offset before a listing is answered
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
@@ -42,9 +47,16 @@ class SlowListings:
             time.sleep(self.delay)
             if self.before_answer is not None:
                 self.before_answer(offset)
-            body = b"".join(self.app(environ, start_response))
+            headers: dict[str, str] = {}
+
+            def record_headers(status: str, response_headers: list[tuple[str, str]], *rest: Any) -> Any:
+                headers.update(response_headers)
+                return start_response(status, response_headers, *rest)
+
+            body = b"".join(self.app(environ, record_headers))
             with self.lock:
                 self.answers[offset].append([item["id"] for item in json.loads(body)])
+                self.totals[offset].append(int(headers["X-WP-Total"]))
             return [body]
         finally:
             with self.lock:
@@ -138,3 +150,80 @@ def test_dropping_a_prediction_cancels_its_listing_or_the_variation_reads_it_que
     reading.set_result((None, [queued, running]))
     assert queued.cancelled()
     assert not running.cancelled()  # already asking the store: left to finish, its answer unused
+
+
+def test_the_id_listing_reads_its_pages_at_the_same_time_each_once() -> None:
+    app = WooCommerceSandbox(products=800, customers=1, orders=0, seed=11)
+    store = SlowListings(app, delay=0.1)
+    server = serve_in_thread(store)
+    try:
+        ids = list(adapter(server.url, maximum=4).iter_record_ids(DataType.PRODUCTS))
+    finally:
+        server.stop()
+    assert ids == [str(product_id) for product_id in sorted(app.store.products)]
+    assert store.most_in_flight >= 3  # the id pages after the first were read together
+    assert sorted(store.offsets) == [100 * n for n in range(8)]  # each page read once: every prediction held
+
+
+def one_at_a_time_chain(store: SlowListings, handed: list[int]) -> bool:
+    """Whether ``handed`` is a chain of the store's answers a one-at-a-time reader follows: the page
+    at 0, then at each position ``next_offset`` names from the page before it, to the listing's end.
+    A position read twice (a prediction dropped and read again) may have answered the same ids with
+    different totals, so every answer that fits is followed."""
+
+    def follows(position: int, offset: int, total: int | None) -> bool:
+        for ids, answered_total in zip(store.answers[offset], store.totals[offset], strict=True):
+            if not ids or handed[position : position + len(ids)] != ids:
+                continue
+            if position + len(ids) == len(handed):
+                if offset + len(ids) >= answered_total:  # that page reached the end of its listing
+                    return True
+            elif follows(position + len(ids), next_offset(offset, len(ids), total, answered_total), answered_total):
+                return True
+        return False
+
+    return follows(0, 0, None)
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    products=st.integers(min_value=150, max_value=520),
+    leaving=st.lists(st.tuples(st.sampled_from([100, 200, 300, 400]), st.integers(0, 499)), max_size=6),
+    ahead=st.sampled_from([1, 4, 8]),
+)
+def test_records_leaving_while_the_id_listing_is_read_hand_on_a_one_at_a_time_chain(
+    products: int, leaving: list[tuple[int, int]], ahead: int
+) -> None:
+    """Products deleted while the id listing is read (``leaving``: before the read at that offset is
+    answered, the product at that position goes): however many pages are read at once, the ids
+    handed on are the store's answers chained as a one-at-a-time reader chains them."""
+    app = WooCommerceSandbox(products=products, customers=1, orders=0, seed=5)
+    store = SlowListings(app, delay=0.005)
+    gone: set[tuple[int, int]] = set()
+
+    def before_answer(offset: int) -> None:
+        for when, position in leaving:
+            live = sorted(app.store.products)
+            if when == offset and (when, position) not in gone and position < len(live):
+                gone.add((when, position))
+                sandbox_products.delete(app.store, live[position])
+
+    store.before_answer = before_answer
+    server = serve_in_thread(store)
+    try:
+        ids = list(adapter(server.url, maximum=ahead).iter_record_ids(DataType.PRODUCTS))
+    finally:
+        server.stop()
+    assert one_at_a_time_chain(store, [int(external_id) for external_id in ids]), (
+        products,
+        leaving,
+        ahead,
+        len(ids),
+        ids[:3],
+        ids[-3:],
+        store.offsets,
+        dict(store.totals),
+        {o: [(a[:3], a[-3:], len(a)) for a in v] for o, v in store.answers.items()},
+    )
+    if not gone:
+        assert ids == [str(product_id) for product_id in sorted(app.store.products)]
