@@ -10,7 +10,7 @@ from concurrent.futures import Future
 from typing import Any
 from urllib.parse import parse_qs
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from platforms.concurrency import AIMDLimiter
@@ -167,24 +167,29 @@ def test_the_id_listing_reads_its_pages_at_the_same_time_each_once() -> None:
 
 def one_at_a_time_chain(store: SlowListings, handed: list[int]) -> bool:
     """Whether ``handed`` is a chain of the store's answers a one-at-a-time reader follows: the page
-    at 0, then at each position ``next_offset`` names from the page before it, to the listing's end.
+    at 0, then at each position ``next_offset`` names from the page before it, until a page reaches
+    the end of the listing it answered for or a page comes back empty (records left meanwhile).
     A position read twice (a prediction dropped and read again) may have answered the same ids with
     different totals, so every answer that fits is followed."""
 
     def follows(position: int, offset: int, total: int | None) -> bool:
         for ids, answered_total in zip(store.answers[offset], store.totals[offset], strict=True):
-            if not ids or handed[position : position + len(ids)] != ids:
+            if not ids:
+                if position == len(handed):
+                    return True  # read where the listing went on and found nothing left
                 continue
-            if position + len(ids) == len(handed):
-                if offset + len(ids) >= answered_total:  # that page reached the end of its listing
-                    return True
-            elif follows(position + len(ids), next_offset(offset, len(ids), total, answered_total), answered_total):
+            if handed[position : position + len(ids)] != ids:
+                continue
+            if position + len(ids) == len(handed) and offset + len(ids) >= answered_total:
+                return True
+            if follows(position + len(ids), next_offset(offset, len(ids), total, answered_total), answered_total):
                 return True
         return False
 
     return follows(0, 0, None)
 
 
+@example(products=303, leaving=[(300, 0), (300, 1), (300, 2)], ahead=4)  # the last page comes back empty
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     products=st.integers(min_value=150, max_value=520),
