@@ -8,11 +8,19 @@ A big store answers several reads at once as fast as one; a small one slows down
 to ``maximum``, but only when the window used the whole limit (as many calls at once as allowed):
 a limit the sync never filled says nothing about whether the store takes more, so it is not
 raised (the limit stays what the store was shown to take); rising past ``RISING`` times the best
-halves it. A refusal or a timeout halves it at once (at most once per window, so one burst of
-refusals is one cut) and remembers how many calls were running when it came: growth stops one
-below that (the ceiling), and
-only after ``PROBE_WINDOWS`` flat windows there does it try one more, so a store that refuses a
-fifth call settles at four instead of climbing back into refusals every few windows. Never below 1.
+halves it.
+
+Latency a cut does not relieve is not ours: when the window after a latency cut (leaving out the
+calls still running at the old limit) is not at least ``RELIEF`` better than the one that caused
+it, the store is slower for every caller, or for the pages read now (deeper in its listing): the
+cut is undone and the baseline moves to the new pace (each kind's best times the window's mean),
+instead of halving again, all the way down to 1, while the store answers as fast at 4 as at 1.
+
+A refusal or a timeout halves it at once (at most once per window, so one burst of refusals is one
+cut) and remembers how many calls were running when it came: growth stops one below that (the
+ceiling), and only after ``PROBE_WINDOWS`` flat windows there does it try one more, so a store
+that refuses a fifth call settles at four instead of climbing back into refusals every few
+windows. Never below 1.
 
 Pure bookkeeping and a condition variable: no clock of its own (callers pass each call's
 latency), so it is tested deterministically.
@@ -31,6 +39,9 @@ FLAT = 1.5
 #: past this many times the best, the store is struggling: halve
 RISING = 2.0
 MIN_WINDOW = 4
+#: after a latency cut, the next window counts as relieved when its mean is at most this share of
+#: the mean that caused the cut
+RELIEF = 0.75
 #: flat, filled windows at the ceiling a refusal left before one more at once is tried
 PROBE_WINDOWS = 20
 
@@ -51,6 +62,9 @@ class AIMDLimiter:
     best: dict[str, float] = field(default_factory=dict)
     window: list[float] = field(default_factory=list)
     cut_in_window: bool = False
+    latency_cut_mean: float = 0.0  # the window mean that caused the last latency cut (0: the last window did not)
+    latency_cut_from: int = 0  # the limit before that cut
+    stale: int = 0  # calls still running at the old limit when it was cut: their latencies judge nothing
     filled_in_window: bool = False  # as many calls ran at once as the limit allowed
     ceiling: int = 0  # one below the limit a refusal came at (0: none yet, the maximum bounds)
     flat_at_ceiling: int = 0
@@ -104,6 +118,9 @@ class AIMDLimiter:
         best = self.best.get(kind)
         if best is None or latency < best:
             self.best[kind] = best = max(latency, 1e-6)
+        if self.stale:
+            self.stale -= 1
+            return
         self.window.append(latency / best)
         if len(self.window) < max(MIN_WINDOW, self.limit):
             return
@@ -111,9 +128,17 @@ class AIMDLimiter:
         cut_already, filled = self.cut_in_window, self.filled_in_window
         self.window, self.cut_in_window = [], False
         self.filled_in_window = self.in_flight >= self.limit
+        after_cut, self.latency_cut_mean = self.latency_cut_mean, 0.0
         if mean > RISING:
-            if not cut_already:
-                self._set(max(1, self.limit // 2))
+            if cut_already:
+                return
+            if after_cut and mean > RELIEF * after_cut:  # the cut did not relieve it: not ours, undone
+                self.best = {k: v * mean for k, v in self.best.items()}
+                self._set(min(self.latency_cut_from, self.ceiling or self.maximum))
+                return
+            self.latency_cut_from = self.limit
+            self._set(max(1, self.limit // 2))
+            self.latency_cut_mean, self.stale = mean, self.in_flight
         elif mean <= FLAT and not cut_already and filled:
             self._grow()
 

@@ -64,17 +64,69 @@ def test_after_a_refusal_it_settles_below_the_limit_refused_and_probes_above_it_
     assert limiter.limit == 5
 
 
-def test_latency_rising_past_twice_the_best_halves() -> None:
+def test_latency_rising_past_twice_the_best_halves_until_a_cut_no_longer_relieves_it() -> None:
     limiter = AIMDLimiter(maximum=8, limit=8)
     calls(limiter, 8, 0.010)  # best 10 ms, flat: stays at the maximum
+    calls(limiter, 8, 0.040)  # 4x the best
+    assert limiter.limit == 4
+    calls(limiter, 4, 0.025)  # 2.5x: the cut relieved it (at most RELIEF of 4x), but still rising
+    assert limiter.limit == 2
+    calls(limiter, 4, 0.024)  # 2.4x: halving again did not relieve it, the store is just slower now
+    assert limiter.limit == 4  # that cut is undone
+    assert limiter.best["listing"] > 0.020  # and the baseline moved to the store's new pace
+    calls(limiter, 4, 0.024)  # flat against it: growth resumes
+    assert limiter.limit == 5
+    assert limiter.changes == [4, 2, 4, 5]
+
+
+def test_latency_a_cut_does_not_relieve_undoes_the_cut_and_moves_the_baseline() -> None:
+    """A store that is three times slower for everyone (or deeper in its listing) is not cut to 1:
+    the first cut does not bring the latency down, so it is undone and the new pace is the baseline."""
+    limiter = AIMDLimiter(maximum=8, limit=8)
+    calls(limiter, 8, 0.010)
     calls(limiter, 8, 0.030)
     assert limiter.limit == 4
-    calls(limiter, 4, 0.030)
-    assert limiter.limit == 2
-    calls(limiter, 4, 0.030)
-    assert limiter.limit == 1
-    calls(limiter, 4, 0.030)
-    assert limiter.limit == 1  # never below one
+    calls(limiter, 4, 0.030)  # no better at 4: the cut is undone
+    assert limiter.limit == 8
+    calls(limiter, 40, 0.030)
+    assert limiter.limit == 8  # flat at the new pace
+    calls(limiter, 16, 0.090)  # latency that rises again from there is cut again, and undone when no better
+    assert limiter.changes[-2:] == [4, 8]
+    assert limiter.limit == 8
+
+
+def test_a_refusal_after_a_latency_cut_is_not_undone() -> None:
+    limiter = AIMDLimiter(maximum=8, limit=8)
+    calls(limiter, 8, 0.010)
+    calls(limiter, 8, 0.030)
+    assert limiter.limit == 4
+    for _ in range(4):
+        limiter.acquire()
+    limiter.release("listing", None, overloaded=True)  # the store refused a fourth call at once
+    for _ in range(3):
+        limiter.release("listing", 0.030)
+    assert (limiter.limit, limiter.ceiling) == (2, 3)
+    calls(limiter, 8, 0.030)  # still 3x: the refusal's cut is not undone (to 8), the latency halves again
+    assert limiter.changes == [4, 2, 1]
+    calls(limiter, 4, 0.030)  # that latency cut did not relieve it: undone, to 2
+    assert limiter.changes == [4, 2, 1, 2]
+
+
+def test_calls_running_at_the_old_limit_do_not_judge_the_cut() -> None:
+    limiter = AIMDLimiter(maximum=8, limit=8)
+    for _ in range(8):
+        limiter.acquire()
+    for _ in range(4):
+        limiter.release("listing", 0.010)
+        limiter.acquire()
+    for _ in range(4):
+        limiter.release("listing", 0.040)  # the window's mean is 2.5x: cut, with four calls still running
+    assert limiter.limit == 4
+    for _ in range(4):
+        limiter.release("listing", 0.040)  # started at 8: they say nothing about 4
+    calls(limiter, 4, 0.012)  # at 4 the store is fast again: the cut relieved it
+    assert limiter.best["listing"] == 0.010  # no baseline move
+    assert limiter.limit == 5
 
 
 def test_latency_between_flat_and_rising_holds() -> None:

@@ -26,10 +26,11 @@ from sandbox.woocommerce.app import WooCommerceSandbox
 class SlowListings:
     """The sandbox, with every product listing taking ``delay`` seconds; counts listings in flight."""
 
-    def __init__(self, app: WooCommerceSandbox, delay: float) -> None:
-        self.app, self.delay = app, delay
+    def __init__(self, app: WooCommerceSandbox, delay: float, deeper: float = 0.0) -> None:
+        self.app, self.delay, self.deeper = app, delay, deeper  # ``deeper``: seconds more per 100 records of offset
         self.lock = threading.Lock()
         self.in_flight = self.most_in_flight = 0
+        self.overlapping = 0  # listings that started while another was being read
         self.offsets: list[int] = []
         self.answers: dict[int, list[list[int]]] = defaultdict(list)  # offset -> the ids each read answered
         self.totals: dict[int, list[int]] = defaultdict(list)  # offset -> the X-WP-Total each read answered
@@ -40,11 +41,12 @@ class SlowListings:
             return self.app(environ, start_response)
         offset = int(parse_qs(environ.get("QUERY_STRING", "")).get("offset", ["0"])[0])
         with self.lock:
+            self.overlapping += self.in_flight > 0
             self.in_flight += 1
             self.most_in_flight = max(self.most_in_flight, self.in_flight)
             self.offsets.append(offset)
         try:
-            time.sleep(self.delay)
+            time.sleep(self.delay + self.deeper * offset / 100)
             if self.before_answer is not None:
                 self.before_answer(offset)
             headers: dict[str, str] = {}
@@ -232,3 +234,20 @@ def test_records_leaving_while_the_id_listing_is_read_hand_on_a_one_at_a_time_ch
     )
     if not gone:
         assert ids == [str(product_id) for product_id in sorted(app.store.products)]
+
+
+def test_a_store_slower_deeper_in_its_listing_for_every_caller_is_still_read_several_at_once() -> None:
+    """Offset pagination gets slower with depth (the store skips the rows before the page), at any
+    concurrency: the adaptive limit must not read that as a store it overloads and fall to one read
+    at a time for the rest of the listing (a cut that does not bring the latency down is undone)."""
+    app = WooCommerceSandbox(products=3000, customers=1, orders=0, seed=11)
+    store = SlowListings(app, delay=0.02, deeper=0.02)  # 20 ms at the start, 600 ms at the last page
+    server = serve_in_thread(store)
+    reader = adapter(server.url)
+    reader.read_limiter = limiter = AIMDLimiter(maximum=4)
+    try:
+        ids = list(reader.iter_record_ids(DataType.PRODUCTS))
+    finally:
+        server.stop()
+    assert len(ids) == 3000
+    assert store.overlapping >= len(store.offsets) // 3, (store.overlapping, len(store.offsets), limiter.changes)
