@@ -6,7 +6,9 @@ import json
 import threading
 import time
 from collections import defaultdict
+from collections.abc import Iterator
 from concurrent.futures import Future
+from contextlib import contextmanager
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -77,6 +79,15 @@ class SteadyLimiter(AIMDLimiter):
         return None
 
 
+@contextmanager
+def served(store: SlowListings) -> Iterator[str]:
+    server = serve_in_thread(store)
+    try:
+        yield server.url
+    finally:
+        server.stop()
+
+
 def adapter(url: str, maximum: int = 0) -> WooCommerceAdapter:
     adapter = WooCommerceAdapter(
         store_url=url,
@@ -92,11 +103,8 @@ def adapter(url: str, maximum: int = 0) -> WooCommerceAdapter:
 def test_listing_pages_are_read_at_the_same_time_and_handed_on_in_order() -> None:
     app = WooCommerceSandbox(products=800, customers=1, orders=0, seed=11)
     store = SlowListings(app, delay=0.1)
-    server = serve_in_thread(store)
-    try:
-        pages = list(adapter(server.url, maximum=4).iter_pages(DataType.PRODUCTS))
-    finally:
-        server.stop()
+    with served(store) as url:
+        pages = list(adapter(url, maximum=4).iter_pages(DataType.PRODUCTS))
     ids = [int(r.external_id) for page in pages for r in page.records]
     assert ids == sorted(app.store.products)  # every product once, in id order
     assert store.most_in_flight >= 3  # the listings after the first were read together
@@ -121,11 +129,8 @@ def test_records_leaving_the_listing_while_it_is_read_hand_on_what_a_one_at_a_ti
                 sandbox_products.delete(app.store, product_id)
 
     store.before_answer = before_answer
-    server = serve_in_thread(store)
-    try:
-        pages = list(adapter(server.url, maximum=4).iter_pages(DataType.PRODUCTS))
-    finally:
-        server.stop()
+    with served(store) as url:
+        pages = list(adapter(url, maximum=4).iter_pages(DataType.PRODUCTS))
     handed = [[int(r.external_id) for r in page.records] for page in pages]
     assert handed[0] in store.answers[0]
     for page, following in zip(pages, handed[1:], strict=False):
@@ -157,11 +162,8 @@ def test_dropping_a_prediction_cancels_its_listing_or_the_variation_reads_it_que
 def test_the_id_listing_reads_its_pages_at_the_same_time_each_once() -> None:
     app = WooCommerceSandbox(products=800, customers=1, orders=0, seed=11)
     store = SlowListings(app, delay=0.1)
-    server = serve_in_thread(store)
-    try:
-        ids = list(adapter(server.url, maximum=4).iter_record_ids(DataType.PRODUCTS))
-    finally:
-        server.stop()
+    with served(store) as url:
+        ids = list(adapter(url, maximum=4).iter_record_ids(DataType.PRODUCTS))
     assert ids == [str(product_id) for product_id in sorted(app.store.products)]
     assert store.most_in_flight >= 3  # the id pages after the first were read together
     assert sorted(store.offsets) == [100 * n for n in range(8)]  # each page read once: every prediction held
@@ -216,11 +218,8 @@ def test_records_leaving_while_the_id_listing_is_read_hand_on_a_one_at_a_time_ch
                 sandbox_products.delete(app.store, live[position])
 
     store.before_answer = before_answer
-    server = serve_in_thread(store)
-    try:
-        ids = list(adapter(server.url, maximum=ahead).iter_record_ids(DataType.PRODUCTS))
-    finally:
-        server.stop()
+    with served(store) as url:
+        ids = list(adapter(url, maximum=ahead).iter_record_ids(DataType.PRODUCTS))
     assert one_at_a_time_chain(store, [int(external_id) for external_id in ids]), (
         products,
         leaving,
@@ -242,12 +241,9 @@ def test_a_store_slower_deeper_in_its_listing_for_every_caller_is_still_read_sev
     at a time for the rest of the listing (a cut that does not bring the latency down is undone)."""
     app = WooCommerceSandbox(products=3000, customers=1, orders=0, seed=11)
     store = SlowListings(app, delay=0.02, deeper=0.02)  # 20 ms at the start, 600 ms at the last page
-    server = serve_in_thread(store)
-    reader = adapter(server.url)
-    reader.read_limiter = limiter = AIMDLimiter(maximum=4)
-    try:
+    with served(store) as url:
+        reader = adapter(url)
+        reader.read_limiter = limiter = AIMDLimiter(maximum=4)
         ids = list(reader.iter_record_ids(DataType.PRODUCTS))
-    finally:
-        server.stop()
     assert len(ids) == 3000
     assert store.overlapping >= len(store.offsets) // 3, (store.overlapping, len(store.offsets), limiter.changes)
