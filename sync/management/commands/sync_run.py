@@ -13,10 +13,17 @@ changed data).
 
 from __future__ import annotations
 
+import signal
 import sys
+import threading
 import time
-from typing import Any
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from types import FrameType
+from typing import Any, NoReturn
 
+from django import db
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
@@ -91,19 +98,28 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         started = timezone.now()
-        try:
-            self.run(options)
-        except KeyboardInterrupt:
-            # Ctrl-C may come at any point, even while the job is being queued: cancel what this run queued.
-            jobs = SyncJob.objects.filter(
-                trigger=TriggerSource.COMMAND, requested_by=REQUESTED_BY, created_at__gte=started,
-                connection__site_env=options["env"], connection__site_id=options["site_id"],
-                data_type=options["data_type"], state__in=ACTIVE_JOB_STATES,
-            )  # fmt: skip
-            cancelled = [job.pk for job in jobs if sync_job_cancel(job=job, reason=INTERRUPTED)]
-            sys.stderr.write("\n")
-            what = f"job {', '.join(map(str, cancelled))} cancelled" if cancelled else "nothing was queued"
-            raise CommandError(f"interrupted: {what}", returncode=130) from None
+        with _interrupts() as interrupted:
+            try:
+                self.run(options)
+            except BaseException as exc:
+                # Ctrl-C may come at any point, even while the job is being queued or a query or a broker
+                # call is under way (which may then fail otherwise): cancel what this run queued.
+                if not (interrupted() or isinstance(exc, KeyboardInterrupt)):
+                    raise
+                self.cancel_interrupted(options, started)
+
+    def cancel_interrupted(self, options: dict[str, Any], started: datetime) -> NoReturn:
+        if not db.connection.in_atomic_block:
+            db.close_old_connections()  # a query the interrupt cut short may have left it unusable
+        jobs = SyncJob.objects.filter(
+            trigger=TriggerSource.COMMAND, requested_by=REQUESTED_BY, created_at__gte=started,
+            connection__site_env=options["env"], connection__site_id=options["site_id"],
+            data_type=options["data_type"], state__in=ACTIVE_JOB_STATES,
+        )  # fmt: skip
+        cancelled = [job.pk for job in jobs if sync_job_cancel(job=job, reason=INTERRUPTED)]
+        sys.stderr.write("\n")
+        what = f"job {', '.join(map(str, cancelled))} cancelled" if cancelled else "nothing was queued"
+        raise CommandError(f"interrupted: {what}", returncode=130) from None
 
     def run(self, options: dict[str, Any]) -> None:
         connection = connection_get_for_site(site_env=options["env"], site_id=options["site_id"])
@@ -199,6 +215,26 @@ def workers_answering() -> list[Any]:
         return list(app.control.ping(timeout=1.0) or [])
     except Exception:  # noqa: BLE001 - a broker that cannot broadcast is treated as "no worker answers"
         return []
+
+
+@contextmanager
+def _interrupts() -> Iterator[Callable[[], bool]]:
+    """While the command runs, remember that Ctrl-C came (it still raises ``KeyboardInterrupt``), so an
+    error it caused elsewhere (a cancelled query, a broken broker call) is still read as the interrupt."""
+    came = threading.Event()
+
+    def on_interrupt(signum: int, frame: FrameType | None) -> None:
+        came.set()
+        raise KeyboardInterrupt
+
+    if threading.current_thread() is not threading.main_thread():  # signals reach the main thread only
+        yield came.is_set
+        return
+    previous = signal.signal(signal.SIGINT, on_interrupt)
+    try:
+        yield came.is_set
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 class GaveUp(Exception):

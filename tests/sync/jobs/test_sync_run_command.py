@@ -4,14 +4,18 @@ traceback, so a second run is not refused as "already active"."""
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import sys
+import time
 from typing import Any
 
 import pytest
+from django.core.management import CommandError, call_command
 
 from connections.models import Connection
+from sync.management.commands.sync_run import Command
 from sync.models import JobState, SyncJob
 from tests.processes import ROOT, free_port, wait_until
 from tests.sync.helpers import make_connection
@@ -76,7 +80,7 @@ def test_ctrl_c_cancels_the_job_without_a_traceback_and_a_new_run_is_accepted(
         if process.poll() is None:
             process.kill()
     job = SyncJob.objects.get(connection=store_connection)
-    assert process.returncode == 130
+    assert process.returncode == 130, err[-3000:]
     assert f"interrupted: job {job.pk} cancelled" in err
     assert "Traceback" not in err
     assert job.state == JobState.CANCELLED
@@ -101,3 +105,34 @@ def test_with_workers_busy_elsewhere_it_waits_then_gives_up_at_its_timeout(
     assert "the job waits in the queue: 1 worker(s) answer but are busy" in result.stderr
     assert "gave up: not finished after 10 s (--timeout)" in result.stderr
     assert SyncJob.objects.get(connection=store_connection).state == JobState.CANCELLED
+
+
+def test_an_error_the_interrupt_caused_elsewhere_still_cancels_as_an_interrupt(
+    db: None, store_connection: Connection, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ctrl-C while a library call is under way may surface as that library's own error (a cancelled
+    query, a broken broker call): the command still reads it as the interrupt, with no traceback."""
+
+    def run(self: Command, options: dict[str, Any]) -> None:
+        try:
+            os.kill(os.getpid(), signal.SIGINT)
+            time.sleep(5)
+        except KeyboardInterrupt:
+            raise RuntimeError("the call was cancelled") from None
+
+    monkeypatch.setattr(Command, "run", run)
+    with pytest.raises(CommandError) as raised:
+        call_command("sync_run", "cli-store", "products")
+    assert (str(raised.value), raised.value.returncode) == ("interrupted: nothing was queued", 130)
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # Ctrl-C handling given back
+
+
+def test_an_error_without_an_interrupt_is_raised_as_it_is(
+    db: None, store_connection: Connection, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def run(self: Command, options: dict[str, Any]) -> None:
+        raise RuntimeError("a real failure")
+
+    monkeypatch.setattr(Command, "run", run)
+    with pytest.raises(RuntimeError, match="a real failure"):
+        call_command("sync_run", "cli-store", "products")
