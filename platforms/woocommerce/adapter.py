@@ -301,7 +301,7 @@ class WooCommerceAdapter(WooCommerceCustomerRequestsMixin, WooCommerceOrganisati
         are checkpointed as they would be without the read-ahead."""
         seen_skus: dict[str, str] = {}
         limit = self.read_limiter.maximum if self.read_limiter else 0
-        ahead = max(LISTINGS_AHEAD, limit)
+        ahead = self._listings_ahead()
         pool = ThreadPoolExecutor(max_workers=max(self.variation_workers, limit), thread_name_prefix="variations")
         listings = ThreadPoolExecutor(max_workers=ahead, thread_name_prefix="listings")
         pending: deque[_ListingRead] = deque()
@@ -348,6 +348,10 @@ class WooCommerceAdapter(WooCommerceCustomerRequestsMixin, WooCommerceOrganisati
         path, params = self._listing(data_type, state)
         with self._store_slot("listing"):
             return self.client.list_page(path, params=params, offset=state.offset)
+
+    def _listings_ahead(self) -> int:
+        """Listing pages read at once: the store's maximum concurrency, when a sync set one, or ``LISTINGS_AHEAD``."""
+        return max(LISTINGS_AHEAD, self.read_limiter.maximum if self.read_limiter else 0)
 
     @contextmanager
     def _store_slot(self, kind: str) -> Iterator[None]:
@@ -558,7 +562,7 @@ class WooCommerceAdapter(WooCommerceCustomerRequestsMixin, WooCommerceOrganisati
         """Live ids via ``_fields``; trashed products and draft orders are not live. The id pages are
         read several at once (``read_limiter``, when set, bounds and adapts the calls)."""
         self._require(data_type)
-        ahead = max(LISTINGS_AHEAD, self.read_limiter.maximum if self.read_limiter else 0)
+        ahead = self._listings_ahead()
 
         def listing(path: str, params: Mapping[str, Any]) -> Iterator[dict[str, Any]]:
             return self.client.iter_list_by_offset(
