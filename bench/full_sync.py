@@ -140,12 +140,13 @@ def bench_size(
     modes: tuple[str, ...] = ("first", "unchanged", "changed"),
     store_args: tuple[str, ...] = (),
     store_concurrency: int = 0,
+    spark_args: tuple[str, ...] = (),
 ) -> list[dict[str, Any]]:
     woo_args = ["--products", str(count), "--customers", "10", "--orders", "5", *store_args]
     if data_type == "customers":
         woo_args = ["--products", "10", "--customers", str(count), "--orders", "5", *store_args]
     woo_proc, woo = start("sandbox.woocommerce", *woo_args, ready="/_sandbox/stats")
-    spark_proc, spark = start("sandbox.sparklayer", ready="/_sandbox/stats")
+    spark_proc, spark = start("sandbox.sparklayer", *spark_args, ready="/_sandbox/stats")
     rows = []
     try:
         for mode in modes:
@@ -159,7 +160,8 @@ def bench_size(
             for kind in ("read", "write", "token"):
                 result[f"spark_{kind}"] = after.get("by_kind", {}).get(kind, 0) - before.get("by_kind", {}).get(kind, 0)
             result.update({"data_type": data_type, "records": count, "mode": mode, "store_args": " ".join(store_args),
-                           "platform_max_concurrency": store_concurrency or "default"})  # fmt: skip
+                           "platform_max_concurrency": store_concurrency or "default",
+                           "spark_args": " ".join(spark_args)})  # fmt: skip
             rows.append(result)
             print(json.dumps(result), flush=True)
     finally:
@@ -182,6 +184,7 @@ def main() -> None:
     parser.add_argument("--store-latency-ms", type=float, default=0.0, help="the store answers after this long")
     parser.add_argument("--store-max-concurrent", type=int, default=0, help="> 0: the store answers 503 above this")
     parser.add_argument("--store-concurrency", type=int, nargs="*", default=[0], help="PLATFORM_MAX_CONCURRENCY runs")
+    parser.add_argument("--spark-latency-ms", type=float, default=0.0, help="SparkLayer answers after this long")
     args = parser.parse_args()
     ensure_database(os.environ.get("DATABASE_URL", ""))
     store_args: tuple[str, ...] = ()
@@ -190,7 +193,9 @@ def main() -> None:
     if args.store_max_concurrent:
         store_args += ("--max-concurrent", str(args.store_max_concurrent))
     for concurrency in args.store_concurrency:
-        options = {"modes": tuple(args.modes), "store_args": store_args, "store_concurrency": concurrency}
+        spark_args = ("--latency-ms", str(args.spark_latency_ms)) if args.spark_latency_ms else ()
+        options = {"modes": tuple(args.modes), "store_args": store_args, "store_concurrency": concurrency,
+                   "spark_args": spark_args}  # fmt: skip
         for count in args.products:
             bench_size("products", count, args.changed, **options)
         for count in args.customers:

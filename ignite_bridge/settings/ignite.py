@@ -83,6 +83,9 @@ IGNITE_INSTALL_STATE_TTL_SECONDS = env.int("IGNITE_INSTALL_STATE_TTL_SECONDS", d
 # -- full sync engine -------------------------------------------------------------------------
 #: how often (seconds) a push saves the writes SparkLayer accepted; a killed worker re-pushes at most this much
 SYNC_STATE_FLUSH_SECONDS = env.float("SYNC_STATE_FLUSH_SECONDS", default=0.25)
+#: pages of a full sync pushed at once: the next page's reads and writes run while a page's tail (its last rows,
+#: issues, checkpoint) completes; checkpoints stay in page order (``sync/jobs/page_chain.py``); 1 = one at a time
+SYNC_PAGES_IN_FLIGHT = env.int("SYNC_PAGES_IN_FLIGHT", default=2)
 #: a running job whose heartbeat is older than this is taken to have lost its worker and is requeued
 SYNC_JOB_STALE_SECONDS = env.int("SYNC_JOB_STALE_SECONDS", default=300)
 #: a queued job untouched this long is re-sent to the broker (its message may be lost)

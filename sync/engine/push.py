@@ -22,6 +22,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, MutableMapping, Sequence
@@ -126,6 +127,17 @@ def refusal_issue(record: SyncRecord, result: writes.WriteResult) -> RecordIssue
 Task = tuple[Callable[..., Any], tuple[Any, ...]]
 
 
+class WritePool(ContextThreadPoolExecutor):
+    """The SparkLayer write threads of one full sync, shared by the pages it pushes at once
+    (``sync/jobs/page_chain.py``). ``slots`` counts writes sent and not yet handed back across all
+    of those pages' writers, so the bound a writer keeps alone (at most ``max_workers`` writes
+    accepted and unsaved when the process dies, with ``SYNC_STATE_FLUSH_SECONDS=0``) holds for all."""
+
+    def __init__(self, max_workers: int) -> None:
+        super().__init__(max_workers=max_workers, thread_name_prefix="push")
+        self.slots = threading.Semaphore(max_workers)
+
+
 class _Writer:
     """The writes of records whose locks the calling thread holds. Not thread-safe: only the calling
     thread touches it; pool threads only run ``writes`` functions."""
@@ -166,6 +178,8 @@ class _Writer:
         # ``concurrency`` writes can be accepted and unsaved when the process dies.
         self.backlog: deque[tuple[str, Task]] = deque()
         self.concurrency = max(1, connection.push_concurrency)
+        # shared with the other pages' writers of a full sync (``WritePool``), else this writer's own
+        self.slots: threading.Semaphore = getattr(executor, "slots", None) or threading.Semaphore(self.concurrency)
         self.flush_interval = settings.SYNC_STATE_FLUSH_SECONDS
         self.last_flush = time.monotonic()
         self.released_skus: set[str] = set()
@@ -182,20 +196,29 @@ class _Writer:
             else:
                 self._ready_parts(plan)
         self._submit_batches(final=not self.futures and not self.backlog)
-        self._fill()
-        while self.futures:
-            done, _ = wait(set(self.futures), timeout=max(self.flush_interval, 0.05), return_when=FIRST_COMPLETED)
-            for future in done:
-                kind = self.futures.pop(future)
-                for plan in self._handle(kind, future.result()):
-                    self._finish_if_answered(plan)
-            if self.fatal is None:
-                self._submit_batches(final=not self.futures and not self.backlog)
-            else:
-                self._abandon_backlog()
-            if time.monotonic() - self.last_flush >= self.flush_interval:
-                self.flush()
+        handled = 0  # answers handled whose slots are not given back yet
+        try:
             self._fill()
+            while self.futures:
+                done, _ = wait(set(self.futures), timeout=max(self.flush_interval, 0.05), return_when=FIRST_COMPLETED)
+                for future in done:
+                    kind = self.futures.pop(future)
+                    handled += 1
+                    for plan in self._handle(kind, future.result()):
+                        self._finish_if_answered(plan)
+                if self.fatal is None:
+                    self._submit_batches(final=not self.futures and not self.backlog)
+                else:
+                    self._abandon_backlog()
+                if time.monotonic() - self.last_flush >= self.flush_interval:
+                    self.flush()
+                for _ in range(handled):  # after the flush: a slot is reused only once its write is saved
+                    self.slots.release()
+                handled = 0
+                self._fill()
+        finally:
+            for _ in range(handled + len(self.futures)):  # an error: never leave the other pages short of slots
+                self.slots.release()
         for plan in self.plans.values():
             if not plan.finished:
                 self._finish(plan)
@@ -205,7 +228,10 @@ class _Writer:
         self.backlog.append(("ops", (writes.run_record_ops, (self.client, plan.ops))))
 
     def _fill(self) -> None:
+        """Send what waits, while a slot is free; with nothing of its own in flight, wait for one."""
         while self.backlog and len(self.futures) < self.concurrency:
+            if not self.slots.acquire(blocking=not self.futures):
+                return
             kind, (fn, args) = self.backlog.popleft()
             self.futures[self.executor.submit(fn, *args)] = kind
 
@@ -649,6 +675,7 @@ def sync_records_push(
     read_at: datetime | None = None,
     adapter: SyncSource | None = None,
     heartbeat: Callable[[], None] | None = None,
+    before_final: Callable[[], None] | None = None,
 ) -> PushOutcome:
     """Bring SparkLayer to ``records`` (one data type) and save what it holds; see the module docstring.
 
@@ -658,12 +685,15 @@ def sync_records_push(
     ``force``: write every part, whatever the hashes say (a repair); versions and locks still apply.
     ``seen_skus`` (full sync): SKU → variant map for duplicate detection across pages.
     ``on_commit_page`` runs inside the final transaction (the full sync's checkpoint), only when
-    no write failed transiently. Raises ``TransientError`` / ``AuthenticationError`` after saving
-    what SparkLayer accepted.
+    no write failed transiently; ``before_final`` just before that transaction opens (the full sync
+    waits there for the page before to commit, ``sync/jobs/page_chain.py``). Raises ``TransientError``
+    / ``AuthenticationError`` after saving what SparkLayer accepted.
     """
     data_type = _one_data_type(records)
     client = client or connection_sparklayer_client(connection)
     if data_type == DataType.CUSTOMER_GROUPS:  # groups are ensured, not written record by record
+        if before_final is not None:  # a handful of records: the page waits its turn before any of it
+            before_final()
         return customer_groups_push(
             connection=connection, records=records, client=client, job=job,
             outcome=PushOutcome(data_type=data_type), on_commit_page=on_commit_page,
@@ -703,7 +733,7 @@ def sync_records_push(
 
     _save_issues_and_rows(
         connection=connection, data_type=data_type, by_id=by_id, batch=batch, confirmed=confirmed,
-        job=job, event=event, mark_seen=mark_seen, on_commit_page=on_commit_page,
+        job=job, event=event, mark_seen=mark_seen, on_commit_page=on_commit_page, before_final=before_final,
     )  # fmt: skip
     if batch.fatal is not None:
         if isinstance(batch.fatal, TransientError):
@@ -818,11 +848,14 @@ def _save_issues_and_rows(
     event: WebhookEvent | None,
     mark_seen: bool,
     on_commit_page: Callable[[PushOutcome], None] | None,
+    before_final: Callable[[], None] | None = None,
 ) -> None:
     """Record and resolve issues, track every record seen, and run the page checkpoint, in one
     transaction."""
     outcome = batch.outcome
     outcome.issues_opened = batch.issues
+    if before_final is not None:
+        before_final()
     with transaction.atomic():
         issues_record(connection=connection, data_type=data_type, issues=batch.issues, job=job, event=event)
         outcome.issues_resolved = issues_resolve(

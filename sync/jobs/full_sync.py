@@ -7,7 +7,8 @@ the heartbeat → **completeness**: list every live id, read what the pages miss
 gone (``sync.engine.deletion``) → **report**: the outcome and open issues to the sync log. The
 phase is stored, so a resumed job continues where it was, never back at page 1.
 
-Memory does not grow with the catalogue: one page of records is held at a time (plus the SKU map
+Memory does not grow with the catalogue: ``SYNC_PAGES_IN_FLIGHT`` pages of records are held at a time,
+pushed side by side and checkpointed in page order (``sync/jobs/page_chain.py``; plus the SKU map
 for duplicate detection). A job killed at any point resumes from its last checkpoint; records
 already accepted are skipped by their hash.
 
@@ -35,7 +36,6 @@ from connections.clients import connection_sparklayer_client, connection_sync_so
 from connections.models import Connection
 from connections.selectors import connection_syncs
 from ignite_bridge.core.errors import IntegrationError, TransientError
-from ignite_bridge.core.threads import ContextThreadPoolExecutor
 from platforms.base import SyncSource
 from platforms.concurrency import AIMDLimiter
 from platforms.types import DataType, Page
@@ -44,13 +44,14 @@ from sync.engine.clock import ReadClock
 from sync.engine.deletion import full_sync_complete
 from sync.engine.outcome import PushOutcome
 from sync.engine.price_lists import price_lists_ensure
-from sync.engine.push import sync_records_push
+from sync.engine.push import WritePool, sync_records_push
 from sync.engine.raw_skip import page_resolve
-from sync.engine.skus import seen_skus_rebuild
+from sync.engine.skus import drop_duplicate_skus, seen_skus_rebuild
 from sync.engine.stock_locations import stock_locations_ensure
 from sync.engine.synclog import synclog_report_full, synclog_report_start
 from sync.engine.table_stats import tables_analyze_if_stale
 from sync.jobs.job_runs import JobStopped, job_retry_delay, sync_job_claim, sync_job_heartbeat, sync_job_release
+from sync.jobs.page_chain import PageChain
 from sync.jobs.settings_changes import merchant_hash, settings_followups
 from sync.models import JobKind, JobPhase, JobState, RecordState, SyncIssue, SyncJob
 
@@ -246,9 +247,14 @@ def _push_pages(
     clock: ReadClock,
     seen_skus: dict[str, str] | None,
 ) -> None:
+    """Read pages in order and push each through the one write path, ``SYNC_PAGES_IN_FLIGHT`` at once,
+    checkpointing them in order (``sync/jobs/page_chain.py``)."""
     connection = job.connection
     data_type = DataType(job.data_type)
-    with ContextThreadPoolExecutor(max_workers=max(1, connection.push_concurrency), thread_name_prefix="push") as pool:
+    with (
+        WritePool(max(1, connection.push_concurrency)) as pool,
+        PageChain[bool](max(1, settings.SYNC_PAGES_IN_FLIGHT), committed=bool) as chain,
+    ):
         pages = adapter.iter_pages(data_type, cursor=job.checkpoint_cursor or None, clock=clock)
         while True:
             try:
@@ -258,45 +264,74 @@ def _push_pages(
             except IntegrationError as exc:
                 exc.add_note("platform read")
                 raise
-            ours = True
             resolved = page_resolve(
                 connection=connection, data_type=data_type, page=page, job_id=job.pk, force=job.force,
                 seen_skus=seen_skus,
             )  # fmt: skip
             page.records = resolved.records
+            if seen_skus is not None:  # here, page after page, whichever thread pushes the page
+                for record in page.records:
+                    drop_duplicate_skus(record, seen_skus)
             skipped = len(resolved.skipped)
-
-            def commit_page(outcome: PushOutcome | None, page: Page = page, skipped: int = skipped) -> None:
-                nonlocal ours
-                ours = _checkpoint(job, token, page, outcome, skipped)
-
-            if page.records:
-                sync_records_push(
-                    connection=connection,
-                    records=page.records,
-                    job=job,
-                    client=client,
-                    mark_seen=True,
-                    seen_skus=seen_skus,
-                    executor=pool,
-                    on_commit_page=commit_page,
-                    read_at=page.read_at,
-                    adapter=adapter,
-                    force=job.force,
-                    heartbeat=partial(sync_job_heartbeat, job_id=job.pk),
-                )
-            else:
-                with transaction.atomic():
-                    commit_page(None)
-            if not ours:
-                raise JobStopped()
-            job.refresh_from_db()
-            if job.pages_done % STATS_EVERY_PAGES == 0 or not page.next_cursor:
-                tables_analyze_if_stale([RecordState, SyncIssue])
-            if progress is not None:
-                progress(job)
+            push = partial(_push_page, job, token, page, skipped, client=client, pool=pool, adapter=adapter)
+            _pages_done(job, progress, chain.submit(push))
             if not page.next_cursor:
                 break
+        _pages_done(job, progress, chain.drain())
+
+
+def _push_page(
+    job: SyncJob,
+    token: str,
+    page: Page,
+    skipped: int,
+    wait_turn: Callable[[], None],
+    *,
+    client: SparkLayerClient,
+    pool: WritePool,
+    adapter: SyncSource,
+) -> bool:
+    """Push one page and store its checkpoint once the page before it has (``wait_turn``); False when
+    the job is no longer ours."""
+    ours = True
+
+    def commit_page(outcome: PushOutcome | None) -> None:
+        nonlocal ours
+        ours = _checkpoint(job, token, page, outcome, skipped)
+
+    if page.records:
+        sync_records_push(
+            connection=job.connection,
+            records=page.records,
+            job=job,
+            client=client,
+            mark_seen=True,
+            executor=pool,
+            on_commit_page=commit_page,
+            before_final=wait_turn,
+            read_at=page.read_at,
+            adapter=adapter,
+            force=job.force,
+            heartbeat=partial(sync_job_heartbeat, job_id=job.pk),
+        )
+    else:
+        wait_turn()
+        with transaction.atomic():
+            commit_page(None)
+    return ours
+
+
+def _pages_done(job: SyncJob, progress: ProgressCallback | None, results: list[bool]) -> None:
+    """After pages committed (in order): stop if the job is no longer ours, refresh planner statistics
+    now and then, report progress."""
+    for ours in results:
+        if not ours:
+            raise JobStopped()
+        job.refresh_from_db()
+        if job.pages_done % STATS_EVERY_PAGES == 0 or job.phase != JobPhase.PAGES:
+            tables_analyze_if_stale([RecordState, SyncIssue])
+        if progress is not None:
+            progress(job)
 
 
 def sync_job_run(*, job_id: int, token: str | None = None, progress: ProgressCallback | None = None) -> RunResult:

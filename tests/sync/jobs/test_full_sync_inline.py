@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from typing import Any
 
 import pytest
@@ -69,3 +71,67 @@ def test_a_long_page_beats_the_jobs_heart_through_the_job_service_while_it_saves
     assert job.pages_done == 1
     assert len(beats) > 1  # several saves within the one page, each a heartbeat
     assert set(beats) == {job.pk}
+
+
+def test_the_next_page_is_written_while_a_page_waits_and_checkpoints_stay_in_page_order(
+    spark: Any, settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``SYNC_PAGES_IN_FLIGHT=2`` (``sync/jobs/page_chain.py``): with the first page's writes held back, the
+    second page is written meanwhile, yet its checkpoint is stored only after the first page's, and the
+    catalogue lands as it does one page at a time."""
+    from sandbox.server import serve_in_thread
+    from sandbox.woocommerce.app import WooCommerceSandbox
+    from sync.jobs import full_sync
+    from tests.sync.helpers import assert_catalogue_landed, make_connection
+
+    settings.SYNC_PAGES_IN_FLIGHT = 2
+    store = serve_in_thread(WooCommerceSandbox(products=250, customers=5, orders=5, seed=5))
+    try:
+        connection = make_connection(store, site_id="pages-store", push_concurrency=4)
+        events: list[tuple[str, Any]] = []
+        lock = threading.Lock()
+        push, checkpoint, resolve = full_sync.sync_records_push, full_sync._checkpoint, full_sync.page_resolve
+        pages: list[Any] = []  # each page's records, in the order the pages were read
+
+        def resolve_in_order(**kwargs: Any) -> Any:
+            resolved = resolve(**kwargs)
+            pages.append(resolved.records)
+            return resolved
+
+        def slow_first_page(**kwargs: Any) -> Any:
+            index = next(i for i, records in enumerate(pages) if records is kwargs["records"])
+            if index == 0:
+                time.sleep(1.0)  # its writes held back: the next page goes ahead
+            turn = kwargs["before_final"]
+
+            def before_final() -> None:
+                with lock:
+                    events.append(("writes done", index))
+                turn()
+
+            return push(**{**kwargs, "before_final": before_final})
+
+        def recorded_checkpoint(job: Any, token: str, page: Any, *args: Any) -> bool:
+            with lock:
+                events.append(("checkpoint", page.next_cursor or "last"))
+            return checkpoint(job, token, page, *args)
+
+        monkeypatch.setattr(full_sync, "page_resolve", resolve_in_order)
+        monkeypatch.setattr(full_sync, "sync_records_push", slow_first_page)
+        monkeypatch.setattr(full_sync, "_checkpoint", recorded_checkpoint)
+        job = run_full(connection, DataType.PRODUCTS)
+
+        done = [name for kind, name in events if kind == "writes done"]
+        cursors = [name for kind, name in events if kind == "checkpoint"]
+        assert done[0] == 1
+        assert sorted(done) == [0, 1, 2]  # the second page finished its writes first ...
+        assert len(cursors) == job.pages_done == 3
+        assert cursors[-1] == "last"
+        first_checkpoint = events.index(("checkpoint", cursors[0]))
+        assert events.index(("writes done", 0)) < first_checkpoint  # ... and the first page's checkpoint ...
+        assert events.index(("checkpoint", cursors[1])) > first_checkpoint  # ... came before the second's
+        assert_catalogue_landed(connection, spark_state(spark, "pages-store", "products,stock,pricing"))
+        assert job.seen == 250
+        assert job.state == JobState.SUCCEEDED
+    finally:
+        store.stop()
