@@ -28,7 +28,7 @@ from urllib.parse import quote
 import requests
 
 from ignite_bridge.core.errors import AuthenticationError, PermanentError
-from ignite_bridge.core.http import HttpClientBase, parse_retry_after
+from ignite_bridge.core.http import HttpClientBase, json_body, parse_retry_after
 from sparklayer.batching import batched
 from sparklayer.budget import BACKGROUND, SiteBudget
 from sparklayer.payloads import (
@@ -254,7 +254,7 @@ class SparkLayerClient(HttpClientBase):
         if response.status_code == 204 or not response.content:
             return None
         try:
-            return response.json()
+            return json_body(response)
         except ValueError:
             return None
 

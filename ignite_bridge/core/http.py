@@ -38,6 +38,7 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
+import orjson
 import requests
 from requests.adapters import HTTPAdapter
 
@@ -70,6 +71,17 @@ def parse_retry_after(value: str | None, *, now: Callable[[], float] = time.time
     if when.tzinfo is None:
         when = when.replace(tzinfo=UTC)
     return max(0.0, when.timestamp() - now())
+
+
+def json_body(response: requests.Response) -> Any:
+    """The body decoded as JSON, like ``response.json()`` but with orjson (a 700 KB store listing page
+    several times faster). Where orjson refuses the body (NaN, a charset other than UTF-8, not JSON at all)
+    requests decodes it as before, errors and all. The one difference: an integer beyond 64
+    bits comes back as a float; no store or SparkLayer field holds one."""
+    try:
+        return orjson.loads(response.content)
+    except orjson.JSONDecodeError:
+        return response.json()
 
 
 def parse_json_problem(response: requests.Response) -> ProblemDetail:

@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 import requests
 
 from ignite_bridge.core.errors import AuthenticationError, PermanentError, ProblemDetail
-from ignite_bridge.core.http import HttpClientBase, parse_json_problem
+from ignite_bridge.core.http import HttpClientBase, json_body, parse_json_problem
 
 #: WooCommerce refuses ``per_page`` above 100 with ``400 rest_invalid_param``.
 MAX_PER_PAGE = 100
@@ -202,7 +202,7 @@ class WooCommerceClient(HttpClientBase):
         else:
             query["offset"] = offset
         response = self.request("GET", path, params=query)
-        items = response.json()
+        items = json_body(response)
         if not isinstance(items, list):
             raise PermanentError(f"woocommerce GET {path}: expected a list, got {type(items).__name__}")
         total_pages = _int_header(response, "X-WP-TotalPages")

@@ -26,6 +26,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
+import orjson
 from django.db import connection as db
 from django.db import models
 
@@ -42,6 +43,15 @@ def _columns(model: type[models.Model], names: tuple[str, ...]) -> list[tuple[st
     return out
 
 
+def _json_text(value: Any) -> str:
+    """``value`` as JSON text for a ``jsonb`` parameter: orjson (the push log's payloads make this the
+    largest document a sync writes), ``json`` for what orjson refuses (an integer beyond 64 bits)."""
+    try:
+        return orjson.dumps(value, default=str).decode()
+    except TypeError:
+        return json.dumps(value, ensure_ascii=False, default=str)
+
+
 def rows_insert(
     *,
     model: type[models.Model],
@@ -52,8 +62,8 @@ def rows_insert(
 ) -> None:
     """Insert ``rows`` (values in the order of ``names``); with ``conflict``, update ``update`` instead.
 
-    Values go through ``json.dumps`` (datetimes as their ISO text): what JSON cannot say exactly
-    (a float's last digit aside) must not be passed."""
+    Values go through orjson (``json`` for what it refuses; datetimes as their ISO text): what JSON
+    cannot say exactly (a float's last digit aside) must not be passed."""
     if not rows:
         return
     columns = _columns(model, tuple(names))
@@ -68,7 +78,7 @@ def rows_insert(
         target = ", ".join(quote(column) for column, _ in _columns(model, tuple(conflict)))
         sets = ", ".join(f"{quote(column)} = EXCLUDED.{quote(column)}" for column, _ in _columns(model, tuple(update)))
         sql += f" ON CONFLICT ({target}) DO UPDATE SET {sets}" if sets else f" ON CONFLICT ({target}) DO NOTHING"
-    document = json.dumps([dict(zip(keys, row, strict=True)) for row in rows], ensure_ascii=False, default=str)
+    document = _json_text([dict(zip(keys, row, strict=True)) for row in rows])
     with db.cursor() as cursor:
         cursor.execute(sql, [document])
 
