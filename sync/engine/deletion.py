@@ -6,10 +6,11 @@ between two pages); so after the last page the run lists every live id cheaply
 which every record a sync reads gets, pushed or not):
 
 * a live id the run did not see is read on its own and pushed (``missed``);
-* a record the bridge knows (pushed, or seen with issues) that the run did not see and the
-  listing lacks is read on its own: if it exists after all it is pushed, otherwise it goes through
-  the write path as gone (a product's variants discontinued, its stock and prices removed; a
-  customer deleted; a purchase forgotten) and its issues are resolved.
+* a record the bridge knows (pushed, or seen with issues) that the listing lacks is read on its own,
+  whether or not the run saw it (one the run saw was deleted after its page was read): if it exists
+  after all it is pushed, otherwise it goes through the write path as gone (a product's variants
+  discontinued, its stock and prices removed; a customer deleted; a purchase forgotten) and its
+  issues are resolved.
 
 Everything goes through ``sync_records_push``, with the time each read started, so a record
 changed or re-created meanwhile is never written over with older data.
@@ -89,10 +90,9 @@ def full_sync_complete(
         .iterator(chunk_size=5000)
     )
     missed = sorted(live - seen, key=_id_order)
-    known = (
-        RecordState.objects.filter(connection=connection, data_type=data_type, deleted=False)
-        .exclude(last_seen_job_id=job.pk)
-        .values_list("external_id", flat=True)
+    # seen by the run or not: a record deleted after its page was read was pushed as it was then
+    known = RecordState.objects.filter(connection=connection, data_type=data_type, deleted=False).values_list(
+        "external_id", flat=True
     )
     candidates = sorted({external_id for external_id in known.iterator(chunk_size=5000)} - live, key=_id_order)
     result.missed = len(missed)

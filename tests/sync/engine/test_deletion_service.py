@@ -130,6 +130,23 @@ def test_missed_live_records_and_known_records_the_listing_lacks_are_read_and_pu
     assert (call["job"], call["mark_seen"], call["force"], call["adapter"]) == (job, True, False, store)
 
 
+def test_a_record_the_run_saw_but_the_listing_lacks_was_deleted_after_its_page_and_is_read_again(
+    connection: Connection, job: SyncJob, pushes: Pushes
+) -> None:
+    state(connection, "1", last_seen_job_id=job.pk)
+    state(connection, "4", last_seen_job_id=job.pk)  # pushed from its page, trashed before the id listing
+    store = Store(live=["1"], existing={"1"})
+
+    result = deletion.full_sync_complete(
+        connection=connection, data_type=DataType.PRODUCTS, job=job, adapter=store,  # type: ignore[arg-type]
+        client=None, clock=clock, alive=lambda: None,  # type: ignore[arg-type]
+    )  # fmt: skip
+
+    assert store.fetched == ["4"]  # the live record the run saw is not read again
+    assert result.deleted == 1
+    assert [(r.external_id, r.deleted) for r in pushes.calls[0]["records"]] == [("4", True)]
+
+
 def test_a_known_record_the_listing_lacks_but_the_store_still_has_is_pushed_not_deleted(
     connection: Connection, job: SyncJob, pushes: Pushes
 ) -> None:

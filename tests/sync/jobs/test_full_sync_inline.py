@@ -204,3 +204,41 @@ def test_pages_in_flight_while_the_store_changes_converge_by_the_next_full_sync(
         assert not [*differences, *compare_pricing(expected, state)]
     finally:
         store.stop()
+
+
+def test_a_product_trashed_after_its_page_was_read_is_retired_by_the_same_full_sync(spark: Any) -> None:
+    """The page pushed the product as it was when read; the completeness pass finds it missing from the
+    id listing and reads it again, though the run saw it: retired before the job ends, no webhook needed."""
+    from sandbox.server import serve_in_thread
+    from sandbox.woocommerce.app import WooCommerceSandbox
+    from sync.jobs import full_sync
+    from tests.convergence.compare import compare_pricing, compare_products, compare_stock
+    from tests.convergence.semantics import expected_from_store
+    from tests.sync.helpers import make_connection
+
+    store = serve_in_thread(WooCommerceSandbox(products=150, customers=2, orders=2, seed=4))
+    push = full_sync.sync_records_push
+    trashed: list[str] = []
+
+    def trash_once_read(**kwargs: Any) -> Any:
+        if not trashed:  # the first page: read, not yet pushed
+            victim = next(r.external_id for r in kwargs["records"] if r.payload is not None and not r.issues)
+            auth = (store.app.consumer_key, store.app.consumer_secret)
+            requests.delete(f"{store.url}/wp-json/wc/v3/products/{victim}", auth=auth, timeout=10).raise_for_status()
+            trashed.append(victim)
+        return push(**kwargs)
+
+    try:
+        connection = make_connection(store, site_id="trash-store", push_concurrency=4)
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(full_sync, "sync_records_push", trash_once_read)
+            job = run_full(connection, DataType.PRODUCTS)
+        assert job.deleted == 1
+        assert RecordState.objects.get(connection=connection, data_type="products", external_id=trashed[0]).deleted
+        expected = expected_from_store(connection)
+        state = spark_state(spark, "trash-store", "products,stock,pricing,price_lists")
+        assert trashed[0] in {str(p["external_id"]) for p in state["products"]}  # retired, not deleted
+        assert not [*compare_products(expected, state), *compare_stock(expected, state)]
+        assert not compare_pricing(expected, state)
+    finally:
+        store.stop()
