@@ -9,7 +9,7 @@ front does not make every later one look changed. It is bounded: long texts are 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from typing import Any, cast
 
 from django.conf import settings
@@ -27,9 +27,14 @@ NAME, STORE_URL, VISIBLE_ID, FIELDS, MORE = "name", "platform_url", "visible_id"
 
 
 def _scalar(value: Any) -> Any:
+    kind = type(value)
+    if kind is str:
+        return value if len(value) <= MAX_TEXT else value[:MAX_TEXT] + "…"
+    if value is None or kind is bool or kind is int or kind is float:
+        return value
     if isinstance(value, str) and len(value) > MAX_TEXT:
         return value[:MAX_TEXT] + "…"
-    if value is None or isinstance(value, bool | int | float | str):
+    if isinstance(value, bool | int | float | str):
         return value
     return str(value)[:MAX_TEXT]
 
@@ -41,21 +46,31 @@ def _identity(item: Mapping[str, Any]) -> str | None:
     return None
 
 
-def flatten(value: Any, prefix: str = "") -> Iterable[tuple[str, Any]]:
-    """Yield (path, scalar) leaves of a JSON-like value; empty lists and objects are leaves too."""
-    if isinstance(value, Mapping):
+def flatten(value: Any, prefix: str = "") -> list[tuple[str, Any]]:
+    """The (path, scalar) leaves of a JSON-like value; empty lists and objects are leaves too.
+
+    Every SparkLayer write of a full sync flattens what it sent (``push_payload_digest``), so this is
+    a plain recursion into one list, with exact type checks before the slower ``Mapping`` one."""
+    leaves: list[tuple[str, Any]] = []
+    _flatten_into(leaves, value, prefix)
+    return leaves
+
+
+def _flatten_into(leaves: list[tuple[str, Any]], value: Any, prefix: str) -> None:
+    kind = type(value)
+    if kind is dict or (kind is not list and kind is not tuple and kind is not str and isinstance(value, Mapping)):
         if not value:
-            yield prefix, {}
+            leaves.append((prefix, {}))
         for key in sorted(value):
-            yield from flatten(value[key], f"{prefix}.{key}" if prefix else str(key))
-    elif isinstance(value, list | tuple):
+            _flatten_into(leaves, value[key], f"{prefix}.{key}" if prefix else str(key))
+    elif kind is list or kind is tuple or isinstance(value, list | tuple):
         if not value:
-            yield prefix, []
+            leaves.append((prefix, []))
         for index, item in enumerate(value):
-            identity = _identity(item) if isinstance(item, Mapping) else None
-            yield from flatten(item, f"{prefix}[{identity or index}]")
+            identity = _identity(item) if type(item) is dict or isinstance(item, Mapping) else None
+            _flatten_into(leaves, item, f"{prefix}[{identity or index}]")
     else:
-        yield prefix, _scalar(value)
+        leaves.append((prefix, _scalar(value)))
 
 
 def record_name(record: SyncRecord) -> str:
@@ -90,7 +105,7 @@ def push_payload_digest(record: SyncRecord, operation: str) -> dict[str, Any] | 
         sent = record.payload or {}
     else:  # deletes and discontinues carry no content of the record
         sent = {}
-    leaves = list(flatten(sent)) if sent else []
+    leaves = flatten(sent) if sent else []
     digest: dict[str, Any] = {FIELDS: dict(leaves[:MAX_FIELDS])}
     if operation in RECORD_OPERATIONS:  # the record's own write names it; its stock and pricing rows need not
         digest.update(

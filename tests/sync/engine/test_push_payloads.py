@@ -2,12 +2,24 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from types import MappingProxyType
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from platforms.types import DataType, SyncRecord
-from sync.engine.push_payloads import MAX_FIELDS, flatten, payload_changes, push_payload_digest, record_name
+from sync.engine.push_payloads import (
+    IDENTITY_KEYS,
+    MAX_FIELDS,
+    MAX_TEXT,
+    flatten,
+    payload_changes,
+    push_payload_digest,
+    record_name,
+)
 
 
 def product(title: str, variants: list[dict[str, object]]) -> SyncRecord:
@@ -83,3 +95,54 @@ def test_a_real_push_keeps_what_was_sent_with_the_name_and_store_link(connection
 def test_keeping_payloads_can_be_turned_off(settings: Any) -> None:
     settings.SYNC_PUSH_LOG_PAYLOADS = False
     assert push_payload_digest(product("Hoodie", []), "upsert") is None
+
+
+def _reference_leaves(value: Any, prefix: str = "") -> list[tuple[str, Any]]:
+    """The rule ``flatten`` implements, written plainly: mappings by sorted key, list items by their
+    identity or index, empty containers and scalars as leaves (long texts cut, others as text)."""
+    if isinstance(value, Mapping):
+        if not value:
+            return [(prefix, {})]
+        return [
+            leaf
+            for key in sorted(value)
+            for leaf in _reference_leaves(value[key], f"{prefix}.{key}" if prefix else str(key))
+        ]
+    if isinstance(value, list | tuple):
+        if not value:
+            return [(prefix, [])]
+        out = []
+        for index, item in enumerate(value):
+            identity = None
+            if isinstance(item, Mapping):
+                identity = next((f"{k}={item[k]}" for k in IDENTITY_KEYS if item.get(k) not in (None, "")), None)
+            out.extend(_reference_leaves(item, f"{prefix}[{identity or index}]"))
+        return out
+    if isinstance(value, str):
+        return [(prefix, value if len(value) <= MAX_TEXT else value[:MAX_TEXT] + "…")]
+    if value is None or isinstance(value, bool | int | float):
+        return [(prefix, value)]
+    return [(prefix, str(value)[:MAX_TEXT])]
+
+
+_scalars = st.one_of(
+    st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False), st.text(max_size=250),
+    st.decimals(allow_nan=False, allow_infinity=False, places=2), st.sampled_from([DataType.PRODUCTS]),
+)  # fmt: skip
+_keys = st.one_of(st.sampled_from([*IDENTITY_KEYS, "title", "price", "options"]), st.text(max_size=8))
+_documents = st.recursive(
+    _scalars,
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=4),
+        st.dictionaries(_keys, inner, max_size=5),
+        st.builds(MappingProxyType, st.dictionaries(_keys, inner, max_size=3)),
+        st.lists(inner, max_size=3).map(tuple),
+    ),
+    max_leaves=30,
+)
+
+
+@given(document=_documents)
+@settings(max_examples=300, deadline=None)
+def test_flatten_yields_the_leaves_the_rule_names_in_its_order(document: Any) -> None:
+    assert flatten(document) == _reference_leaves(document)
