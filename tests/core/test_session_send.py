@@ -1,0 +1,174 @@
+"""``session_send``: a call through the session's adapter without the rest of ``Session.request`` must put
+the same request on the wire, follow redirects as before, and step aside while requests is traced; request
+bodies (``json_request_body``) are the document ``json.dumps(..., default=str)`` wrote."""
+
+from __future__ import annotations
+
+import functools
+import json
+import threading
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import pytest
+import requests
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from ignite_bridge.core.http import json_request_body, session_send
+from ignite_bridge.core.pinned import OriginLockedSession, RedirectRefused
+
+
+class Recorder(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    seen: list[dict[str, Any]]
+    redirect_to: dict[str, str]
+
+    def _answer(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else b""
+        self.seen.append(
+            {"method": self.command, "path": self.path, "headers": dict(self.headers.items()), "body": body}
+        )
+        target = self.redirect_to.get(self.path)
+        status, reply = (307, b"") if target else (200, b'{"ok": true}')
+        self.send_response(status)
+        if target:
+            self.send_header("Location", target)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Set-Cookie", "session=abc; Path=/")
+        self.send_header("Content-Length", str(len(reply)))
+        self.end_headers()
+        self.wfile.write(reply)
+
+    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _answer
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture
+def server() -> Iterator[tuple[str, list[dict[str, Any]], dict[str, str]]]:
+    seen: list[dict[str, Any]] = []
+    redirects: dict[str, str] = {}
+    handler = type("Handler", (Recorder,), {"seen": seen, "redirect_to": redirects})
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_address[1]}", seen, redirects
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+
+
+def fresh_session() -> requests.Session:
+    session = OriginLockedSession()
+    session.trust_env = False
+    return session
+
+
+CALLS = [
+    ("POST", "/api/v1/products", {"data": b'{"sku":"caf\xc3\xa9"}'}),
+    ("PUT", "/api/v1/customers/c-1", {"data": b"{}"}),
+    ("PATCH", "/api/v1/price-lists/wholesale/pricing", {"data": b"[]"}),
+    ("DELETE", "/api/v1/products/7", {}),
+    ("POST", "/api/v1/batch-delete-stock", {}),
+    ("GET", "/api/v1/settings", {}),
+    ("POST", "/wp-json/wc/v3/customers", {"data": b'{"email":"a@example.com"}', "auth": ("ck", "cs")}),
+    ("GET", "/wp-json/wc/v3/products", {"params": {"per_page": 100, "status": "any"}, "auth": ("ck", "cs")}),
+    ("GET", "/wp-json/wc/v3/products/caf\u00e9 1", {}),  # a path requests must quote: sent the usual way
+]
+
+
+@pytest.mark.parametrize(("method", "path", "extra"), CALLS)
+def test_the_server_receives_what_session_request_would_have_sent(
+    server: tuple[str, list[dict[str, Any]], dict[str, str]], method: str, path: str, extra: dict[str, Any]
+) -> None:
+    base, seen, _ = server
+    kwargs = {"headers": {"Authorization": "Bearer t", "Accept": "application/json", "X-Request-ID": "r1"},
+              "timeout": (5, 10), **extra}  # fmt: skip
+    usual = fresh_session().request(method, base + path, **kwargs)
+    lean = session_send(fresh_session(), method, base + path, dict(kwargs))
+    assert (lean.status_code, lean.json()) == (usual.status_code, usual.json()) == (200, {"ok": True})
+    first, second = seen
+    assert second == first
+
+
+def test_a_redirect_within_the_origin_is_followed_and_one_to_another_origin_refused(
+    server: tuple[str, list[dict[str, Any]], dict[str, str]],
+) -> None:
+    base, seen, redirects = server
+    redirects["/api/v1/old"] = "/api/v1/new"
+    session = fresh_session()
+    answer = session_send(session, "POST", f"{base}/api/v1/old", {"data": b"{}", "timeout": (5, 10)})
+    assert answer.status_code == 200
+    assert [call["path"] for call in seen][-1] == "/api/v1/new"
+    redirects["/api/v1/away"] = "http://198.51.100.7/elsewhere"
+    with pytest.raises(RedirectRefused):
+        session_send(session, "POST", f"{base}/api/v1/away", {"data": b"{}", "timeout": (5, 10)})
+    assert all(call["path"] != "/elsewhere" for call in seen)
+
+
+def test_the_session_keeps_no_cookie_either_way(server: tuple[str, list[dict[str, Any]], dict[str, str]]) -> None:
+    base, seen, _ = server
+    session = fresh_session()
+    for _ in range(2):
+        session_send(session, "GET", f"{base}/api/v1/settings", {"timeout": (5, 10)})
+    assert "Cookie" not in seen[-1]["headers"]
+    assert not session.cookies
+
+
+def test_while_requests_is_traced_every_call_goes_through_session_send(
+    server: tuple[str, list[dict[str, Any]], dict[str, str]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    base, _, _ = server
+    traced: list[str] = []
+    original = requests.Session.send
+
+    @functools.wraps(original)
+    def send(self: requests.Session, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:
+        traced.append(request.url or "")
+        return original(self, request, **kwargs)
+
+    monkeypatch.setattr(requests.Session, "send", send)  # what an instrumentation's wrapper looks like
+    session_send(fresh_session(), "POST", f"{base}/api/v1/products", {"data": b"{}", "timeout": (5, 10)})
+    assert traced == [f"{base}/api/v1/products"]
+
+
+_leaf = st.one_of(
+    st.none(), st.booleans(), st.integers(min_value=-(2**80), max_value=2**80),
+    st.floats(allow_nan=False, allow_infinity=False), st.text(), st.decimals(allow_nan=False, allow_infinity=False),
+    st.datetimes(timezones=st.just(UTC)), st.dates(), st.uuids(),
+)  # fmt: skip
+_document = st.recursive(
+    _leaf,
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=4), st.dictionaries(st.one_of(st.text(max_size=6), st.integers()), inner, max_size=4)
+    ),
+    max_leaves=25,
+)
+
+
+@given(document=_document)
+@settings(max_examples=300, deadline=None)
+def test_a_request_body_is_the_document_json_dumps_wrote(document: Any) -> None:
+    assert json.loads(json_request_body(document)) == json.loads(json.dumps(document, default=str))
+
+
+def test_a_request_body_is_utf8_and_compact() -> None:
+    at = datetime(2026, 12, 4, 9, 0, tzinfo=UTC)
+    body = json_request_body(
+        {"title": "Caf\u00e9", "at": at, "on": date(2026, 12, 4), "price": Decimal("10.50"), "id": uuid.UUID(int=1)}
+    )
+    assert (
+        body
+        == (
+            '{"title":"Caf\u00e9","at":"2026-12-04 09:00:00+00:00","on":"2026-12-04","price":"10.50",'
+            '"id":"00000000-0000-0000-0000-000000000001"}'
+        ).encode()
+    )
