@@ -166,7 +166,8 @@ def test_one_webhook_is_one_trace_from_intake_to_the_sparklayer_write(
 
         def settled() -> bool:
             # The write's span can reach the collector before the worker commits the event's outcome.
-            return traced() is not None and WebhookEvent.objects.get(pk=event_id).state not in (*PENDING_EVENT_STATES, EventState.PROCESSING)
+            unsettled = (*PENDING_EVENT_STATES, EventState.PROCESSING)
+            return traced() is not None and WebhookEvent.objects.get(pk=event_id).state not in unsettled
 
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline and not settled():
