@@ -6,7 +6,8 @@
 Per size: a fresh WooCommerce sandbox (``--products N``, about 3 variants each) and SparkLayer
 sandbox; a full sync run in a child process (so peak RSS is per size); then a re-sync with nothing
 changed, then one with 1% of products changed. Reports wall time, records/s, SparkLayer calls
-(sandbox stats) and the sync process's peak RSS.
+(sandbox stats), the sync process's CPU seconds over the run (``cpu``: its own work, which a 2-core
+machine shares with both sandboxes and PostgreSQL) and its peak RSS.
 
 A store with a real store's latency, and how far the store's concurrency adapts (``PLATFORM_MAX_CONCURRENCY``):
 
@@ -109,10 +110,13 @@ def child(data_type: str, woo: str, spark: str, mode: str) -> None:
 
     caches["default"].clear()
     job = sync_job_queue_full(connection=connection, data_type=data_type, trigger="command")
+    before = resource.getrusage(resource.RUSAGE_SELF)
     started = time.monotonic()
     while (result := sync_job_run(job_id=job.pk)).state == "rescheduled":
         time.sleep(result.countdown)
     wall = time.monotonic() - started
+    after = resource.getrusage(resource.RUSAGE_SELF)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     job.refresh_from_db()
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(
@@ -120,6 +124,7 @@ def child(data_type: str, woo: str, spark: str, mode: str) -> None:
             {
                 "state": job.state,
                 "wall": wall,
+                "cpu": round(cpu, 2),  # the sync process's CPU seconds (all its threads) over ``wall``
                 "seen": job.seen,
                 "pushed": job.pushed,
                 "unchanged": job.unchanged,
