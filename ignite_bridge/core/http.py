@@ -107,8 +107,9 @@ def session_send(session: requests.Session, method: str, url: str, kwargs: dict[
     ``Session.request``: the sessions keep no cookies and have no hooks, so merging those, re-quoting a
     URL built here and parsing every answer's cookies twice cost ~0.15 ms of CPU a call for nothing,
     which a full sync's thousands of writes pay under one GIL. Anything else goes the usual way: a
-    call with parameters to encode, a redirect (followed, within the origin, by ``Session.request``),
-    and every call while OpenTelemetry traces requests (its instrumentation wraps ``Session.send``)."""
+    call with parameters to encode, and every call while OpenTelemetry traces requests (its
+    instrumentation wraps ``Session.send``). A redirect is followed the way ``Session.send`` follows it
+    (within the origin), without sending the first request again: a 303 may answer a POST it carried out."""
     body = kwargs.get("data")
     if (
         kwargs.get("params")
@@ -140,8 +141,17 @@ def session_send(session: requests.Session, method: str, url: str, kwargs: dict[
         prepared, stream=False, timeout=kwargs.get("timeout"), verify=verify, cert=session.cert, proxies=session.proxies
     )
     _ = response.content  # read the body now: the connection goes back to the pool
-    if response.is_redirect:
-        return session.request(method, url, **kwargs)
+    if response.is_redirect:  # followed as ``Session.send`` follows it (within the origin), never sent again
+        prepared._cookies = requests.cookies.RequestsCookieJar()  # type: ignore[attr-defined]
+        hops = list(
+            session.resolve_redirects(  # a CA bundle path is a ``verify`` too (the stubs say bool only)
+                response, prepared, stream=False, timeout=kwargs.get("timeout"), verify=verify,  # type: ignore[arg-type]
+                cert=session.cert, proxies=session.proxies,
+            )
+        )  # fmt: skip
+        history = [response, *hops]
+        response = history.pop()
+        response.history = history
     return response
 
 

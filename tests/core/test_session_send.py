@@ -35,7 +35,7 @@ class Recorder(BaseHTTPRequestHandler):
             {"method": self.command, "path": self.path, "headers": dict(self.headers.items()), "body": body}
         )
         target = self.redirect_to.get(self.path)
-        status, reply = (307, b"") if target else (200, b'{"ok": true}')
+        status, reply = (int(self.headers.get("X-Redirect-Status") or 307), b"") if target else (200, b'{"ok": true}')
         self.send_response(status)
         if target:
             self.send_header("Location", target)
@@ -99,15 +99,28 @@ def test_the_server_receives_what_session_request_would_have_sent(
     assert second == first
 
 
-def test_a_redirect_within_the_origin_is_followed_and_one_to_another_origin_refused(
-    server: tuple[str, list[dict[str, Any]], dict[str, str]],
+@pytest.mark.parametrize(("status", "then"), [(307, "POST"), (308, "POST"), (303, "GET"), (302, "GET")])
+def test_a_redirect_is_followed_as_session_request_follows_it_and_the_first_request_is_sent_once(
+    server: tuple[str, list[dict[str, Any]], dict[str, str]], status: int, then: str
 ) -> None:
     base, seen, redirects = server
     redirects["/api/v1/old"] = "/api/v1/new"
+    kwargs = {"data": b"{}", "timeout": (5, 10), "headers": {"X-Redirect-Status": str(status)}}
+    usual = fresh_session().request("POST", f"{base}/api/v1/old", **kwargs)
+    sent_usual = [(call["method"], call["path"]) for call in seen]
+    del seen[:]
+    lean = session_send(fresh_session(), "POST", f"{base}/api/v1/old", dict(kwargs))
+    assert (
+        [(call["method"], call["path"]) for call in seen]
+        == sent_usual
+        == [("POST", "/api/v1/old"), (then, "/api/v1/new")]
+    )
+    assert (lean.status_code, [r.status_code for r in lean.history]) == (usual.status_code, [status]) == (200, [status])
+
+
+def test_a_redirect_to_another_origin_is_refused(server: tuple[str, list[dict[str, Any]], dict[str, str]]) -> None:
+    base, seen, redirects = server
     session = fresh_session()
-    answer = session_send(session, "POST", f"{base}/api/v1/old", {"data": b"{}", "timeout": (5, 10)})
-    assert answer.status_code == 200
-    assert [call["path"] for call in seen][-1] == "/api/v1/new"
     redirects["/api/v1/away"] = "http://198.51.100.7/elsewhere"
     with pytest.raises(RedirectRefused):
         session_send(session, "POST", f"{base}/api/v1/away", {"data": b"{}", "timeout": (5, 10)})
