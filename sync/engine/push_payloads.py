@@ -27,14 +27,9 @@ NAME, STORE_URL, VISIBLE_ID, FIELDS, MORE = "name", "platform_url", "visible_id"
 
 
 def _scalar(value: Any) -> Any:
-    kind = type(value)
-    if kind is str:
+    if isinstance(value, str):
         return value if len(value) <= MAX_TEXT else value[:MAX_TEXT] + "…"
-    if value is None or kind is bool or kind is int or kind is float:
-        return value
-    if isinstance(value, str) and len(value) > MAX_TEXT:
-        return value[:MAX_TEXT] + "…"
-    if isinstance(value, bool | int | float | str):
+    if value is None or isinstance(value, bool | int | float):
         return value
     return str(value)[:MAX_TEXT]
 
@@ -56,9 +51,13 @@ def flatten(value: Any, prefix: str = "") -> list[tuple[str, Any]]:
     return leaves
 
 
+#: types that are never a ``Mapping``: checked by identity before the (slower) abstract check
+_NOT_MAPPINGS = frozenset({list, tuple, str, int, float, bool, type(None)})
+
+
 def _flatten_into(leaves: list[tuple[str, Any]], value: Any, prefix: str) -> None:
     kind = type(value)
-    if kind is dict or (kind is not list and kind is not tuple and kind is not str and isinstance(value, Mapping)):
+    if kind is dict or (kind not in _NOT_MAPPINGS and isinstance(value, Mapping)):
         if not value:
             leaves.append((prefix, {}))
         for key in sorted(value):
