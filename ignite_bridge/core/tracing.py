@@ -71,7 +71,7 @@ def tracing_init(*, service: str, exporter: Any = None) -> bool:
         RequestsInstrumentor().instrument()
         PsycopgInstrumentor().instrument(skip_dep_check=True)
         _initialised = True
-    logger.info("tracing started", extra={"process": service})
+    logger.info("tracing started", extra={"service": service})
     return True
 
 
