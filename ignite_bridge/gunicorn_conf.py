@@ -2,7 +2,8 @@
 
 Metrics in multiprocess mode need the master to empty ``PROMETHEUS_MULTIPROC_DIR`` before the
 workers start and to mark a worker dead when it exits (``ignite_bridge/core/metrics.py``). Tracing
-starts in each worker when it loads the app (``ignite_bridge/wsgi.py``), after the fork.
+starts in each worker when it loads the app (``ignite_bridge/wsgi.py``), after the fork; once it has,
+the worker freezes its start-up objects out of full collections (``ignite_bridge/core/startup.py``).
 Everything else (bind, workers, threads, timeouts) stays on the command line.
 """
 
@@ -11,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from ignite_bridge.core import metrics
+from ignite_bridge.core.startup import freeze_startup_objects
 
 
 def on_starting(server: Any) -> None:
@@ -19,3 +21,7 @@ def on_starting(server: Any) -> None:
 
 def child_exit(server: Any, worker: Any) -> None:
     metrics.process_exited(worker.pid)
+
+
+def post_worker_init(worker: Any) -> None:
+    freeze_startup_objects("web worker")

@@ -9,6 +9,9 @@ tasks (web, worker, beat). Nothing here imports Django models.
 * The worker's main process empties the metrics directory before its pool forks and, with
   ``METRICS_PORT``, serves ``/metrics`` for all its processes; a pool process that ends is marked
   dead for multiprocess mode; each pool process starts tracing when it is configured.
+* Start-up objects are frozen (``ignite_bridge/core/startup.py``): in each pool process after the
+  fork (prefork, solo) and in the worker's main process once it is ready (where a threads pool runs
+  tasks, and from which prefork forks the pool processes that replace others).
 """
 
 from __future__ import annotations
@@ -67,6 +70,20 @@ def _start_tracing(**_: Any) -> None:
     from ignite_bridge.core.tracing import tracing_init
 
     tracing_init(service="worker")
+
+
+@signals.worker_process_init.connect(weak=False)
+def _freeze_pool_process(**_: Any) -> None:
+    from ignite_bridge.core.startup import freeze_startup_objects
+
+    freeze_startup_objects("worker pool process")
+
+
+@signals.worker_ready.connect(weak=False)
+def _freeze_worker(**_: Any) -> None:
+    from ignite_bridge.core.startup import freeze_startup_objects
+
+    freeze_startup_objects("worker")
 
 
 @signals.worker_process_shutdown.connect(weak=False)

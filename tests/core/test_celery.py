@@ -1,12 +1,14 @@
 """A real worker process takes a task from the broker and answers."""
 
 import fnmatch
+import json
 
 import pytest
 from django.conf import settings
 
 from ignite_bridge.celery import app
 from ignite_bridge.core.tasks import ping_task
+from tests.workers import WorkerProcess, worker_environment
 
 
 def test_reliability_settings_are_on():
@@ -32,3 +34,26 @@ def test_every_task_route_routes_a_task_that_exists():
 def test_worker_round_trips_a_task(celery_worker_process):
     result = ping_task.apply_async(args=["hello"], queue="realtime")
     assert result.get(timeout=60) == "pong:hello"
+
+
+@pytest.mark.integration
+@pytest.mark.skipif(not settings.CELERY_RESULT_BACKEND, reason="needs CELERY_RESULT_BACKEND to read the answer")
+def test_worker_processes_freeze_their_start_up_objects(transactional_db, tmp_path):
+    """Each pool process (after the fork) and the worker itself leave their start-up objects out of
+    full collections before the first task (``ignite_bridge/core/startup.py``)."""
+    worker = WorkerProcess(worker_environment(LOG_FORMAT="json"), queues="realtime", concurrency=2)
+    worker.log_path = tmp_path / "worker.log"  # this worker's lines only
+    worker.start()
+    try:
+        assert ping_task.apply_async(args=["x"], queue="realtime").get(timeout=60) == "pong:x"
+        frozen: dict[str, list[int]] = {}
+        for line in worker.log().splitlines():
+            entry = json.loads(line) if line.startswith("{") else {}
+            if entry.get("event") == "startup objects frozen":
+                frozen.setdefault(entry["role"], []).append(entry["frozen_objects"])
+    finally:
+        worker.stop()
+    assert len(frozen.get("worker pool process", [])) == 2, worker.log()[-3000:]  # -c 2
+    assert len(frozen.get("worker", [])) == 1, worker.log()[-3000:]
+    # Django and the apps are loaded by then: far more than a bare interpreter's ~5,000 objects
+    assert min(n for counts in frozen.values() for n in counts) > 50_000
