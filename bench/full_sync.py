@@ -6,9 +6,9 @@
 Per size: a fresh WooCommerce sandbox (``--products N``, about 3 variants each) and SparkLayer
 sandbox; a full sync run in a child process (so peak RSS is per size; like a worker process, it
 freezes its start-up objects out of full collections first: ``ignite_bridge/core/startup.py``);
-then a re-sync with nothing changed, then one with 1% of products changed. Reports wall time, records/s, SparkLayer calls
-(sandbox stats), the sync process's CPU seconds over the run (``cpu``: its own work, which a 2-core
-machine shares with both sandboxes and PostgreSQL) and its peak RSS.
+then a re-sync with nothing changed, then one with 1% of products changed. Reports wall time,
+records/s, SparkLayer calls (sandbox stats), the sync process's CPU seconds over the run (``cpu``:
+its own work, which a 2-core machine shares with both sandboxes and PostgreSQL) and its peak RSS.
 
 A store with a real store's latency, and how far the store's concurrency adapts (``PLATFORM_MAX_CONCURRENCY``):
 
