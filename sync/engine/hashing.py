@@ -4,6 +4,15 @@ The JSON is canonical (sorted keys, no whitespace, UTF-8) so the same payload al
 same, whatever order the mapper built its dicts in. Products have three hashes (the product body,
 its stock rows, its pricing items) because SparkLayer takes them through three endpoints: a
 stock-only change pushes only stock.
+
+orjson writes the canonical JSON (~10 times faster than ``json``; three hashes a product, every product
+of every full sync), byte for byte what ``json.dumps(..., sort_keys=True, separators=(",", ":"),
+ensure_ascii=False, default=str)`` writes for strings, integers, booleans, null, lists and objects
+(a randomized test holds it to that), so hashes stored by an earlier version still match. Floats
+are written in their shortest form either way, but with exponents as ``1e16`` instead of ``1e+16``
+and NaN or an infinity as null (as the request body sends them): a record carrying such a float
+hashes differently once and is pushed again, never skipped. What orjson refuses (a key that is not
+a string, an integer beyond 64 bits) goes to ``json``.
 """
 
 from __future__ import annotations
@@ -13,11 +22,24 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
+
 from platforms.types import SyncRecord
+
+#: dates and dataclasses go to ``default=str`` as they did through ``json``, not orjson's own forms
+_CANONICAL = orjson.OPT_SORT_KEYS | orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
 
 
 def canonical_json(value: Any) -> bytes:
     """Sorted keys, compact separators, UTF-8; non-JSON values (dates, decimals) as their string."""
+    try:
+        return orjson.dumps(value, default=str, option=_CANONICAL)
+    except TypeError:
+        return json_canonical_json(value)
+
+
+def json_canonical_json(value: Any) -> bytes:
+    """The same document through ``json``: for what orjson refuses, and the rule the test holds it to."""
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str).encode("utf-8")
 
 
