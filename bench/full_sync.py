@@ -4,8 +4,8 @@
     .venv/bin/python bench/full_sync.py --products 5000 20000 50000 --customers 100000
 
 Per size: a fresh WooCommerce sandbox (``--products N``, about 3 variants each) and SparkLayer
-sandbox; a full sync run in a child process (so peak RSS is per size; like a worker process, it
-freezes its start-up objects out of full collections first: ``ignite_bridge/core/startup.py``);
+sandbox; a full sync run in a child process (so peak RSS is per size; it tunes its garbage collector
+first, as a worker process does: ``ignite_bridge/core/startup.py``);
 then a re-sync with nothing changed, then one with 1% of products changed. Reports wall time,
 records/s, SparkLayer calls (sandbox stats), the sync process's CPU seconds over the run (``cpu``:
 its own work, which a 2-core machine shares with both sandboxes and PostgreSQL) and its peak RSS.
@@ -110,9 +110,9 @@ def child(data_type: str, woo: str, spark: str, mode: str) -> None:
     from django.core.cache import caches
 
     caches["default"].clear()
-    from ignite_bridge.core.startup import freeze_startup_objects
+    from ignite_bridge.core.startup import gc_tune
 
-    freeze_startup_objects("bench sync")  # as every worker process does before its first task
+    gc_tune("bench sync")  # as every worker process does before its first task
     job = sync_job_queue_full(connection=connection, data_type=data_type, trigger="command")
     before = resource.getrusage(resource.RUSAGE_SELF)
     started = time.monotonic()

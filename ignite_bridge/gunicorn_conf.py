@@ -3,7 +3,7 @@
 Metrics in multiprocess mode need the master to empty ``PROMETHEUS_MULTIPROC_DIR`` before the
 workers start and to mark a worker dead when it exits (``ignite_bridge/core/metrics.py``). Tracing
 starts in each worker when it loads the app (``ignite_bridge/wsgi.py``), after the fork; once it has,
-the worker freezes its start-up objects out of full collections (``ignite_bridge/core/startup.py``).
+the worker tunes its garbage collector (``ignite_bridge/core/startup.py``).
 Everything else (bind, workers, threads, timeouts) stays on the command line.
 """
 
@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from ignite_bridge.core import metrics
-from ignite_bridge.core.startup import freeze_startup_objects
+from ignite_bridge.core.startup import gc_tune
 
 
 def on_starting(server: Any) -> None:
@@ -24,4 +24,4 @@ def child_exit(server: Any, worker: Any) -> None:
 
 
 def post_worker_init(worker: Any) -> None:
-    freeze_startup_objects("web worker")
+    gc_tune("web worker")

@@ -1,21 +1,27 @@
-"""What a long-running process does once it has loaded the app: leave its start-up objects out of
-the garbage collector's full collections.
+"""What a long-running process does to the garbage collector once it has loaded the app.
 
-By the time a worker process takes its first task it holds a few hundred thousand objects that live
-as long as it does (Django, the apps, settings, every imported module). CPython's full (oldest
-generation) collection walks all of them each time it runs, and it runs several times during a full
-sync, holding the GIL while the sync's write and page threads wait: in ``bench/full_sync.py`` those
-collections took ~0.9 s of a 5,000-product sync (``bench/RESULTS.md``). ``gc.freeze()`` moves every
-object tracked so far into the permanent generation, which collections skip; objects created later
-(the sync's own pages and records) are collected as before, and reference counting still frees
-anything whose count drops to zero. Frozen objects are only left out of cycle detection: a cycle
-among start-up objects that later becomes garbage is kept, which costs nothing for objects that
-live as long as the process.
+CPython's cyclic collector holds the GIL while it walks objects, and a full sync gave it plenty to
+walk: in ``bench/full_sync.py`` a 20,000-product sync spent ~4 s of its CPU in collections
+(``bench/RESULTS.md``), while its write and page threads waited. Two causes, two settings:
 
-In a prefork pool the freeze runs in each pool process after the fork (``worker_process_init``), so
-its collections also stop writing to the pages it shares with the parent. Where tasks run in the
-worker's own process (``--pool solo`` or ``threads``), it runs when the worker is ready; gunicorn
-workers freeze once the app is loaded (``ignite_bridge/gunicorn_conf.py``).
+* **Start-up objects.** By its first task a worker holds a few hundred thousand objects that live as
+  long as it does (Django, the apps, settings, every imported module), and every full (oldest
+  generation) collection walked them all. ``gc.freeze()`` moves every object tracked so far into the
+  permanent generation, which collections skip. Frozen objects are only left out of cycle detection
+  (reference counting still frees them): a cycle among start-up objects that later becomes garbage is
+  kept, which costs nothing for objects that live as long as the process; what start-up already left
+  as garbage is collected first.
+* **Pages alive at once.** A full sync keeps two pages of store JSON and their mapped records alive
+  (tens of thousands of container objects). With the default young-generation threshold (700 net
+  allocations) a collection ran every few hundred objects and walked those live pages each time,
+  promoting them to older generations to be walked again. ``YOUNG_THRESHOLD`` puts the first
+  collection above what a sync holds at once: garbage cycles still go, at a collection every
+  ``YOUNG_THRESHOLD`` net allocations, and nothing that reference counting frees waits for one.
+
+Where it runs: in each prefork (or solo) pool process after the fork (``worker_process_init``), so
+its collections also stop writing to the pages it shares with the parent; in the worker's main
+process when it is ready (where a threads pool runs tasks); in each gunicorn worker once the app is
+loaded (``ignite_bridge/gunicorn_conf.py``).
 """
 
 from __future__ import annotations
@@ -25,11 +31,20 @@ import logging
 
 logger = logging.getLogger(__name__)
 
+#: net allocations of container objects before a young collection (CPython's default: 700)
+YOUNG_THRESHOLD = 50_000
 
-def freeze_startup_objects(process: str) -> int:
-    """Freeze every object the collector tracks now; returns how many are frozen (logged)."""
-    gc.collect()  # what start-up left as garbage is freed now, not kept frozen
+
+def gc_tune(process: str) -> int:
+    """Collect start-up garbage, freeze what is left, raise the young threshold; returns how many
+    objects are frozen (logged with ``process``, the role of this process)."""
+    gc.collect()
     gc.freeze()
+    _young, *older = gc.get_threshold()
+    gc.set_threshold(YOUNG_THRESHOLD, *older)
     frozen = gc.get_freeze_count()
-    logger.info("startup objects frozen", extra={"role": process, "frozen_objects": frozen})
+    logger.info(
+        "startup objects frozen",
+        extra={"role": process, "frozen_objects": frozen, "young_threshold": gc.get_threshold()[0]},
+    )
     return frozen

@@ -1,4 +1,5 @@
-"""Start-up objects leave the collector's full collections; garbage does not get frozen with them."""
+"""The garbage collector after start-up: start-up objects frozen out of collections (garbage is not
+frozen with them), the young threshold raised, cycles made afterwards still collected."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from ignite_bridge.core.startup import freeze_startup_objects
+from ignite_bridge.core.startup import YOUNG_THRESHOLD, gc_tune
 
 
 class Node:
@@ -19,9 +20,11 @@ class Node:
 
 @pytest.fixture
 def unfrozen() -> Iterator[None]:
+    threshold = gc.get_threshold()
     gc.unfreeze()
     yield
     gc.unfreeze()  # the test process's objects go back to the collector
+    gc.set_threshold(*threshold)
 
 
 def tracked(obj: object) -> bool:
@@ -32,12 +35,20 @@ def test_objects_alive_at_start_up_are_frozen_out_of_collections(unfrozen):
     kept = Node()
     assert tracked(kept)
 
-    frozen = freeze_startup_objects("test")
+    frozen = gc_tune("test")
 
     assert frozen == gc.get_freeze_count() > 0
     assert not tracked(kept)  # in the permanent generation: no collection walks it
     later = Node()
     assert tracked(later)  # objects made afterwards are collected as before
+
+
+def test_the_young_threshold_is_raised_and_the_older_ones_kept(unfrozen):
+    gc.set_threshold(700, 11, 12)
+
+    gc_tune("test")
+
+    assert gc.get_threshold() == (YOUNG_THRESHOLD, 11, 12)
 
 
 def test_garbage_cycles_left_by_start_up_are_freed_not_frozen(unfrozen):
@@ -46,13 +57,13 @@ def test_garbage_cycles_left_by_start_up_are_freed_not_frozen(unfrozen):
     gone = weakref.ref(a)
     del a, b
 
-    freeze_startup_objects("test")
+    gc_tune("test")
 
     assert gone() is None
 
 
 def test_a_cycle_made_after_the_freeze_is_still_collected(unfrozen):
-    freeze_startup_objects("test")
+    gc_tune("test")
     a, b = Node(), Node()
     a.other, b.other = b, a
     gone = weakref.ref(a)
@@ -63,9 +74,10 @@ def test_a_cycle_made_after_the_freeze_is_still_collected(unfrozen):
     assert gone() is None
 
 
-def test_gunicorn_workers_freeze_once_the_app_is_loaded(unfrozen):
+def test_gunicorn_workers_tune_the_collector_once_the_app_is_loaded(unfrozen):
     from ignite_bridge import gunicorn_conf
 
     gunicorn_conf.post_worker_init(worker=None)
 
     assert gc.get_freeze_count() > 0
+    assert gc.get_threshold()[0] == YOUNG_THRESHOLD
