@@ -8,7 +8,8 @@ sandbox; a full sync run in a child process (so peak RSS is per size; it tunes i
 first, as a worker process does: ``ignite_bridge/core/startup.py``);
 then a re-sync with nothing changed, then one with 1% of products changed. Reports wall time,
 records/s, SparkLayer calls (sandbox stats), the sync process's CPU seconds over the run (``cpu``:
-its own work, which a 2-core machine shares with both sandboxes and PostgreSQL) and its peak RSS.
+its own work, which a 2-core machine shares with both sandboxes and PostgreSQL), its garbage
+collections (``gc``: count and seconds per generation) and its peak RSS.
 
 A store with a real store's latency, and how far the store's concurrency adapts (``PLATFORM_MAX_CONCURRENCY``):
 
@@ -23,6 +24,7 @@ answer 503 above that many requests at once. Each row reports the store concurre
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import os
 import resource
@@ -82,6 +84,26 @@ def run_child(data_type: str, woo: str, spark: str, mode: str, store_concurrency
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+class CollectionClock:
+    """A ``gc.callbacks`` entry: how many collections of each generation ran, and their seconds (the
+    GIL is held throughout, so every thread of the sync waits them out)."""
+
+    def __init__(self) -> None:
+        self.started = 0.0
+        self.count = [0, 0, 0]
+        self.seconds = [0.0, 0.0, 0.0]
+
+    def __call__(self, phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            self.started = time.perf_counter()
+        else:
+            self.count[info["generation"]] += 1
+            self.seconds[info["generation"]] += time.perf_counter() - self.started
+
+    def report(self) -> dict[str, Any]:
+        return {"collections": self.count, "seconds": [round(s, 3) for s in self.seconds]}
+
+
 def child(data_type: str, woo: str, spark: str, mode: str) -> None:
     sys.path.insert(0, str(ROOT))
     import logging
@@ -114,11 +136,14 @@ def child(data_type: str, woo: str, spark: str, mode: str) -> None:
 
     gc_tune("bench sync")  # as every worker process does before its first task
     job = sync_job_queue_full(connection=connection, data_type=data_type, trigger="command")
+    collections = CollectionClock()
+    gc.callbacks.append(collections)
     before = resource.getrusage(resource.RUSAGE_SELF)
     started = time.monotonic()
     while (result := sync_job_run(job_id=job.pk)).state == "rescheduled":
         time.sleep(result.countdown)
     wall = time.monotonic() - started
+    gc.callbacks.remove(collections)
     after = resource.getrusage(resource.RUSAGE_SELF)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     job.refresh_from_db()
@@ -129,6 +154,7 @@ def child(data_type: str, woo: str, spark: str, mode: str) -> None:
                 "state": job.state,
                 "wall": wall,
                 "cpu": round(cpu, 2),  # the sync process's CPU seconds (all its threads) over ``wall``
+                "gc": collections.report(),  # garbage collections during the sync, per generation
                 "seen": job.seen,
                 "pushed": job.pushed,
                 "unchanged": job.unchanged,

@@ -3,7 +3,7 @@
 Metrics in multiprocess mode need the master to empty ``PROMETHEUS_MULTIPROC_DIR`` before the
 workers start and to mark a worker dead when it exits (``ignite_bridge/core/metrics.py``). Tracing
 starts in each worker when it loads the app (``ignite_bridge/wsgi.py``), after the fork; once it has,
-the worker tunes its garbage collector (``ignite_bridge/core/startup.py``).
+the worker freezes its start-up objects out of collections (``ignite_bridge/core/startup.py``).
 Everything else (bind, workers, threads, timeouts) stays on the command line.
 """
 
@@ -24,4 +24,4 @@ def child_exit(server: Any, worker: Any) -> None:
 
 
 def post_worker_init(worker: Any) -> None:
-    gc_tune("web worker")
+    gc_tune("web worker", raise_young_threshold=False)  # a request keeps little alive: short pauses

@@ -21,7 +21,9 @@ walk: in ``bench/full_sync.py`` a 20,000-product sync spent ~4 s of its CPU in c
 Where it runs: in each prefork (or solo) pool process after the fork (``worker_process_init``), so
 its collections also stop writing to the pages it shares with the parent; in the worker's main
 process when it is ready (where a threads pool runs tasks); in each gunicorn worker once the app is
-loaded (``ignite_bridge/gunicorn_conf.py``).
+loaded (``ignite_bridge/gunicorn_conf.py``), which freezes but keeps the default young threshold:
+a request keeps little alive, and a young collection of 50,000 objects is a pause every thread of
+that worker waits out, which showed in the webhook intake's p99 (``bench/RESULTS.md``).
 """
 
 from __future__ import annotations
@@ -35,13 +37,14 @@ logger = logging.getLogger(__name__)
 YOUNG_THRESHOLD = 50_000
 
 
-def gc_tune(process: str) -> int:
-    """Collect start-up garbage, freeze what is left, raise the young threshold; returns how many
-    objects are frozen (logged with ``process``, the role of this process)."""
+def gc_tune(process: str, *, raise_young_threshold: bool = True) -> int:
+    """Collect start-up garbage, freeze what is left and (unless told not to) raise the young
+    threshold; returns how many objects are frozen (logged with ``process``, the role of this process)."""
     gc.collect()
     gc.freeze()
-    _young, *older = gc.get_threshold()
-    gc.set_threshold(YOUNG_THRESHOLD, *older)
+    if raise_young_threshold:
+        _young, *older = gc.get_threshold()
+        gc.set_threshold(YOUNG_THRESHOLD, *older)
     frozen = gc.get_freeze_count()
     logger.info(
         "startup objects frozen",

@@ -74,10 +74,11 @@ def test_a_cycle_made_after_the_freeze_is_still_collected(unfrozen):
     assert gone() is None
 
 
-def test_gunicorn_workers_tune_the_collector_once_the_app_is_loaded(unfrozen):
+def test_gunicorn_workers_freeze_once_the_app_is_loaded_and_keep_short_young_collections(unfrozen):
     from ignite_bridge import gunicorn_conf
 
+    gc.set_threshold(700, 10, 10)
     gunicorn_conf.post_worker_init(worker=None)
 
     assert gc.get_freeze_count() > 0
-    assert gc.get_threshold()[0] == YOUNG_THRESHOLD
+    assert gc.get_threshold() == (700, 10, 10)
