@@ -4,7 +4,7 @@
     .venv/bin/python bench/full_sync.py --products 5000 20000 50000 --customers 100000
 
 Per size: a fresh WooCommerce sandbox (``--products N``, about 3 variants each) and SparkLayer
-sandbox; a full sync run in a child process (so peak RSS is per size; it tunes its garbage collector
+sandbox; a full sync run in a child process (so peak RSS is per size; it freezes its start-up objects
 first, as a worker process does: ``ignite_bridge/core/startup.py``);
 then a re-sync with nothing changed, then one with 1% of products changed. Reports wall time,
 records/s, SparkLayer calls (sandbox stats), the sync process's CPU seconds over the run (``cpu``:

@@ -24,4 +24,4 @@ def child_exit(server: Any, worker: Any) -> None:
 
 
 def post_worker_init(worker: Any) -> None:
-    gc_tune("web worker", raise_young_threshold=False)  # a request keeps little alive: short pauses
+    gc_tune("web worker")

@@ -9,9 +9,9 @@ tasks (web, worker, beat). Nothing here imports Django models.
 * The worker's main process empties the metrics directory before its pool forks and, with
   ``METRICS_PORT``, serves ``/metrics`` for all its processes; a pool process that ends is marked
   dead for multiprocess mode; each pool process starts tracing when it is configured.
-* The garbage collector is tuned (``ignite_bridge/core/startup.py``): in each pool process after the
-  fork (prefork, solo) and in the worker's main process once it is ready (where a threads pool runs
-  tasks, and from which prefork forks the pool processes that replace others).
+* Start-up objects are frozen out of collections (``ignite_bridge/core/startup.py``): in each pool
+  process after the fork (prefork, solo) and in the worker's main process once it is ready (where a
+  threads pool runs tasks, and from which prefork forks the pool processes that replace others).
 """
 
 from __future__ import annotations

@@ -36,6 +36,7 @@ from connections.clients import connection_sparklayer_client, connection_sync_so
 from connections.models import Connection
 from connections.selectors import connection_syncs
 from ignite_bridge.core.errors import IntegrationError, TransientError
+from ignite_bridge.core.startup import full_sync_collections
 from platforms.base import SyncSource
 from platforms.concurrency import AIMDLimiter
 from platforms.types import DataType, Page
@@ -351,7 +352,8 @@ def sync_job_run(*, job_id: int, token: str | None = None, progress: ProgressCal
     log_extra = {"job": job.pk, "connection": job.connection_id, "data_type": job.data_type}
     logger.info("full sync running", extra={**log_extra, "cursor": job.checkpoint_cursor})
     try:
-        _run_pages(job, token, progress)
+        with full_sync_collections():  # the pages it keeps alive are not walked again and again
+            _run_pages(job, token, progress)
     except JobStopped:
         logger.info("full sync stopped (cancelled or taken over)", extra=log_extra)
         sync_job_report_ended(job_id=job.pk)

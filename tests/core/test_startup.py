@@ -1,5 +1,5 @@
-"""The garbage collector after start-up: start-up objects frozen out of collections (garbage is not
-frozen with them), the young threshold raised, cycles made afterwards still collected."""
+"""The garbage collector: start-up objects frozen out of collections (garbage is not frozen with them,
+cycles made afterwards still collected); the young threshold raised only while a full sync runs."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from ignite_bridge.core.startup import YOUNG_THRESHOLD, gc_tune
+from ignite_bridge.core.startup import YOUNG_THRESHOLD, full_sync_collections, gc_tune
 
 
 class Node:
@@ -43,12 +43,46 @@ def test_objects_alive_at_start_up_are_frozen_out_of_collections(unfrozen):
     assert tracked(later)  # objects made afterwards are collected as before
 
 
-def test_the_young_threshold_is_raised_and_the_older_ones_kept(unfrozen):
+def test_start_up_leaves_the_thresholds_alone(unfrozen):
     gc.set_threshold(700, 11, 12)
 
     gc_tune("test")
 
-    assert gc.get_threshold() == (YOUNG_THRESHOLD, 11, 12)
+    assert gc.get_threshold() == (700, 11, 12)
+
+
+def test_the_young_threshold_is_raised_while_a_full_sync_runs_and_restored_after(unfrozen):
+    gc.set_threshold(700, 11, 12)
+
+    with full_sync_collections():
+        assert gc.get_threshold() == (YOUNG_THRESHOLD, 11, 12)
+
+    assert gc.get_threshold() == (700, 11, 12)
+
+
+def test_overlapping_syncs_restore_the_threshold_when_the_last_one_ends(unfrozen):
+    gc.set_threshold(700, 10, 10)
+    first, second = full_sync_collections(), full_sync_collections()
+    first.__enter__()
+    second.__enter__()
+    first.__exit__(None, None, None)
+    assert gc.get_threshold()[0] == YOUNG_THRESHOLD  # the second sync still runs
+
+    second.__exit__(None, None, None)
+
+    assert gc.get_threshold()[0] == 700
+
+
+def test_a_sync_that_fails_restores_the_threshold(unfrozen):
+    gc.set_threshold(700, 10, 10)
+
+    try:
+        with full_sync_collections():
+            raise RuntimeError("store gone")
+    except RuntimeError:
+        pass
+
+    assert gc.get_threshold()[0] == 700
 
 
 def test_garbage_cycles_left_by_start_up_are_freed_not_frozen(unfrozen):
@@ -74,7 +108,7 @@ def test_a_cycle_made_after_the_freeze_is_still_collected(unfrozen):
     assert gone() is None
 
 
-def test_gunicorn_workers_freeze_once_the_app_is_loaded_and_keep_short_young_collections(unfrozen):
+def test_gunicorn_workers_freeze_once_the_app_is_loaded(unfrozen):
     from ignite_bridge import gunicorn_conf
 
     gc.set_threshold(700, 10, 10)
