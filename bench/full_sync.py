@@ -5,7 +5,7 @@
 
 Per size: a fresh WooCommerce sandbox (``--products N``, about 3 variants each) and SparkLayer
 sandbox; a full sync run in a child process (so peak RSS is per size; it freezes its start-up objects
-first, as a worker process does: ``ignite_bridge/core/startup.py``);
+first, as a worker process does: ``ignite_bridge/core/collector.py``);
 then a re-sync with nothing changed, then one with 1% of products changed. Reports wall time,
 records/s, SparkLayer calls (sandbox stats), the sync process's CPU seconds over the run (``cpu``:
 its own work, which a 2-core machine shares with both sandboxes and PostgreSQL), its garbage
@@ -132,7 +132,7 @@ def child(data_type: str, woo: str, spark: str, mode: str) -> None:
     from django.core.cache import caches
 
     caches["default"].clear()
-    from ignite_bridge.core.startup import gc_tune
+    from ignite_bridge.core.collector import gc_tune
 
     gc_tune("bench sync")  # as every worker process does before its first task
     job = sync_job_queue_full(connection=connection, data_type=data_type, trigger="command")

@@ -3,7 +3,7 @@
 Metrics in multiprocess mode need the master to empty ``PROMETHEUS_MULTIPROC_DIR`` before the
 workers start and to mark a worker dead when it exits (``ignite_bridge/core/metrics.py``). Tracing
 starts in each worker when it loads the app (``ignite_bridge/wsgi.py``), after the fork; once it has,
-the worker freezes its start-up objects out of collections (``ignite_bridge/core/startup.py``).
+the worker freezes its start-up objects out of collections (``ignite_bridge/core/collector.py``).
 Everything else (bind, workers, threads, timeouts) stays on the command line.
 """
 
@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from ignite_bridge.core import metrics
-from ignite_bridge.core.startup import gc_tune
+from ignite_bridge.core.collector import gc_tune
 
 
 def on_starting(server: Any) -> None:

@@ -9,7 +9,7 @@ tasks (web, worker, beat). Nothing here imports Django models.
 * The worker's main process empties the metrics directory before its pool forks and, with
   ``METRICS_PORT``, serves ``/metrics`` for all its processes; a pool process that ends is marked
   dead for multiprocess mode; each pool process starts tracing when it is configured.
-* Start-up objects are frozen out of collections (``ignite_bridge/core/startup.py``): in each pool
+* Start-up objects are frozen out of collections (``ignite_bridge/core/collector.py``): in each pool
   process after the fork (prefork, solo) and in the worker's main process once it is ready (where a
   threads pool runs tasks, and from which prefork forks the pool processes that replace others).
 """
@@ -74,14 +74,14 @@ def _start_tracing(**_: Any) -> None:
 
 @signals.worker_process_init.connect(weak=False)
 def _tune_pool_process_gc(**_: Any) -> None:
-    from ignite_bridge.core.startup import gc_tune
+    from ignite_bridge.core.collector import gc_tune
 
     gc_tune("worker pool process")
 
 
 @signals.worker_ready.connect(weak=False)
 def _tune_worker_gc(**_: Any) -> None:
-    from ignite_bridge.core.startup import gc_tune
+    from ignite_bridge.core.collector import gc_tune
 
     gc_tune("worker")
 

@@ -35,8 +35,8 @@ from django.utils import timezone
 from connections.clients import connection_sparklayer_client, connection_sync_source
 from connections.models import Connection
 from connections.selectors import connection_syncs
+from ignite_bridge.core.collector import full_sync_collections
 from ignite_bridge.core.errors import IntegrationError, TransientError
-from ignite_bridge.core.startup import full_sync_collections
 from platforms.base import SyncSource
 from platforms.concurrency import AIMDLimiter
 from platforms.types import DataType, Page

@@ -40,7 +40,7 @@ def test_worker_round_trips_a_task(celery_worker_process):
 @pytest.mark.skipif(not settings.CELERY_RESULT_BACKEND, reason="needs CELERY_RESULT_BACKEND to read the answer")
 def test_worker_processes_freeze_their_start_up_objects(transactional_db, tmp_path):
     """Each pool process (after the fork) and the worker itself freeze their start-up objects before
-    the first task (``ignite_bridge/core/startup.py``)."""
+    the first task (``ignite_bridge/core/collector.py``)."""
     worker = WorkerProcess(worker_environment(LOG_FORMAT="json"), queues="realtime", concurrency=2)
     worker.log_path = tmp_path / "worker.log"  # this worker's lines only
     worker.start()

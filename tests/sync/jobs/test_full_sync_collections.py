@@ -1,4 +1,4 @@
-"""A full sync runs with the raised young GC threshold (``ignite_bridge/core/startup.py``) and gives
+"""A full sync runs with the raised young GC threshold (``ignite_bridge/core/collector.py``) and gives
 the process's own back when it ends, whether it succeeds or fails."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from ignite_bridge.core.startup import YOUNG_THRESHOLD
+from ignite_bridge.core.collector import YOUNG_THRESHOLD
 from platforms.types import DataType
 from sync.jobs.full_sync import sync_job_run
 from sync.jobs.jobs import sync_job_queue_full

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from ignite_bridge.core.startup import YOUNG_THRESHOLD, full_sync_collections, gc_tune
+from ignite_bridge.core.collector import YOUNG_THRESHOLD, full_sync_collections, gc_tune
 
 
 class Node:
