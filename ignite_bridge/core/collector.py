@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import gc
 import logging
+import os
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -41,11 +42,17 @@ YOUNG_THRESHOLD = 50_000
 _lock = threading.Lock()
 _syncs = 0  # full syncs running in this process (a threads pool can run several)
 _threshold_before = 0
+_tuned_pid = 0  # the process that already froze its start-up objects (a fork has a pid of its own)
 
 
 def gc_tune(process: str) -> int:
     """Collect start-up garbage and freeze what is left; returns how many objects are frozen (logged
-    with ``process``, the role of this process)."""
+    with ``process``, the role of this process). Once per process: a solo pool's worker gets both the
+    pool's and the worker's signal, and a second full collection at start-up would buy nothing."""
+    global _tuned_pid
+    if _tuned_pid == os.getpid():
+        return gc.get_freeze_count()
+    _tuned_pid = os.getpid()
     gc.collect()
     gc.freeze()
     frozen = gc.get_freeze_count()

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from ignite_bridge.core import collector
 from ignite_bridge.core.collector import YOUNG_THRESHOLD, full_sync_collections, gc_tune
 
 
@@ -22,6 +23,7 @@ class Node:
 def unfrozen() -> Iterator[None]:
     threshold = gc.get_threshold()
     gc.unfreeze()
+    collector._tuned_pid = 0  # each test starts as a process that has not frozen yet
     yield
     gc.unfreeze()  # the test process's objects go back to the collector
     gc.set_threshold(*threshold)
@@ -116,3 +118,21 @@ def test_gunicorn_workers_freeze_once_the_app_is_loaded(unfrozen):
 
     assert gc.get_freeze_count() > 0
     assert gc.get_threshold() == (700, 10, 10)
+
+
+def test_a_process_freezes_once_however_many_signals_ask(unfrozen):
+    full = []
+
+    def count(phase: str, info: dict[str, int]) -> None:
+        if phase == "start" and info["generation"] == 2:
+            full.append(1)
+
+    gc_tune("worker pool process")
+    gc.callbacks.append(count)
+    try:
+        frozen = gc_tune("worker")  # a solo pool's worker: the same process, signalled again
+    finally:
+        gc.callbacks.remove(count)
+
+    assert frozen == gc.get_freeze_count() > 0
+    assert not full  # no second full collection
