@@ -2,12 +2,14 @@
 
 import fnmatch
 import json
+from typing import Any
 
 import pytest
 from django.conf import settings
 
 from ignite_bridge.celery import app
 from ignite_bridge.core.tasks import ping_task
+from tests.processes import wait_until
 from tests.workers import WorkerProcess, worker_environment
 
 
@@ -46,11 +48,16 @@ def test_worker_processes_freeze_their_start_up_objects(transactional_db, tmp_pa
     worker.start()
     try:
         assert ping_task.apply_async(args=["x"], queue="realtime").get(timeout=60) == "pong:x"
+
+        def frozen_lines() -> list[dict[str, Any]]:
+            lines = [json.loads(line) for line in worker.log().splitlines() if line.startswith("{")]
+            return [line for line in lines if line.get("event") == "startup objects frozen"]
+
+        # the pool's other process may log after the first one has answered the ping
+        wait_until(lambda: len(frozen_lines()) >= 3, timeout=30, what="three processes to freeze")
         frozen: dict[str, list[int]] = {}
-        for line in worker.log().splitlines():
-            entry = json.loads(line) if line.startswith("{") else {}
-            if entry.get("event") == "startup objects frozen":
-                frozen.setdefault(entry["role"], []).append(entry["frozen_objects"])
+        for entry in frozen_lines():
+            frozen.setdefault(entry["role"], []).append(entry["frozen_objects"])
     finally:
         worker.stop()
     assert len(frozen.get("worker pool process", [])) == 2, worker.log()[-3000:]  # -c 2
