@@ -33,6 +33,32 @@ def _process_caches_cleared() -> Iterator[None]:
 
 
 @pytest.fixture(autouse=True)
+def _libcurl_loopback_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    """pytest-socket holds Python's sockets to loopback; libcurl opens its own (``ignite_bridge/core/curl.py``):
+    the same rule for it, so no test reaches a network through it either."""
+    import ipaddress
+    from urllib.parse import urlsplit
+
+    from pytest_socket import SocketConnectBlockedError
+
+    from ignite_bridge.core import http
+
+    real = http.curl_send
+
+    def loopback_only(session: Any, method: str, url: str, **kwargs: Any) -> Any:
+        host = urlsplit(url).hostname or ""
+        try:
+            loopback = host == "localhost" or ipaddress.ip_address(host).is_loopback
+        except ValueError:
+            loopback = False
+        if not loopback:
+            raise SocketConnectBlockedError(["127.0.0.0/8", "::1"], host)
+        return real(session, method, url, **kwargs)
+
+    monkeypatch.setattr(http, "curl_send", loopback_only)
+
+
+@pytest.fixture(autouse=True)
 def _shared_gates_cleared() -> None:
     shared_gates_clear()
 

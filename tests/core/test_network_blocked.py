@@ -28,3 +28,13 @@ def test_loopback_still_connects() -> None:
         server.listen(1)
         with socket.create_connection(server.getsockname(), timeout=2):
             pass
+
+
+def test_a_libcurl_call_to_a_non_loopback_address_fails_loudly() -> None:
+    from pytest_socket import SocketConnectBlockedError
+
+    from ignite_bridge.core.http import session_send, shared_session
+
+    session = shared_session("http://192.0.2.1")  # a settings host's session: the call would go through libcurl
+    with pytest.raises(SocketConnectBlockedError):
+        session_send(session, "GET", "http://192.0.2.1/x", {"timeout": (0.5, 0.5)})

@@ -1,4 +1,4 @@
-"""``session_send``: a call through the session's adapter without the rest of ``Session.request`` must put
+"""``session_send``: a call through libcurl or the session's adapter without the rest of ``Session.request`` must put
 the same request on the wire, follow redirects as before, and step aside while requests is traced; request
 bodies (``json_request_body``) are the document ``json.dumps(..., default=str)`` wrote."""
 
@@ -66,6 +66,13 @@ def server() -> Iterator[tuple[str, list[dict[str, Any]], dict[str, str]]]:
         httpd.server_close()
 
 
+@pytest.fixture(params=["libcurl", "requests"])
+def transport(request: pytest.FixtureRequest, settings: Any) -> str:
+    """Each call test runs twice: plain calls through libcurl (the default) and through requests' adapter."""
+    settings.OUTBOUND_CURL = request.param == "libcurl"
+    return str(request.param)
+
+
 def fresh_session() -> requests.Session:
     session = OriginLockedSession()
     session.trust_env = False
@@ -85,6 +92,7 @@ CALLS = [
 ]
 
 
+@pytest.mark.usefixtures("transport")
 @pytest.mark.parametrize(("method", "path", "extra"), CALLS)
 def test_the_server_receives_what_session_request_would_have_sent(
     server: tuple[str, list[dict[str, Any]], dict[str, str]], method: str, path: str, extra: dict[str, Any]
@@ -99,6 +107,7 @@ def test_the_server_receives_what_session_request_would_have_sent(
     assert second == first
 
 
+@pytest.mark.usefixtures("transport")
 @pytest.mark.parametrize(("status", "then"), [(307, "POST"), (308, "POST"), (303, "GET"), (302, "GET")])
 def test_a_redirect_is_followed_as_session_request_follows_it_and_the_first_request_is_sent_once(
     server: tuple[str, list[dict[str, Any]], dict[str, str]], status: int, then: str
@@ -118,6 +127,7 @@ def test_a_redirect_is_followed_as_session_request_follows_it_and_the_first_requ
     assert (lean.status_code, [r.status_code for r in lean.history]) == (usual.status_code, [status]) == (200, [status])
 
 
+@pytest.mark.usefixtures("transport")
 def test_a_redirect_to_another_origin_is_refused(server: tuple[str, list[dict[str, Any]], dict[str, str]]) -> None:
     base, seen, redirects = server
     session = fresh_session()
@@ -127,6 +137,7 @@ def test_a_redirect_to_another_origin_is_refused(server: tuple[str, list[dict[st
     assert all(call["path"] != "/elsewhere" for call in seen)
 
 
+@pytest.mark.usefixtures("transport")
 def test_the_session_keeps_no_cookie_either_way(server: tuple[str, list[dict[str, Any]], dict[str, str]]) -> None:
     base, seen, _ = server
     session = fresh_session()
@@ -136,6 +147,7 @@ def test_the_session_keeps_no_cookie_either_way(server: tuple[str, list[dict[str
     assert not session.cookies
 
 
+@pytest.mark.usefixtures("transport")
 def test_while_requests_is_traced_every_call_goes_through_session_send(
     server: tuple[str, list[dict[str, Any]], dict[str, str]], monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -1,0 +1,227 @@
+"""Plain outbound calls through libcurl (pycurl): the same request, a quarter of the CPU.
+
+A full sync sends one SparkLayer write per product, thousands a minute from one process, and its
+write threads share one GIL with everything else the sync does. Through requests each call cost
+~0.32 ms of CPU, a quarter of it ``http.client`` parsing the answer's headers with the ``email``
+package; through a reused libcurl handle the same call costs ~0.08 ms (``bench/http_transport.py``).
+
+``curl_send`` is taken by ``ignite_bridge.core.http.session_send`` only where requests would add
+nothing (``curl_usable``): an http(s) URL on a session whose adapter is requests' own
+``HTTPAdapter`` unchanged (the store sessions mount the SSRF address guard, tests that patch the
+adapter with ``responses`` and OpenTelemetry's instrumentation keep requests' path), with no proxy,
+no client certificate and no ``auth=`` object, and with ``settings.OUTBOUND_CURL`` on (the default).
+
+What goes on the wire is what requests would send: the session's headers, then the call's (a
+``None`` value removes one), the body as given, HTTP/1.1, keep-alive (one libcurl handle per
+thread and process, its connections kept between calls); libcurl adds no ``Expect: 100-continue``
+and no form content type. The answer comes back as a ``requests.Response`` (status, reason, headers
+with repeated ones joined as urllib3 joins them, the body decoded from gzip/deflate as requests
+decodes it). Certificates are checked against the session's bundle (certifi's, like requests, or
+``REQUESTS_CA_BUNDLE``). Failures are requests' exceptions, so callers map them as before:
+``ConnectTimeout``, ``ReadTimeout`` (no whole answer within the connect and read timeouts together:
+``_set_limits`` says why), ``SSLError``, ``ConnectionError``. Redirects are not followed here: the
+caller follows them the way requests does (within the origin).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import threading
+from collections.abc import Mapping
+from datetime import timedelta
+from typing import Any
+from urllib.parse import urlsplit
+
+import certifi
+import pycurl
+import requests
+from django.conf import settings
+from requests.adapters import HTTPAdapter
+from requests.exceptions import ConnectionError, ConnectTimeout, ReadTimeout, SSLError
+from requests.structures import CaseInsensitiveDict
+from requests.utils import check_header_validity, get_encoding_from_headers
+
+#: ``HTTPAdapter.send`` as requests defines it: anything else (``responses``, an instrumentation)
+#: means someone watches requests' adapter, and the call goes through it
+_ADAPTER_SEND = HTTPAdapter.send
+
+_TLS_ERRORS = frozenset(
+    {
+        pycurl.E_SSL_CONNECT_ERROR,
+        pycurl.E_PEER_FAILED_VERIFICATION,
+        pycurl.E_SSL_CACERT_BADFILE,
+        pycurl.E_SSL_CERTPROBLEM,
+        pycurl.E_SSL_CIPHER,
+        pycurl.E_SSL_ENGINE_NOTFOUND,
+        pycurl.E_SSL_ENGINE_SETFAILED,
+        pycurl.E_SSL_SHUTDOWN_FAILED,
+        pycurl.E_SSL_CRL_BADFILE,
+        pycurl.E_SSL_ISSUER_ERROR,
+    }
+)
+
+_local = threading.local()
+
+
+def curl_usable(session: requests.Session, adapter: Any, url: str, kwargs: Mapping[str, Any]) -> bool:
+    """Whether ``curl_send`` sends this call exactly as requests' adapter would (see the module)."""
+    return (
+        type(adapter) is HTTPAdapter
+        and HTTPAdapter.send is _ADAPTER_SEND
+        and not session.proxies
+        and not session.cert
+        and kwargs.get("auth") is None
+        and url.startswith(("http://", "https://"))
+        and _enabled()
+    )
+
+
+def _enabled() -> bool:
+    return bool(getattr(settings, "OUTBOUND_CURL", True)) if settings.configured else True
+
+
+def curl_handle() -> pycurl.Curl:
+    """This thread's libcurl handle (its keep-alive connections live in it); a forked child makes its own."""
+    handle: pycurl.Curl | None = getattr(_local, "handle", None)
+    if handle is None or _local.pid != os.getpid():
+        handle = _local.handle = pycurl.Curl()
+        _local.pid = os.getpid()
+    return handle
+
+
+def curl_send(
+    session: requests.Session,
+    method: str,
+    url: str,
+    *,
+    headers: Mapping[str, str | None],
+    body: bytes | None,
+    timeout: Any,
+) -> requests.Response:
+    """One request over this thread's handle; the answer as requests would have returned it."""
+    method = method.upper()
+    merged: CaseInsensitiveDict[str] = CaseInsensitiveDict(session.headers)  # type: ignore[arg-type]
+    for name, value in headers.items():
+        if value is None:
+            merged.pop(name, None)
+        else:
+            merged[name] = value
+    handle = curl_handle()
+    handle.reset()  # options only: the handle keeps its open connections
+    _set_request(handle, method, url, merged, body)
+    _set_limits(handle, url, timeout, session.verify)
+    chunks: list[bytes] = []
+    header_lines: list[bytes] = []
+    handle.setopt(pycurl.WRITEFUNCTION, chunks.append)
+    handle.setopt(pycurl.HEADERFUNCTION, lambda line: _header_line(header_lines, line))
+    try:
+        handle.perform()
+    except pycurl.error as exc:
+        raise _failure(handle, exc, url) from None
+    return _response(handle, method, url, merged, body, header_lines, b"".join(chunks))
+
+
+def _set_request(
+    handle: pycurl.Curl, method: str, url: str, headers: CaseInsensitiveDict[str], body: bytes | None
+) -> None:
+    handle.setopt(pycurl.URL, url)
+    handle.setopt(pycurl.HTTP_VERSION, pycurl.CURL_HTTP_VERSION_1_1)
+    handle.setopt(pycurl.PROXY, "")  # the environment's proxies were decided when the session was made
+    handle.setopt(pycurl.NOSIGNAL, 1)
+    handle.setopt(pycurl.FOLLOWLOCATION, 0)
+    lines = ["Expect:"]  # no 100-continue round trip before a large body
+    for name, value in headers.items():
+        check_header_validity((name, value))  # requests' own refusal (InvalidHeader): never a split header
+        lowered = name.lower()
+        if lowered == "content-length":
+            continue  # libcurl sends the body's own
+        if lowered == "accept-encoding":
+            handle.setopt(pycurl.ACCEPT_ENCODING, value)  # sent as given; libcurl decodes the answer
+            continue
+        lines.append(f"{name}: {value}" if value != "" else f"{name};")
+    sends_body = method not in ("GET", "HEAD") or body is not None
+    if sends_body and "content-type" not in headers:
+        lines.append("Content-Type:")  # libcurl would add a form type requests does not send
+    handle.setopt(pycurl.HTTPHEADER, lines)
+    if method == "GET" and body is None:
+        handle.setopt(pycurl.HTTPGET, 1)
+    elif method == "HEAD":
+        handle.setopt(pycurl.NOBODY, 1)
+    else:
+        if method != "POST":
+            handle.setopt(pycurl.CUSTOMREQUEST, method)
+        if sends_body:  # requests sends Content-Length: 0 on a bodiless write
+            handle.setopt(pycurl.POSTFIELDSIZE, len(body or b""))
+            handle.setopt(pycurl.COPYPOSTFIELDS, body or b"")
+
+
+def _set_limits(handle: pycurl.Curl, url: str, timeout: Any, verify: Any) -> None:
+    connect, read = timeout if isinstance(timeout, tuple) else (timeout, timeout)
+    if connect is not None:
+        handle.setopt(pycurl.CONNECTTIMEOUT_MS, max(1, int(connect * 1000)))
+    if read is not None:
+        # requests' read timeout bounds each wait for the answer's bytes; libcurl bounds the whole call (its
+        # speed floor counts the request's own bytes, so a small body hides a silent server). A call to a
+        # host from settings answers a small document: the whole call within connect + read is the same
+        # promise in practice, and a server that stalls is cut off no later than requests would cut it off
+        handle.setopt(pycurl.TIMEOUT_MS, max(1, math.ceil(((connect or 0) + read) * 1000)))
+    if not url.startswith("https://"):
+        return
+    if verify is False:
+        handle.setopt(pycurl.SSL_VERIFYPEER, 0)
+        handle.setopt(pycurl.SSL_VERIFYHOST, 0)
+    elif isinstance(verify, str) and os.path.isdir(verify):
+        handle.setopt(pycurl.CAPATH, verify)
+    else:
+        handle.setopt(pycurl.CAINFO, verify if isinstance(verify, str) else certifi.where())
+
+
+def _header_line(lines: list[bytes], line: bytes) -> None:
+    if line.startswith(b"HTTP/"):
+        lines.clear()  # a new answer (after a 100 Continue): only the last one's headers count
+    lines.append(line)
+
+
+def _response(
+    handle: pycurl.Curl,
+    method: str,
+    url: str,
+    headers: CaseInsensitiveDict[str],
+    body: bytes | None,
+    header_lines: list[bytes],
+    content: bytes,
+) -> requests.Response:
+    response = requests.Response()
+    response.status_code = int(handle.getinfo(pycurl.RESPONSE_CODE))
+    status_line = header_lines[0].decode("latin-1").strip() if header_lines else ""
+    response.reason = status_line.split(" ", 2)[2] if status_line.count(" ") >= 2 else ""
+    answer: CaseInsensitiveDict[str] = CaseInsensitiveDict()
+    for raw in header_lines[1:]:
+        name, sep, value = raw.decode("latin-1").partition(":")
+        if not sep:
+            continue
+        name, value = name.strip(), value.strip()
+        answer[name] = f"{answer[name]}, {value}" if name in answer else value
+    response.headers = answer
+    response.encoding = get_encoding_from_headers(answer)
+    response._content = content
+    response._content_consumed = True  # type: ignore[attr-defined]
+    response.url = url
+    response.elapsed = timedelta(seconds=float(handle.getinfo(pycurl.TOTAL_TIME)))
+    request = requests.PreparedRequest()
+    request.method, request.url, request.headers, request.body = method, url, headers, body
+    response.request = request
+    return response
+
+
+def _failure(handle: pycurl.Curl, exc: pycurl.error, url: str) -> requests.RequestException:
+    code = exc.args[0] if exc.args else 0
+    message = f"{urlsplit(url).netloc}: {exc.args[1] if len(exc.args) > 1 else exc}"
+    if code == pycurl.E_OPERATION_TIMEDOUT:
+        # the request was on its way (a new connection made, or a kept one taken) once pre-transfer was reached
+        sent = float(handle.getinfo(pycurl.PRETRANSFER_TIME)) > 0
+        return ReadTimeout(message) if sent else ConnectTimeout(message)
+    if code in _TLS_ERRORS:
+        return SSLError(message)
+    return ConnectionError(message)

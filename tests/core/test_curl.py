@@ -1,0 +1,291 @@
+"""Plain calls through libcurl (``ignite_bridge/core/curl.py``): taken only where requests adds nothing,
+the same request on the wire and the same answer back, requests' failures, keep-alive, TLS checked.
+Every server here is real, on loopback; the request-for-request comparison with requests' own path is
+``tests/core/test_session_send.py`` (run with the transport on and off)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import gzip
+import ipaddress
+import ssl
+import threading
+import time
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pycurl
+import pytest
+import requests
+import responses
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
+
+from ignite_bridge.core import curl as curl_module
+from ignite_bridge.core import http
+from ignite_bridge.core.errors import TransientError
+from ignite_bridge.core.http import HttpClientBase, session_send, shared_session
+from ignite_bridge.core.pinned import OriginLockedSession
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    seen: list[dict[str, Any]]
+    connections: set[int]
+
+    def _answer(self) -> None:
+        self.connections.add(id(self.connection))
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else b""
+        self.seen.append({"method": self.command, "path": self.path, "headers": dict(self.headers.items()),
+                          "body": body})  # fmt: skip
+        if self.path.startswith("/hang"):
+            time.sleep(3)
+        if self.path.startswith("/gzip"):
+            reply = gzip.compress(b'{"zipped": true}')
+            self.send_response(200)
+            self.send_header("Content-Encoding", "gzip")
+        elif self.path.startswith("/problem"):
+            reply = b'{"title": "Conflict", "detail": "taken"}'
+            self.send_response(409, "Conflict Here")
+            self.send_header("Retry-After", "3")
+        else:
+            reply = b'{"ok": true, "caf\xc3\xa9": 1}'
+            self.send_response(200)
+        self.send_header("Content-Type", "application/json; charset=utf-8")
+        self.send_header("X-Twice", "a")
+        self.send_header("X-Twice", "b")
+        self.send_header("Content-Length", str(len(reply)))
+        self.end_headers()
+        self.wfile.write(reply)
+
+    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _answer
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+class Server:
+    def __init__(self, tls: ssl.SSLContext | None = None) -> None:
+        self.seen: list[dict[str, Any]] = []
+        self.connections: set[int] = set()
+        handler = type("H", (Handler,), {"seen": self.seen, "connections": self.connections})
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self.httpd.daemon_threads = True
+        if tls is not None:
+            self.httpd.socket = tls.wrap_socket(self.httpd.socket, server_side=True)
+        scheme = "https" if tls else "http"
+        self.url = f"{scheme}://127.0.0.1:{self.httpd.server_address[1]}"
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def stop(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+@pytest.fixture
+def server() -> Iterator[Server]:
+    running = Server()
+    yield running
+    running.stop()
+
+
+@pytest.fixture
+def sent_by_curl(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """URLs ``session_send`` handed to libcurl (the real function still sends them)."""
+    urls: list[str] = []
+    real = http.curl_send
+
+    def counting(session: requests.Session, method: str, url: str, **kwargs: Any) -> requests.Response:
+        urls.append(url)
+        return real(session, method, url, **kwargs)
+
+    monkeypatch.setattr(http, "curl_send", counting)
+    return urls
+
+
+def plain_session() -> requests.Session:
+    session = OriginLockedSession()
+    session.trust_env = False
+    return session
+
+
+def test_a_settings_host_goes_through_libcurl_and_a_store_through_requests(
+    server: Server, sent_by_curl: list[str]
+) -> None:
+    spark = shared_session(server.url)  # SparkLayer's kind: hosts from settings
+    store = shared_session(server.url, guarded=True)  # a store's: through the address guard
+    assert session_send(spark, "POST", f"{server.url}/api/v1/products", {"data": b"{}"}).json()["ok"]
+    assert sent_by_curl == [f"{server.url}/api/v1/products"]
+    assert session_send(store, "GET", f"{server.url}/wp-json/wc/v3/products", {}).json()["ok"]
+    assert sent_by_curl == [f"{server.url}/api/v1/products"]
+    assert len(server.seen) == 2
+
+
+def test_requests_path_whenever_something_watches_or_changes_what_requests_sends(
+    server: Server, sent_by_curl: list[str], settings: Any
+) -> None:
+    url = f"{server.url}/api/v1/settings"
+    proxied = plain_session()
+    proxied.proxies = {"http": "http://127.0.0.1:9"}
+    assert not curl_module.curl_usable(proxied, proxied.get_adapter(url), url, {})
+    session = plain_session()
+    assert not curl_module.curl_usable(session, session.get_adapter(url), url, {"auth": ("ck", "cs")})
+    certified = plain_session()
+    certified.cert = "/nonexistent/client.pem"
+    assert not curl_module.curl_usable(certified, certified.get_adapter(url), url, {})
+    settings.OUTBOUND_CURL = False
+    assert session_send(session, "GET", url, {}).json()["ok"]
+    assert sent_by_curl == []
+    settings.OUTBOUND_CURL = True
+    with responses.RequestsMock() as mocked:  # a test double on requests' adapter sees every call
+        mocked.get(url, json={"mocked": True})
+        assert session_send(session, "GET", url, {}).json() == {"mocked": True}
+    assert sent_by_curl == []
+    assert session_send(session, "GET", url, {}).json()["ok"]
+    assert sent_by_curl == [url]
+
+
+def test_the_answer_is_what_requests_returns(server: Server, sent_by_curl: list[str], settings: Any) -> None:
+    answers = {}
+    for curl in (True, False):
+        settings.OUTBOUND_CURL = curl
+        answers[curl] = session_send(plain_session(), "PUT", f"{server.url}/problem/1", {"data": b"{}"})
+    lean, usual = answers[True], answers[False]
+    assert len(sent_by_curl) == 1
+    assert (lean.status_code, lean.reason, lean.encoding, lean.content, lean.json(), lean.url) == (
+        usual.status_code, usual.reason, usual.encoding, usual.content, usual.json(), usual.url,
+    ) == (409, "Conflict Here", "utf-8", b'{"title": "Conflict", "detail": "taken"}',
+          {"title": "Conflict", "detail": "taken"}, f"{server.url}/problem/1")  # fmt: skip
+    assert dict(lean.headers) == {**dict(usual.headers), "Date": lean.headers["Date"]}
+    assert lean.headers["x-twice"] == usual.headers["X-Twice"] == "a, b"
+    assert lean.headers["retry-after"] == "3"
+    assert (lean.request.method, lean.request.url) == ("PUT", f"{server.url}/problem/1")
+    assert lean.elapsed.total_seconds() > 0
+
+
+def test_a_gzip_answer_is_decoded_and_a_large_body_arrives_whole_without_expect(
+    server: Server, sent_by_curl: list[str]
+) -> None:
+    zipped = session_send(plain_session(), "GET", f"{server.url}/gzip", {})
+    assert zipped.json() == {"zipped": True}
+    body = b'{"blob":"' + b"x" * (3 * 1024 * 1024) + b'"}'
+    kwargs = {"data": body, "headers": {"Content-Type": "application/json"}}
+    session_send(plain_session(), "POST", f"{server.url}/big", kwargs)
+    assert len(sent_by_curl) == 2
+    big = server.seen[-1]
+    assert big["body"] == body
+    assert "Expect" not in big["headers"]
+    assert big["headers"]["Content-Type"] == "application/json"
+
+
+@pytest.mark.parametrize("value", ["a\r\nX-Injected: 1", "a\nb", " leading"])
+def test_a_header_value_requests_refuses_is_refused_and_nothing_is_sent(
+    server: Server, sent_by_curl: list[str], value: str
+) -> None:
+    with pytest.raises(requests.exceptions.InvalidHeader):
+        session_send(plain_session(), "POST", f"{server.url}/x", {"data": b"{}", "headers": {"X-Request-ID": value}})
+    assert server.seen == []
+
+
+def test_one_thread_keeps_one_connection_open(server: Server, sent_by_curl: list[str]) -> None:
+    session = plain_session()
+    for n in range(20):
+        session_send(session, "POST", f"{server.url}/api/v1/products/{n}", {"data": b"{}"})
+    assert len(sent_by_curl) == 20
+    assert len(server.seen) == 20
+    assert len(server.connections) == 1
+
+
+def test_a_forked_process_opens_its_own_handle(monkeypatch: pytest.MonkeyPatch) -> None:
+    first = curl_module.curl_handle()
+    assert curl_module.curl_handle() is first
+    monkeypatch.setattr(curl_module.os, "getpid", lambda: -1)
+    assert curl_module.curl_handle() is not first
+
+
+def test_no_answer_within_the_read_timeout_is_requests_read_timeout(server: Server, sent_by_curl: list[str]) -> None:
+    started = time.monotonic()
+    with pytest.raises(requests.ReadTimeout):
+        session_send(plain_session(), "POST", f"{server.url}/hang", {"data": b"{}", "timeout": (0.5, 1)})
+    assert time.monotonic() - started < 2.5  # the server answers after 3 s
+    assert sent_by_curl == [f"{server.url}/hang"]
+
+
+def test_nobody_listening_is_a_connection_error_and_the_client_retries_then_gives_up() -> None:
+    with socket_closed_port() as port:
+
+        class Client(HttpClientBase):
+            service_name = "probe"
+            guard_addresses = False
+
+        client = Client(f"http://127.0.0.1:{port}", max_attempts=2, sleep=lambda _: None)
+        with pytest.raises(requests.ConnectionError):
+            session_send(client.session, "GET", f"http://127.0.0.1:{port}/x", {"timeout": (2, 2)})
+        with pytest.raises(TransientError, match="probe GET /x: ConnectionError"):
+            client.request("GET", "/x")
+
+
+def test_a_timeout_before_anything_was_sent_is_a_connect_timeout() -> None:
+    handle = pycurl.Curl()  # never performed: pre-transfer was not reached
+    failure = curl_module._failure(handle, pycurl.error(pycurl.E_OPERATION_TIMEDOUT, "timed out"), "http://h/x")
+    assert isinstance(failure, requests.ConnectTimeout)
+
+
+def test_tls_is_checked_against_the_sessions_bundle(tmp_path: Path, sent_by_curl: list[str]) -> None:
+    cert, key = self_signed(tmp_path)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    secure = Server(tls=context)
+    try:
+        trusting = plain_session()
+        trusting.verify = str(cert)
+        assert session_send(trusting, "POST", f"{secure.url}/api/v1/products", {"data": b"{}"}).json()["ok"]
+        with pytest.raises(requests.exceptions.SSLError):  # certifi's bundle does not know this certificate
+            session_send(plain_session(), "POST", f"{secure.url}/api/v1/products", {"data": b"{}"})
+        assert len(sent_by_curl) == 2
+        assert len(secure.seen) == 1
+    finally:
+        secure.stop()
+
+
+class socket_closed_port:
+    """A loopback port nobody listens on."""
+
+    def __enter__(self) -> int:
+        import socket
+
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            return int(sock.getsockname()[1])
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+
+def self_signed(folder: Path) -> tuple[Path, Path]:
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = dt.datetime.now(dt.UTC)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(minutes=5))
+        .not_valid_after(now + dt.timedelta(hours=1))
+        .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    cert_path, key_path = folder / "cert.pem", folder / "key.pem"
+    cert_path.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
+    return cert_path, key_path
