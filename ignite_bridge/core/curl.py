@@ -18,16 +18,16 @@ and no form content type. The answer comes back as a ``requests.Response`` (stat
 with repeated ones joined as urllib3 joins them, the body decoded from gzip/deflate as requests
 decodes it). Certificates are checked against the session's bundle (certifi's, like requests, or
 ``REQUESTS_CA_BUNDLE``). Failures are requests' exceptions, so callers map them as before:
-``ConnectTimeout``, ``ReadTimeout`` (no whole answer within the connect and read timeouts together:
-``_set_limits`` says why), ``SSLError``, ``ConnectionError``. Redirects are not followed here: the
+``ConnectTimeout``, ``ReadTimeout`` (nothing sent or received for the read timeout, as urllib3 counts
+it: ``_perform``), ``SSLError``, ``ConnectionError``. Redirects are not followed here: the
 caller follows them the way requests does (within the origin).
 """
 
 from __future__ import annotations
 
-import math
 import os
 import threading
+import time
 from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
@@ -81,13 +81,15 @@ def _enabled() -> bool:
     return bool(getattr(settings, "OUTBOUND_CURL", True)) if settings.configured else True
 
 
-def curl_handle() -> pycurl.Curl:
-    """This thread's libcurl handle (its keep-alive connections live in it); a forked child makes its own."""
+def curl_handle() -> tuple[pycurl.Curl, pycurl.CurlMulti]:
+    """This thread's libcurl handle and the multi handle that drives it (its keep-alive connections
+    live there); a forked child makes its own."""
     handle: pycurl.Curl | None = getattr(_local, "handle", None)
     if handle is None or _local.pid != os.getpid():
         handle = _local.handle = pycurl.Curl()
+        _local.multi = pycurl.CurlMulti()
         _local.pid = os.getpid()
-    return handle
+    return handle, _local.multi
 
 
 def curl_send(
@@ -107,19 +109,51 @@ def curl_send(
             merged.pop(name, None)
         else:
             merged[name] = value
-    handle = curl_handle()
-    handle.reset()  # options only: the handle keeps its open connections
+    handle, multi = curl_handle()
+    handle.reset()  # options only: the open connections stay with the multi handle
     _set_request(handle, method, url, merged, body)
-    _set_limits(handle, url, timeout, session.verify)
+    connect, read = timeout if isinstance(timeout, tuple) else (timeout, timeout)
+    _set_limits(handle, url, connect, session.verify)
     chunks: list[bytes] = []
     header_lines: list[bytes] = []
     handle.setopt(pycurl.WRITEFUNCTION, chunks.append)
     handle.setopt(pycurl.HEADERFUNCTION, lambda line: _header_line(header_lines, line))
-    try:
-        handle.perform()
-    except pycurl.error as exc:
-        raise _failure(handle, exc, url) from None
+    _perform(handle, multi, url, connect, read)
     return _response(handle, method, url, merged, body, header_lines, b"".join(chunks))
+
+
+def _perform(handle: pycurl.Curl, multi: pycurl.CurlMulti, url: str, connect: float | None, read: float | None) -> None:
+    """Run the transfer with requests' timeouts: ``connect`` to open the connection (libcurl's own
+    connect timeout), then ``read`` for each wait with nothing sent or received, as urllib3's socket
+    timeout counts it (libcurl has no such limit: its whole-call timeout would cut a slow answer that
+    still flows, its speed floor counts the request's own bytes). Raises requests' exceptions."""
+    multi.add_handle(handle)
+    try:
+        moved_at = time.monotonic()
+        moved = -1
+        while True:
+            code, active = multi.perform()
+            while code == pycurl.E_CALL_MULTI_PERFORM:
+                code, active = multi.perform()
+            if not active:
+                break
+            now = time.monotonic()
+            deadline = None  # while connecting, libcurl's connect timeout holds
+            if float(handle.getinfo(pycurl.PRETRANSFER_TIME)) > 0 and read is not None:
+                progress = handle.getinfo(pycurl.SIZE_UPLOAD_T) + handle.getinfo(pycurl.SIZE_DOWNLOAD_T)
+                progress += handle.getinfo(pycurl.HEADER_SIZE)
+                if progress != moved:
+                    moved, moved_at = progress, now
+                deadline = moved_at + read
+                if now >= deadline:
+                    raise ReadTimeout(f"{urlsplit(url).netloc}: nothing received for the read timeout ({read} s)")
+            multi.select(1.0 if deadline is None else min(1.0, deadline - now))
+        _queued, _done, failed = multi.info_read()
+        if failed:
+            _handle, number, message = failed[0]
+            raise _failure(handle, pycurl.error(number, message), url)
+    finally:
+        multi.remove_handle(handle)
 
 
 def _set_request(
@@ -156,16 +190,10 @@ def _set_request(
             handle.setopt(pycurl.COPYPOSTFIELDS, body or b"")
 
 
-def _set_limits(handle: pycurl.Curl, url: str, timeout: Any, verify: Any) -> None:
-    connect, read = timeout if isinstance(timeout, tuple) else (timeout, timeout)
+def _set_limits(handle: pycurl.Curl, url: str, connect: float | None, verify: Any) -> None:
+    """The connect timeout (the read timeout is ``_perform``'s) and the certificate checks."""
     if connect is not None:
         handle.setopt(pycurl.CONNECTTIMEOUT_MS, max(1, int(connect * 1000)))
-    if read is not None:
-        # requests' read timeout bounds each wait for the answer's bytes; libcurl bounds the whole call (its
-        # speed floor counts the request's own bytes, so a small body hides a silent server). A call to a
-        # host from settings answers a small document: the whole call within connect + read is the same
-        # promise in practice, and a server that stalls is cut off no later than requests would cut it off
-        handle.setopt(pycurl.TIMEOUT_MS, max(1, math.ceil(((connect or 0) + read) * 1000)))
     if not url.startswith("https://"):
         return
     if verify is False:
