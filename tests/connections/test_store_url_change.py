@@ -90,7 +90,10 @@ def test_a_superuser_moving_the_store_to_another_origin_clears_its_credentials(
     assert "the platform credentials of the old store were cleared" in response.content.decode()
 
 
-def test_reverify_after_a_move_sends_no_credentials_anywhere(superuser_client: Client, connection: Connection) -> None:
+def test_reverify_after_a_move_sends_no_credentials_anywhere(
+    superuser_client: Client, connection: Connection, settings: Any
+) -> None:
+    settings.SPARKLAYER_URL_TEST = "http://127.0.0.1:9"  # SparkLayer unreachable (discard port): only the store matters
     superuser_client.post(change_url(connection), form_data(connection, store_url="http://127.0.0.1:9999"))
     response = superuser_client.post(
         "/admin/connections/connection/",
