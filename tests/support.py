@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 import requests
@@ -62,3 +63,28 @@ class Stores:
         assert reply.status_code == 200, reply.text
         hooks = reply.json()
         return [h for h in hooks if delivery_url is None or h["delivery_url"] == delivery_url]
+
+
+class LoopbackHandler(BaseHTTPRequestHandler):
+    """A test server's handler: HTTP/1.1 (keep-alive), every method to ``answer``, no log lines."""
+
+    protocol_version = "HTTP/1.1"
+
+    def answer(self) -> None:
+        raise NotImplementedError
+
+    def reply(self, status: int, body: bytes, headers: list[tuple[str, str]], reason: str | None = None) -> None:
+        self.send_response(status, reason)
+        for name, value in headers:
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def do_GET(self) -> None:
+        self.answer()
+
+    do_POST = do_PUT = do_PATCH = do_DELETE = do_GET
+
+    def log_message(self, *args: Any) -> None:
+        pass

@@ -12,7 +12,7 @@ import ssl
 import threading
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -30,14 +30,14 @@ from ignite_bridge.core import http
 from ignite_bridge.core.errors import TransientError
 from ignite_bridge.core.http import HttpClientBase, session_send, shared_session
 from ignite_bridge.core.pinned import OriginLockedSession
+from tests.support import LoopbackHandler
 
 
-class Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
+class Handler(LoopbackHandler):
     seen: list[dict[str, Any]]
     connections: set[int]
 
-    def _answer(self) -> None:
+    def answer(self) -> None:
         self.connections.add(id(self.connection))
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
@@ -54,28 +54,14 @@ class Handler(BaseHTTPRequestHandler):
                 self.wfile.write(b"x")
                 self.wfile.flush()
             return
+        common = [("Content-Type", "application/json; charset=utf-8"), ("X-Twice", "a"), ("X-Twice", "b")]
         if self.path.startswith("/gzip"):
-            reply = gzip.compress(b'{"zipped": true}')
-            self.send_response(200)
-            self.send_header("Content-Encoding", "gzip")
+            self.reply(200, gzip.compress(b'{"zipped": true}'), [("Content-Encoding", "gzip"), *common])
         elif self.path.startswith("/problem"):
-            reply = b'{"title": "Conflict", "detail": "taken"}'
-            self.send_response(409, "Conflict Here")
-            self.send_header("Retry-After", "3")
+            body = b'{"title": "Conflict", "detail": "taken"}'
+            self.reply(409, body, [("Retry-After", "3"), *common], reason="Conflict Here")
         else:
-            reply = b'{"ok": true, "caf\xc3\xa9": 1}'
-            self.send_response(200)
-        self.send_header("Content-Type", "application/json; charset=utf-8")
-        self.send_header("X-Twice", "a")
-        self.send_header("X-Twice", "b")
-        self.send_header("Content-Length", str(len(reply)))
-        self.end_headers()
-        self.wfile.write(reply)
-
-    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _answer
-
-    def log_message(self, *args: Any) -> None:
-        pass
+            self.reply(200, b'{"ok": true, "caf\xc3\xa9": 1}', common)
 
 
 class Server:

@@ -11,7 +11,7 @@ import uuid
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from typing import Any
 
 import pytest
@@ -21,14 +21,14 @@ from hypothesis import strategies as st
 
 from ignite_bridge.core.http import json_request_body, session_send
 from ignite_bridge.core.pinned import OriginLockedSession, RedirectRefused
+from tests.support import LoopbackHandler
 
 
-class Recorder(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
+class Recorder(LoopbackHandler):
     seen: list[dict[str, Any]]
     redirect_to: dict[str, str]
 
-    def _answer(self) -> None:
+    def answer(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
         self.seen.append(
@@ -36,19 +36,10 @@ class Recorder(BaseHTTPRequestHandler):
         )
         target = self.redirect_to.get(self.path)
         status, reply = (int(self.headers.get("X-Redirect-Status") or 307), b"") if target else (200, b'{"ok": true}')
-        self.send_response(status)
-        if target:
-            self.send_header("Location", target)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Set-Cookie", "session=abc; Path=/")
-        self.send_header("Content-Length", str(len(reply)))
-        self.end_headers()
-        self.wfile.write(reply)
-
-    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _answer
-
-    def log_message(self, *args: Any) -> None:
-        pass
+        headers = [("Location", target)] if target else []
+        self.reply(
+            status, reply, [*headers, ("Content-Type", "application/json"), ("Set-Cookie", "session=abc; Path=/")]
+        )
 
 
 @pytest.fixture
