@@ -9,7 +9,8 @@ package; through a reused libcurl handle the same call costs ~0.08 ms (``bench/h
 nothing (``curl_usable``): an http(s) URL on a session whose adapter is requests' own
 ``HTTPAdapter`` unchanged (the store sessions mount the SSRF address guard, tests that patch the
 adapter with ``responses`` and OpenTelemetry's instrumentation keep requests' path), with no proxy,
-no client certificate and no ``auth=`` object, and with ``settings.OUTBOUND_CURL`` on (the default).
+no client certificate, no ``auth=`` object and no content encoding libcurl cannot decode offered, and with
+``settings.OUTBOUND_CURL`` on (the default).
 
 What goes on the wire is what requests would send: the session's headers, then the call's (a
 ``None`` value removes one), the body as given, HTTP/1.1, keep-alive (one libcurl handle per
@@ -25,6 +26,7 @@ caller follows them the way requests does (within the origin).
 
 from __future__ import annotations
 
+import functools
 import os
 import threading
 import time
@@ -73,8 +75,33 @@ def curl_usable(session: requests.Session, adapter: Any, url: str, kwargs: Mappi
         and not session.cert
         and kwargs.get("auth") is None
         and url.startswith(("http://", "https://"))
+        and _decodable(_accept_encoding(session, kwargs.get("headers") or {}))
         and _enabled()
     )
+
+
+def _accept_encoding(session: requests.Session, headers: Mapping[str, Any]) -> Any:
+    """The ``Accept-Encoding`` the call will send: its own (in any case), else the session's."""
+    for name, value in headers.items():
+        if name.lower() == "accept-encoding":
+            return value
+    return session.headers.get("Accept-Encoding")
+
+
+@functools.lru_cache(maxsize=16)
+def _decodable(accept_encoding: str | bytes | None) -> bool:
+    """Whether libcurl can decode every encoding the request offers (requests offers ``br`` and ``zstd``
+    when their packages are installed; this libcurl may have been built without them)."""
+    if not accept_encoding:
+        return True
+    offered = {part.split(";")[0].strip().lower() for part in str(accept_encoding).split(",")} - {""}
+    features = pycurl.version_info()[4]
+    known = {"gzip", "deflate", "identity"}
+    if features & pycurl.VERSION_BROTLI:
+        known.add("br")
+    if features & getattr(pycurl, "VERSION_ZSTD", 0):
+        known.add("zstd")
+    return offered <= known
 
 
 def _enabled() -> bool:

@@ -133,6 +133,8 @@ def test_requests_path_whenever_something_watches_or_changes_what_requests_sends
     certified = plain_session()
     certified.cert = "/nonexistent/client.pem"
     assert not curl_module.curl_usable(certified, certified.get_adapter(url), url, {})
+    offered = {"headers": {"accept-encoding": "gzip, x-new"}}  # an encoding libcurl cannot decode
+    assert not curl_module.curl_usable(session, session.get_adapter(url), url, offered)
     settings.OUTBOUND_CURL = False
     assert session_send(session, "GET", url, {}).json()["ok"]
     assert sent_by_curl == []
