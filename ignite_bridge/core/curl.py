@@ -66,26 +66,32 @@ _TLS_ERRORS = frozenset(
 _local = threading.local()
 
 
-def curl_usable(session: requests.Session, adapter: Any, url: str, kwargs: Mapping[str, Any]) -> bool:
-    """Whether ``curl_send`` sends this call exactly as requests' adapter would (see the module)."""
+def request_headers(session: requests.Session, call: Mapping[str, str | None] | None) -> CaseInsensitiveDict[str]:
+    """The headers a call sends, as requests merges them: the session's, then the call's (``None`` removes one)."""
+    merged: CaseInsensitiveDict[str] = CaseInsensitiveDict(session.headers)  # type: ignore[arg-type]
+    for name, value in (call or {}).items():
+        if value is None:
+            merged.pop(name, None)
+        else:
+            merged[name] = value
+    return merged
+
+
+def curl_usable(
+    session: requests.Session, adapter: Any, url: str, *, auth: Any, headers: CaseInsensitiveDict[str]
+) -> bool:
+    """Whether ``curl_send`` sends this call (``headers``: ``request_headers``) exactly as requests' adapter
+    would (see the module)."""
     return (
         type(adapter) is HTTPAdapter
         and HTTPAdapter.send is _ADAPTER_SEND
         and not session.proxies
         and not session.cert
-        and kwargs.get("auth") is None
+        and auth is None
         and url.startswith(("http://", "https://"))
-        and _decodable(_accept_encoding(session, kwargs.get("headers") or {}))
+        and _decodable(headers.get("Accept-Encoding"))
         and _enabled()
     )
-
-
-def _accept_encoding(session: requests.Session, headers: Mapping[str, Any]) -> Any:
-    """The ``Accept-Encoding`` the call will send: its own (in any case), else the session's."""
-    for name, value in headers.items():
-        if name.lower() == "accept-encoding":
-            return value
-    return session.headers.get("Accept-Encoding")
 
 
 @functools.lru_cache(maxsize=16)
@@ -124,21 +130,16 @@ def curl_send(
     method: str,
     url: str,
     *,
-    headers: Mapping[str, str | None],
+    headers: CaseInsensitiveDict[str],
     body: bytes | None,
     timeout: Any,
 ) -> requests.Response:
-    """One request over this thread's handle; the answer as requests would have returned it."""
+    """One request (``headers``: ``request_headers``) over this thread's handle; the answer as requests
+    would have returned it."""
     method = method.upper()
-    merged: CaseInsensitiveDict[str] = CaseInsensitiveDict(session.headers)  # type: ignore[arg-type]
-    for name, value in headers.items():
-        if value is None:
-            merged.pop(name, None)
-        else:
-            merged[name] = value
     handle, multi = curl_handle()
     handle.reset()  # options only: the open connections stay with the multi handle
-    _set_request(handle, method, url, merged, body)
+    _set_request(handle, method, url, headers, body)
     connect, read = timeout if isinstance(timeout, tuple) else (timeout, timeout)
     _set_limits(handle, url, connect, session.verify)
     chunks: list[bytes] = []
@@ -146,7 +147,7 @@ def curl_send(
     handle.setopt(pycurl.WRITEFUNCTION, chunks.append)
     handle.setopt(pycurl.HEADERFUNCTION, lambda line: _header_line(header_lines, line))
     _perform(handle, multi, url, connect, read)
-    return _response(handle, method, url, merged, body, header_lines, b"".join(chunks))
+    return _response(handle, method, url, headers, body, header_lines, b"".join(chunks))
 
 
 def _perform(handle: pycurl.Curl, multi: pycurl.CurlMulti, url: str, connect: float | None, read: float | None) -> None:

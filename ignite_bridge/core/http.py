@@ -44,7 +44,7 @@ from requests.adapters import HTTPAdapter
 
 from ignite_bridge.core import correlation, metrics
 from ignite_bridge.core.backoff import backoff_delay
-from ignite_bridge.core.curl import curl_send, curl_usable
+from ignite_bridge.core.curl import curl_send, curl_usable, request_headers
 from ignite_bridge.core.errors import PermanentError, ProblemDetail, TransientError
 from ignite_bridge.core.outbound import OutboundUrlRefused
 from ignite_bridge.core.pinned import OriginLockedSession, RedirectRefused, guard_session, origin_of
@@ -123,22 +123,15 @@ def session_send(session: requests.Session, method: str, url: str, kwargs: dict[
     ):
         return session.request(method, url, **kwargs)
     adapter = session.get_adapter(url)
-    if curl_usable(session, adapter, url, kwargs):
-        response = curl_send(
-            session, method, url, headers=kwargs.get("headers") or {}, body=body, timeout=kwargs.get("timeout")
-        )
+    headers = request_headers(session, kwargs.get("headers"))
+    if curl_usable(session, adapter, url, auth=kwargs.get("auth"), headers=headers):
+        response = curl_send(session, method, url, headers=headers, body=body, timeout=kwargs.get("timeout"))
         if not response.is_redirect:
             return response
         return _follow_redirects(session, response, response.request, kwargs)  # type: ignore[arg-type]
     prepared = requests.PreparedRequest()
     prepared.method = method.upper()
     prepared.url = url
-    headers: Any = requests.structures.CaseInsensitiveDict(session.headers)  # the session's, then the call's
-    for name, value in (kwargs.get("headers") or {}).items():
-        if value is None:
-            headers.pop(name, None)
-        else:
-            headers[name] = value
     prepared.headers = headers
     prepared.body = body
     if body is not None or prepared.method not in ("GET", "HEAD"):  # as requests sets it

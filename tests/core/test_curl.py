@@ -9,10 +9,9 @@ import datetime as dt
 import gzip
 import ipaddress
 import ssl
-import threading
 import time
 from collections.abc import Iterator
-from http.server import ThreadingHTTPServer
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +29,7 @@ from ignite_bridge.core import http
 from ignite_bridge.core.errors import TransientError
 from ignite_bridge.core.http import HttpClientBase, session_send, shared_session
 from ignite_bridge.core.pinned import OriginLockedSession
-from tests.support import LoopbackHandler
+from tests.support import LoopbackHandler, serving
 
 
 class Handler(LoopbackHandler):
@@ -65,28 +64,26 @@ class Handler(LoopbackHandler):
 
 
 class Server:
-    def __init__(self, tls: ssl.SSLContext | None = None) -> None:
+    """What a running test server saw (``url`` set once it listens)."""
+
+    def __init__(self) -> None:
         self.seen: list[dict[str, Any]] = []
         self.connections: set[int] = set()
-        handler = type("H", (Handler,), {"seen": self.seen, "connections": self.connections})
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        self.httpd.daemon_threads = True
-        if tls is not None:
-            self.httpd.socket = tls.wrap_socket(self.httpd.socket, server_side=True)
-        scheme = "https" if tls else "http"
-        self.url = f"{scheme}://127.0.0.1:{self.httpd.server_address[1]}"
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+        self.handler = type("H", (Handler,), {"seen": self.seen, "connections": self.connections})
+        self.url = ""
 
-    def stop(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
+
+@contextmanager
+def running(tls: ssl.SSLContext | None = None) -> Iterator[Server]:
+    server = Server()
+    with serving(server.handler, tls=tls) as server.url:
+        yield server
 
 
 @pytest.fixture
 def server() -> Iterator[Server]:
-    running = Server()
-    yield running
-    running.stop()
+    with running() as started:
+        yield started
 
 
 @pytest.fixture
@@ -101,6 +98,12 @@ def sent_by_curl(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
     monkeypatch.setattr(http, "curl_send", counting)
     return urls
+
+
+def usable(session: requests.Session, url: str, *, auth: Any = None, headers: dict[str, str] | None = None) -> bool:
+    """``curl_usable`` for a call as ``session_send`` asks it."""
+    merged = curl_module.request_headers(session, headers)
+    return curl_module.curl_usable(session, session.get_adapter(url), url, auth=auth, headers=merged)
 
 
 def plain_session() -> requests.Session:
@@ -127,14 +130,13 @@ def test_requests_path_whenever_something_watches_or_changes_what_requests_sends
     url = f"{server.url}/api/v1/settings"
     proxied = plain_session()
     proxied.proxies = {"http": "http://127.0.0.1:9"}
-    assert not curl_module.curl_usable(proxied, proxied.get_adapter(url), url, {})
+    assert not usable(proxied, url)
     session = plain_session()
-    assert not curl_module.curl_usable(session, session.get_adapter(url), url, {"auth": ("ck", "cs")})
+    assert not usable(session, url, auth=("ck", "cs"))
     certified = plain_session()
     certified.cert = "/nonexistent/client.pem"
-    assert not curl_module.curl_usable(certified, certified.get_adapter(url), url, {})
-    offered = {"headers": {"accept-encoding": "gzip, x-new"}}  # an encoding libcurl cannot decode
-    assert not curl_module.curl_usable(session, session.get_adapter(url), url, offered)
+    assert not usable(certified, url)
+    assert not usable(session, url, headers={"accept-encoding": "gzip, x-new"})  # an encoding libcurl cannot decode
     settings.OUTBOUND_CURL = False
     assert session_send(session, "GET", url, {}).json()["ok"]
     assert sent_by_curl == []
@@ -247,8 +249,7 @@ def test_tls_is_checked_against_the_sessions_bundle(tmp_path: Path, sent_by_curl
     cert, key = self_signed(tmp_path)
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(cert, key)
-    secure = Server(tls=context)
-    try:
+    with running(tls=context) as secure:
         trusting = plain_session()
         trusting.verify = str(cert)
         assert session_send(trusting, "POST", f"{secure.url}/api/v1/products", {"data": b"{}"}).json()["ok"]
@@ -256,8 +257,6 @@ def test_tls_is_checked_against_the_sessions_bundle(tmp_path: Path, sent_by_curl
             session_send(plain_session(), "POST", f"{secure.url}/api/v1/products", {"data": b"{}"})
         assert len(sent_by_curl) == 2
         assert len(secure.seen) == 1
-    finally:
-        secure.stop()
 
 
 class socket_closed_port:
