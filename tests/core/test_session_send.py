@@ -6,12 +6,10 @@ from __future__ import annotations
 
 import functools
 import json
-import threading
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from http.server import ThreadingHTTPServer
 from typing import Any
 
 import pytest
@@ -21,7 +19,7 @@ from hypothesis import strategies as st
 
 from ignite_bridge.core.http import json_request_body, session_send
 from ignite_bridge.core.pinned import OriginLockedSession, RedirectRefused
-from tests.support import LoopbackHandler
+from tests.support import LoopbackHandler, serving
 
 
 class Recorder(LoopbackHandler):
@@ -46,15 +44,8 @@ class Recorder(LoopbackHandler):
 def server() -> Iterator[tuple[str, list[dict[str, Any]], dict[str, str]]]:
     seen: list[dict[str, Any]] = []
     redirects: dict[str, str] = {}
-    handler = type("Handler", (Recorder,), {"seen": seen, "redirect_to": redirects})
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{httpd.server_address[1]}", seen, redirects
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
+    with serving(type("Handler", (Recorder,), {"seen": seen, "redirect_to": redirects})) as url:
+        yield url, seen, redirects
 
 
 @pytest.fixture(params=["libcurl", "requests"])
