@@ -22,7 +22,8 @@ elif "PROMETHEUS_MULTIPROC_DIR" in os.environ:  # set but empty (an .env line): 
     del os.environ["PROMETHEUS_MULTIPROC_DIR"]
 
 # -- fair scheduling (sync/incremental/processing.py, sync/jobs/job_slots.py) ------------------
-#: processing tasks working on one connection's webhook events at once, across all workers
+#: processing tasks working on one connection's webhook events at once, across all workers (one while
+#: other connections have events waiting)
 WEBHOOK_MAX_CONCURRENCY_PER_CONNECTION = env.int("WEBHOOK_MAX_CONCURRENCY_PER_CONNECTION", default=2)
 #: a processing task going on with its connection's events checks, after this many events or seconds,
 #: whether other connections have events waiting, and if so hands its own on to the back of the queue

@@ -141,11 +141,11 @@ def webhook_event_process_fairly(*, event_id: int, worker: str = "") -> ProcessR
     holders go on with its waiting events, oldest first, and the holder that releases next learns of
     the refusal (atomically with it) and looks once more, sending a task for any event still waiting.
     So a burst from one store holds at most that many worker slots, and the other stores' tasks find
-    the rest free."""
+    the rest free; while other stores have events waiting it holds one (``_connection_slot``)."""
     connection_id = WebhookEvent.objects.filter(pk=event_id).values_list("connection_id", flat=True).first()
     if connection_id is None:
         return None
-    slot = Slot(f"webhooks:{connection_id}", limit=settings.WEBHOOK_MAX_CONCURRENCY_PER_CONNECTION)
+    slot = _connection_slot(connection_id=connection_id)
     if not slot.acquire():
         metrics.webhook_handover(reason="refused")
         return None
@@ -158,6 +158,21 @@ def webhook_event_process_fairly(*, event_id: int, worker: str = "") -> ProcessR
     if refused and not handed_over:
         webhook_events_look_again(connection_id=connection_id)
     return result
+
+
+def _connection_slot(*, connection_id: int) -> Slot:
+    """The slot a processing task takes to work on a connection's events: one of
+    ``WEBHOOK_MAX_CONCURRENCY_PER_CONNECTION`` while no other connection has events waiting, the
+    only one while another has. A connection draining a backlog then gives its second worker, and
+    the share of the cores that goes with it, to the other stores' events (a worker slot is not a
+    share of the CPU: two slots of a burst took the cores the quiet stores needed); its holder goes
+    on, handing over at every check, and takes a second slot again once nobody else waits. The
+    extra look costs a Redis read, and a query only when a task already works on the connection."""
+    limit = settings.WEBHOOK_MAX_CONCURRENCY_PER_CONNECTION
+    slot = Slot(f"webhooks:{connection_id}", limit=limit)
+    if limit > 1 and slot.holders() > 0 and _others_waiting(connection_id=connection_id):
+        slot.limit = 1
+    return slot
 
 
 def webhook_events_look_again(*, connection_id: int) -> int | None:

@@ -90,6 +90,29 @@ def test_a_connection_at_its_cap_is_refused_at_once_and_its_event_waits(
     assert event.state == EventState.SUCCEEDED
 
 
+def test_while_another_store_waits_a_connection_being_worked_on_gets_no_second_worker(
+    connection: Connection, woo_store: Any, settings: Any
+) -> None:
+    settings.WEBHOOK_MAX_CONCURRENCY_PER_CONNECTION = 2
+    burst_id, quiet_id = product_ids(woo_store, 2)
+    event = deliver(connection, woo_store, burst_id)
+    holder = Slot(f"webhooks:{connection.pk}", limit=2)
+    assert holder.acquire()  # one task is draining this store's backlog
+    quiet = deliver(make_connection(woo_store, site_id="quiet-store"), woo_store, quiet_id)
+
+    assert webhook_event_process_fairly(event_id=event.pk, worker="w") is None  # refused: the quiet store waits
+    event.refresh_from_db()
+    assert (event.state, event.attempts) == (EventState.QUEUED, 0)
+    assert holder.release() is True  # the holder learns of the refusal and looks again when it stops
+
+    WebhookEvent.objects.filter(pk=quiet.pk).update(state=EventState.SUCCEEDED)  # the quiet store was served
+    assert holder.acquire()
+    assert webhook_event_process_fairly(event_id=event.pk, worker="w") is not None  # nobody waits: a 2nd slot
+    event.refresh_from_db()
+    assert event.state == EventState.SUCCEEDED
+    holder.release()
+
+
 def test_after_a_refusal_the_releasing_holder_sends_the_waiting_event_on(
     connection: Connection, woo_store: Any, broker: Any
 ) -> None:
