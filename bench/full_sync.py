@@ -19,6 +19,14 @@ A store with a real store's latency, and how far the store's concurrency adapts 
 ``--store-concurrency`` runs each size once per maximum; ``--store-max-concurrent`` makes the store
 answer 503 above that many requests at once. Each row reports the store concurrency the sync reached
 (``store_concurrency``: its maximum, the peak and the last limit of the AIMD limiter).
+
+A SparkLayer that refuses (503) above a number of writes at once, and how the writes settle:
+
+    .venv/bin/python bench/full_sync.py --products 5000 --modes first --push-concurrency 8 \
+        --spark-latency-ms 5 --spark-max-concurrent 3 2 0
+
+``--spark-max-concurrent`` runs once per value (0: no limit); each row reports ``sparklayer_concurrency``
+(maximum, lowest, last) and ``spark_503`` (the refusals SparkLayer answered).
 """
 
 from __future__ import annotations
@@ -70,11 +78,15 @@ def spark_stats(url: str) -> dict[str, Any]:
     return requests.get(f"{url}/_sandbox/stats", timeout=30).json()["sites"].get("bench", {})
 
 
-def run_child(data_type: str, woo: str, spark: str, mode: str, store_concurrency: int = 0) -> dict[str, Any]:
+def run_child(
+    data_type: str, woo: str, spark: str, mode: str, store_concurrency: int = 0, push_concurrency: int = 0
+) -> dict[str, Any]:
     """One sync in a child process (fresh RSS); ``mode``: first, unchanged, changed."""
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "ignite_bridge.settings.test", "SPARKLAYER_URL_TEST": spark}
     if store_concurrency:
         env["PLATFORM_MAX_CONCURRENCY"] = str(store_concurrency)
+    if push_concurrency:
+        env["BENCH_PUSH_CONCURRENCY"] = str(push_concurrency)
     out = subprocess.run(
         [sys.executable, __file__, "--child", data_type, woo, spark, mode],
         cwd=ROOT, env=env, capture_output=True, text=True, check=False,
@@ -128,6 +140,7 @@ def child(data_type: str, woo: str, spark: str, mode: str) -> None:
         )  # fmt: skip
     connection = Connection.objects.get(site_id="bench")
     connection.store_url = woo
+    connection.push_concurrency = int(os.environ.get("BENCH_PUSH_CONCURRENCY", "4"))
     connection.save()
     from django.core.cache import caches
 
@@ -161,6 +174,7 @@ def child(data_type: str, woo: str, spark: str, mode: str) -> None:
                 "issues": job.issues,
                 "rss_mb": rss_mb,
                 "store_concurrency": job.result.get("store_concurrency"),
+                "sparklayer_concurrency": job.result.get("sparklayer_concurrency"),
                 "error": job.error,
             }
         )
@@ -176,6 +190,7 @@ def bench_size(
     store_args: tuple[str, ...] = (),
     store_concurrency: int = 0,
     spark_args: tuple[str, ...] = (),
+    push_concurrency: int = 0,
 ) -> list[dict[str, Any]]:
     woo_args = ["--products", str(count), "--customers", "10", "--orders", "5", *store_args]
     if data_type == "customers":
@@ -190,10 +205,12 @@ def bench_size(
                 requests.post(f"{woo}/_sandbox/mutate", json={"count": int(count * changed_share), "seed": 1,
                                                              "kinds": kinds}, timeout=600)  # fmt: skip
             before = spark_stats(spark)
-            result = run_child(data_type, woo, spark, mode, store_concurrency)
+            result = run_child(data_type, woo, spark, mode, store_concurrency, push_concurrency)
             after = spark_stats(spark)
             for kind in ("read", "write", "token"):
                 result[f"spark_{kind}"] = after.get("by_kind", {}).get(kind, 0) - before.get("by_kind", {}).get(kind, 0)
+            refused = [stats.get("by_status", {}).get("503", 0) for stats in (after, before)]
+            result["spark_503"] = refused[0] - refused[1]
             result.update({"data_type": data_type, "records": count, "mode": mode, "store_args": " ".join(store_args),
                            "platform_max_concurrency": store_concurrency or "default",
                            "spark_args": " ".join(spark_args)})  # fmt: skip
@@ -220,6 +237,9 @@ def main() -> None:
     parser.add_argument("--store-max-concurrent", type=int, default=0, help="> 0: the store answers 503 above this")
     parser.add_argument("--store-concurrency", type=int, nargs="*", default=[0], help="PLATFORM_MAX_CONCURRENCY runs")
     parser.add_argument("--spark-latency-ms", type=float, default=0.0, help="SparkLayer answers after this long")
+    parser.add_argument("--spark-max-concurrent", type=int, nargs="*", default=[0],
+                        help="> 0: SparkLayer answers 503 above this many at once (one run per value)")  # fmt: skip
+    parser.add_argument("--push-concurrency", type=int, default=0, help="the connection's push concurrency (4)")
     args = parser.parse_args()
     ensure_database(os.environ.get("DATABASE_URL", ""))
     store_args: tuple[str, ...] = ()
@@ -228,13 +248,16 @@ def main() -> None:
     if args.store_max_concurrent:
         store_args += ("--max-concurrent", str(args.store_max_concurrent))
     for concurrency in args.store_concurrency:
-        spark_args = ("--latency-ms", str(args.spark_latency_ms)) if args.spark_latency_ms else ()
-        options = {"modes": tuple(args.modes), "store_args": store_args, "store_concurrency": concurrency,
-                   "spark_args": spark_args}  # fmt: skip
-        for count in args.products:
-            bench_size("products", count, args.changed, **options)
-        for count in args.customers:
-            bench_size("customers", count, args.changed, **options)
+        for spark_limit in args.spark_max_concurrent:
+            spark_args = ("--latency-ms", str(args.spark_latency_ms)) if args.spark_latency_ms else ()
+            if spark_limit:
+                spark_args += ("--max-concurrent", str(spark_limit))
+            options = {"modes": tuple(args.modes), "store_args": store_args, "store_concurrency": concurrency,
+                       "spark_args": spark_args, "push_concurrency": args.push_concurrency}  # fmt: skip
+            for count in args.products:
+                bench_size("products", count, args.changed, **options)
+            for count in args.customers:
+                bench_size("customers", count, args.changed, **options)
 
 
 if __name__ == "__main__":

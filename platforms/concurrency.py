@@ -22,6 +22,11 @@ ceiling), and only after ``PROBE_WINDOWS`` flat windows there does it try one mo
 that refuses a fifth call settles at four instead of climbing back into refusals every few
 windows. Never below 1.
 
+``judge_latency=False`` (SparkLayer writes, ``sync/jobs/full_sync.py``): only refusals and timeouts
+cut, and every other call counts as flat. A write's latency says little about SparkLayer's load (a
+batch of 100 stock rows takes longer than one product; on one machine the sandbox shares the cores),
+while a 429 or a 503 is SparkLayer saying so; the rate itself is the site budget's (``sparklayer/budget.py``).
+
 Pure bookkeeping and a condition variable: no clock of its own (callers pass each call's
 latency), so it is tested deterministically.
 """
@@ -58,6 +63,7 @@ class Call:
 class AIMDLimiter:
     maximum: int
     limit: int = 0
+    judge_latency: bool = True  # False: only refusals and timeouts cut; other calls count as flat
     in_flight: int = 0
     best: dict[str, float] = field(default_factory=dict)
     window: list[float] = field(default_factory=list)
@@ -115,6 +121,8 @@ class AIMDLimiter:
     # -- the rule ----------------------------------------------------------------------------
 
     def _observe(self, kind: str, latency: float) -> None:
+        if not self.judge_latency:
+            kind, latency = "", 1.0
         best = self.best.get(kind)
         if best is None or latency < best:
             self.best[kind] = best = max(latency, 1e-6)

@@ -22,7 +22,8 @@ import logging
 import re
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from typing import Any, TypeVar
+from contextlib import AbstractContextManager
+from typing import Any, Protocol, TypeVar
 from urllib.parse import quote
 
 import requests
@@ -57,6 +58,8 @@ T = TypeVar("T")
 RETRY_STATUSES = frozenset({409, 429, *range(500, 600)})
 #: The customer upsert's 409 is a real conflict (email or external id taken), never retried.
 RETRY_STATUSES_NO_CONFLICT = RETRY_STATUSES - {409}
+#: Answers that say SparkLayer takes fewer writes at once (with timeouts): the write limiter cuts.
+OVERLOAD_STATUSES = frozenset({429, 503})
 #: What a create of an external id that already exists may get (SparkLayer's docs name neither).
 CREATE_EXISTS_STATUSES = frozenset({409, 422})
 #: Statuses of the token endpoint that mean "these credentials are refused".
@@ -85,6 +88,13 @@ ENDPOINT_TEMPLATES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"^/api/v1/sync-log/[^/]+/[^/]+$", "/api/v1/sync-log/{integration}/{data_type}"),
     )
 )
+
+
+class WriteLimiter(Protocol):
+    """How many writes go to SparkLayer at once (``platforms/concurrency.py``'s ``AIMDLimiter``):
+    ``with limiter.slot(kind) as call:`` waits for a slot; ``call.overloaded`` reports a refusal."""
+
+    def slot(self, kind: str) -> AbstractContextManager[Any]: ...
 
 
 def _segment(value: str) -> str:
@@ -141,6 +151,9 @@ class SparkLayerClient(HttpClientBase):
         self.budget = budget
         #: ``interactive`` for calls a buyer waits for, which background writers leave room for
         self.priority = priority
+        #: set by a full sync: its writes (every call but GETs and the token) wait for one of the
+        #: limiter's slots, and a 429, a 503 or a timeout cuts how many go at once
+        self.write_limiter: WriteLimiter | None = None
         self.tokens = TokenCache(token_store, token_cache_key(self.base_url, site_id, client_id), self.fetch_token)
 
     def __repr__(self) -> str:
@@ -153,6 +166,19 @@ class SparkLayerClient(HttpClientBase):
 
     def is_retryable_status(self, response: requests.Response) -> bool:
         return response.status_code in RETRY_STATUSES
+
+    def transmit(self, method: str, url: str, kwargs: dict[str, Any]) -> requests.Response:
+        limiter = self.write_limiter
+        if limiter is None or method == "GET" or url.endswith("/api/auth/token"):
+            return super().transmit(method, url, kwargs)
+        with limiter.slot("write") as call:
+            try:
+                response = super().transmit(method, url, kwargs)
+            except requests.Timeout:
+                call.overloaded = True
+                raise
+            call.overloaded = response.status_code in OVERLOAD_STATUSES
+            return response
 
     def before_send(self, method: str, path: str, headers: dict[str, str]) -> None:
         super().before_send(method, path, headers)

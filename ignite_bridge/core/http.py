@@ -304,6 +304,10 @@ class HttpClientBase:
     def after_answer(self, response: requests.Response) -> None:
         """Called after every answer, before it is judged (the SparkLayer client shares a 429's back-off)."""
 
+    def transmit(self, method: str, url: str, kwargs: dict[str, Any]) -> requests.Response:
+        """Send one attempt (the SparkLayer client passes its writes through a concurrency limiter)."""
+        return session_send(self.session, method, url, kwargs)
+
     def endpoint_template(self, path: str) -> str:
         """``path`` with its ids replaced, for metrics labels (bounded cardinality)."""
         return metrics_endpoint_template(path)
@@ -354,7 +358,7 @@ class HttpClientBase:
             self.before_send(method, log_path, kwargs["headers"])
             started = time.monotonic()
             try:
-                response = session_send(self.session, method, url, kwargs)
+                response = self.transmit(method, url, kwargs)
             except (RedirectRefused, OutboundUrlRefused) as exc:
                 duration = time.monotonic() - started
                 self._log(method, log_path, None, duration, attempt, error=type(exc).__name__)

@@ -22,6 +22,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--drop-rate", type=float, default=0.0, help="share of API calls whose connection is dropped")
     parser.add_argument("--retry-after", default="1", help="Retry-After sent with injected 429s (seconds or HTTP date)")
     parser.add_argument("--latency-ms", type=float, default=0.0, help="delay added to every API call")
+    parser.add_argument("--max-concurrent", type=int, default=0, help="> 0: answer 503 above this many at once")
     parser.add_argument(
         "--rate-limit", type=float, default=0.0, help="API calls per rolling second per site; more get 429 (0: none)"
     )
@@ -46,6 +47,7 @@ def main(argv: list[str] | None = None) -> None:
         latency_ms=args.latency_ms,
         seed=args.seed,
         rate_limit_per_second=args.rate_limit,
+        max_concurrent=args.max_concurrent,
     )
     app = SparkLayerSandbox(
         token_lifetime=args.token_lifetime, faults=faults, max_sync_log_errors=args.max_sync_log_errors

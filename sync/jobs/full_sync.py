@@ -223,19 +223,30 @@ def _read_pages(
         seen_skus = seen_skus_rebuild(connection=connection, job_id=job.pk) if job.checkpoint_cursor else {}
     adapter.defer_mapping = data_type == DataType.PRODUCTS  # unchanged records are skipped unmapped
     adapter.read_limiter = limiter = _store_limiter(connection)
+    client.write_limiter = writes = _sparklayer_limiter(connection)
     try:
         _push_pages(job, token, progress, adapter=adapter, client=client, clock=clock, seen_skus=seen_skus)
     finally:
         adapter.defer_mapping = False
         adapter.read_limiter = None
+        client.write_limiter = None
         store = {"maximum": limiter.maximum, "peak": limiter.peak, "last": limiter.limit}
-        job.result = {**job.result, "store_concurrency": store}
+        spark = {"maximum": writes.maximum, "lowest": min(writes.changes, default=writes.limit), "last": writes.limit}
+        job.result = {**job.result, "store_concurrency": store, "sparklayer_concurrency": spark}
         SyncJob.objects.filter(pk=job.pk, claim_token=token).update(result=job.result)
 
 
 def _store_limiter(connection: Connection) -> AIMDLimiter:
     """How many reads the store gets at once: adapted (AIMD) up to the connection's or the setting's maximum."""
     return AIMDLimiter(maximum=connection.platform_max_concurrency or settings.PLATFORM_MAX_CONCURRENCY)
+
+
+def _sparklayer_limiter(connection: Connection) -> AIMDLimiter:
+    """How many writes SparkLayer gets at once: the connection's push concurrency, halved when SparkLayer
+    answers 429/503 or times out and raised by one per window of writes without one, never past where
+    the last refusal came (AIMD on refusals only: ``judge_latency=False``). Within the site's budget."""
+    maximum = max(1, connection.push_concurrency)
+    return AIMDLimiter(maximum=maximum, limit=maximum, judge_latency=False)
 
 
 def _push_pages(

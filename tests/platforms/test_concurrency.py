@@ -205,3 +205,20 @@ def test_no_more_calls_run_at_once_than_the_limit() -> None:
     for thread in threads:
         thread.join(timeout=10)
     assert peak == 2
+
+
+def test_without_judging_latency_only_refusals_cut_and_it_climbs_back_by_one_a_window() -> None:
+    limiter = AIMDLimiter(maximum=6, limit=6, judge_latency=False)  # SparkLayer writes start at the maximum
+    calls(limiter, 2 * MIN_WINDOW, 0.010)
+    calls(limiter, 4 * MIN_WINDOW, 0.500)  # fifty times slower: a big batch, a busy machine; no cut
+    assert limiter.limit == 6
+    for _ in range(6):
+        limiter.acquire()
+    limiter.release("write", None, overloaded=True)  # a 503 with five others in flight
+    for _ in range(5):
+        limiter.release("write", 0.010)
+    assert limiter.limit == 3
+    calls(limiter, 6, 0.900)
+    assert limiter.limit == 4  # a window without a refusal adds one, however slow it was
+    calls(limiter, 6 * MIN_WINDOW, 0.010)
+    assert limiter.limit == 5  # and no further than one below where the refusal came, for a while

@@ -10,6 +10,7 @@ import requests
 import responses
 
 from ignite_bridge.core.errors import AuthenticationError, PermanentError, TransientError
+from platforms.concurrency import AIMDLimiter
 from sparklayer.client import SparkLayerClient
 from sparklayer.payloads import Product
 from tests.sparklayer.helpers import BASE, TOKEN_URL, SleepRecorder
@@ -256,3 +257,27 @@ def test_token_endpoint_500_is_retried(client: SparkLayerClient, mocked: respons
     client.update_product("p-1", PRODUCT)
 
     assert mocked.calls[-1].request.headers["Authorization"] == "Bearer tok-x"
+
+
+def test_writes_pass_the_write_limiter_and_report_503_429_and_timeouts_as_overload(
+    client: SparkLayerClient, token_endpoint: responses.RequestsMock, sleeps: SleepRecorder
+) -> None:
+    limiter = AIMDLimiter(maximum=4, limit=4, judge_latency=False)
+    client.write_limiter = limiter
+    token_endpoint.patch(PRODUCT_URL, status=503, json={"title": "Busy", "status": 503})
+    token_endpoint.patch(PRODUCT_URL, status=200, json=PRODUCT)
+    client.update_product("p-1", PRODUCT)
+    assert limiter.limit == 2  # the 503 halved it (the token call and the retry's 200 did not count against it)
+    assert limiter.in_flight == 0
+
+    token_endpoint.patch(PRODUCT_URL, body=requests.ReadTimeout("slow"))
+    token_endpoint.patch(PRODUCT_URL, status=200, json=PRODUCT)
+    limiter.cut_in_window = False  # a new window: the next refusal cuts again
+    client.update_product("p-1", PRODUCT)
+    assert limiter.limit == 1
+    token_endpoint.get(f"{BASE}/api/v1/products", status=503, json={"title": "Busy", "status": 503})
+    token_endpoint.get(f"{BASE}/api/v1/products", status=200, json={"data": []})
+    limiter.cut_in_window = False
+    client.call("GET", "/api/v1/products")
+    assert limiter.changes == [2, 1]  # a read does not pass the write limiter
+    assert limiter.in_flight == 0
