@@ -58,8 +58,9 @@ T = TypeVar("T")
 RETRY_STATUSES = frozenset({409, 429, *range(500, 600)})
 #: The customer upsert's 409 is a real conflict (email or external id taken), never retried.
 RETRY_STATUSES_NO_CONFLICT = RETRY_STATUSES - {409}
-#: Answers that say SparkLayer takes fewer writes at once (with timeouts): the write limiter cuts.
-OVERLOAD_STATUSES = frozenset({429, 503})
+#: Answers that say SparkLayer takes fewer writes at once (with timeouts): the write limiter cuts. SparkLayer's
+#: docs name only 429; 503 and a gateway's 502/504 in front of it say the same, a 500 does not.
+OVERLOAD_STATUSES = frozenset({429, 502, 503, 504})
 #: What a create of an external id that already exists may get (SparkLayer's docs name neither).
 CREATE_EXISTS_STATUSES = frozenset({409, 422})
 #: Statuses of the token endpoint that mean "these credentials are refused".
@@ -152,7 +153,7 @@ class SparkLayerClient(HttpClientBase):
         #: ``interactive`` for calls a buyer waits for, which background writers leave room for
         self.priority = priority
         #: set by a full sync: its writes (every call but GETs and the token) wait for one of the
-        #: limiter's slots, and a 429, a 503 or a timeout cuts how many go at once
+        #: limiter's slots, and an overload answer (429, 502-504) or a timeout cuts how many go at once
         self.write_limiter: WriteLimiter | None = None
         self.tokens = TokenCache(token_store, token_cache_key(self.base_url, site_id, client_id), self.fetch_token)
 

@@ -243,7 +243,7 @@ def _store_limiter(connection: Connection) -> AIMDLimiter:
 
 def _sparklayer_limiter(connection: Connection) -> AIMDLimiter:
     """How many writes SparkLayer gets at once: the connection's push concurrency, halved when SparkLayer
-    answers 429/503 or times out and raised by one per window of writes without one, never past where
+    answers 429/502/503/504 or times out and raised by one per window of writes without one, never past where
     the last refusal came (AIMD on refusals only: ``judge_latency=False``). Within the site's budget."""
     maximum = max(1, connection.push_concurrency)
     return AIMDLimiter(maximum=maximum, limit=maximum, judge_latency=False)

@@ -281,3 +281,15 @@ def test_writes_pass_the_write_limiter_and_report_503_429_and_timeouts_as_overlo
     client.call("GET", "/api/v1/products")
     assert limiter.changes == [2, 1]  # a read does not pass the write limiter
     assert limiter.in_flight == 0
+
+
+@pytest.mark.parametrize(("status", "cut"), [(429, True), (502, True), (503, True), (504, True), (500, False)])
+def test_overload_answers_cut_the_writes_and_a_server_error_does_not(
+    client: SparkLayerClient, token_endpoint: responses.RequestsMock, status: int, cut: bool
+) -> None:
+    limiter = AIMDLimiter(maximum=4, limit=4, judge_latency=False)
+    client.write_limiter = limiter
+    token_endpoint.patch(PRODUCT_URL, status=status, json={"title": "Not now", "status": status})
+    token_endpoint.patch(PRODUCT_URL, status=200, json=PRODUCT)
+    client.update_product("p-1", PRODUCT)
+    assert limiter.limit == (2 if cut else 4)
