@@ -105,10 +105,15 @@ class Slot:
         return self.someone_refused
 
     def holders(self) -> int:
+        """How many hold the slot now; 0 without Redis or when Redis fails (no cap then, as ``acquire``)."""
         client = self._client()
         if client is None:
             return 0
-        return int(client.zcard(self._keys[0]))
+        try:
+            return int(client.zcard(self._keys[0]))
+        except Exception:  # noqa: BLE001 - slots shape load; a failing Redis must not stop the work
+            logger.warning("concurrency slot holders unknown", extra={"slot": self.name}, exc_info=True)
+            return 0
 
     def __enter__(self) -> bool:
         return self.acquire()
