@@ -62,8 +62,9 @@ def webhook_event_claim(*, event_id: int, worker: str = "") -> tuple[WebhookEven
     """Claim the event and coalesce the other pending events of its record into it.
 
     One short transaction with ``SELECT ... FOR UPDATE SKIP LOCKED``: rows another worker holds
-    are left to it. On PostgreSQL the same steps are one statement (``_CLAIM_SQL``). Returns None when the event is gone, already claimed or done, or waiting for
-    a later ``next_attempt_at`` (a duplicate message). Returns ``(event, attempt, superseded)``."""
+    are left to it (on PostgreSQL the same steps are one statement, ``_CLAIM_SQL``). Returns None
+    when the event is gone, already claimed or done, or waiting for a later ``next_attempt_at`` (a
+    duplicate message). Returns ``(event, attempt, superseded)``."""
     now = timezone.now()
     if db.vendor == "postgresql":
         return _claim_in_one_statement(event_id=event_id, worker=worker, now=now)
@@ -106,7 +107,7 @@ def webhook_event_claim(*, event_id: int, worker: str = "") -> tuple[WebhookEven
 
 # The claim above as one statement (PostgreSQL): lock the event, lock and supersede its record's other
 # pending events, mark it processing and open its attempt, in one round trip instead of six. Every
-# worker claims through here on every event; each CTE is the ORM step of the same name above.
+# worker claims through here on every event; each CTE is one step of the ORM path above.
 _CLAIM_SQL = """
 WITH ev AS (
     SELECT id, connection_id, data_type, record_id FROM sync_webhookevent
