@@ -38,6 +38,7 @@ from ignite_bridge.core.errors import AuthenticationError, PermanentError, Trans
 from ignite_bridge.core.slots import Slot
 from platforms.types import RecordIssue
 from sync.engine.issues import issues_record
+from sync.incremental import sql
 from sync.incremental.apply import webhook_event_apply
 from sync.intake.enqueue import webhook_event_send
 from sync.intake.nudge import webhook_nudge_release
@@ -62,12 +63,12 @@ def webhook_event_claim(*, event_id: int, worker: str = "") -> tuple[WebhookEven
     """Claim the event and coalesce the other pending events of its record into it.
 
     One short transaction with ``SELECT ... FOR UPDATE SKIP LOCKED``: rows another worker holds
-    are left to it (on PostgreSQL the same steps are one statement, ``_CLAIM_SQL``). Returns None
+    are left to it (on PostgreSQL the same steps are one statement, ``sql.event_claim``). Returns None
     when the event is gone, already claimed or done, or waiting for a later ``next_attempt_at`` (a
     duplicate message). Returns ``(event, attempt, superseded)``."""
     now = timezone.now()
     if db.vendor == "postgresql":
-        return _claim_in_one_statement(event_id=event_id, worker=worker, now=now)
+        return sql.event_claim(event_id=event_id, worker=worker, now=now)
     with transaction.atomic():
         event = (
             # of=("self",): lock the event row only. Locking the joined connection row too would make
@@ -103,82 +104,6 @@ def webhook_event_claim(*, event_id: int, worker: str = "") -> tuple[WebhookEven
             event=event, number=event.attempts, started_at=now, outcome="processing", worker=worker[:255]
         )
     return event, attempt, len(siblings)
-
-
-# The claim above as one statement (PostgreSQL): lock the event, lock and supersede its record's other
-# pending events, mark it processing and open its attempt, in one round trip instead of six. Every
-# worker claims through here on every event; each CTE is one step of the ORM path above.
-_CLAIM_SQL = """
-WITH ev AS (
-    SELECT id, connection_id, data_type, record_id FROM sync_webhookevent
-    WHERE id = %(id)s AND state = ANY(%(pending)s) AND (next_attempt_at IS NULL OR next_attempt_at <= %(now)s)
-    FOR UPDATE SKIP LOCKED
-), siblings AS (
-    SELECT s.id FROM sync_webhookevent s JOIN ev ON s.connection_id = ev.connection_id AND s.data_type = ev.data_type
-        AND s.record_id = ev.record_id AND s.id <> ev.id
-    WHERE s.state = ANY(%(pending)s)
-    FOR UPDATE OF s SKIP LOCKED
-), superseded AS (
-    UPDATE sync_webhookevent s SET state = %(superseded)s, superseded_by_id = ev.id, processed_at = %(now)s,
-        next_attempt_at = NULL, updated_at = %(now)s
-    FROM siblings, ev WHERE s.id = siblings.id
-    RETURNING s.id
-), claimed AS (
-    UPDATE sync_webhookevent e SET state = %(processing)s, attempts = e.attempts + 1, processing_started_at = %(now)s,
-        next_attempt_at = NULL, updated_at = %(now)s
-    FROM ev WHERE e.id = ev.id
-    RETURNING e.*
-), attempt AS (
-    INSERT INTO sync_webhookeventattempt (event_id, number, started_at, finished_at, outcome, error, traceback, worker)
-    SELECT id, attempts, %(now)s, NULL, %(processing)s, '', '', %(worker)s FROM claimed
-    RETURNING id
-)
-SELECT claimed.*, (SELECT id FROM attempt) AS claim_attempt_id, (SELECT count(*) FROM superseded) AS claim_superseded
-FROM claimed
-"""
-
-
-# ``_finish``'s two updates as one statement (PostgreSQL): the attempt closed, the event ended unless a
-# sweep took it back meanwhile (it is no longer processing then).
-_FINISH_SQL = """
-WITH attempt AS (
-    UPDATE sync_webhookeventattempt SET finished_at = %(now)s, outcome = %(attempt_outcome)s, error = %(error)s,
-        traceback = %(attempt_traceback)s
-    WHERE id = %(attempt)s
-)
-UPDATE sync_webhookevent SET state = %(state)s, outcome = %(outcome)s, processed_at = %(now)s, next_attempt_at = NULL,
-    last_error = %(last_error)s, traceback = %(traceback)s, updated_at = %(now)s
-WHERE id = %(event)s AND state = %(processing)s
-"""
-
-
-def _claim_in_one_statement(
-    *, event_id: int, worker: str, now: datetime
-) -> tuple[WebhookEvent, WebhookEventAttempt, int] | None:
-    params = {
-        "id": event_id,
-        "pending": [str(state) for state in PENDING_EVENT_STATES],
-        "now": now,
-        "superseded": str(EventState.SUPERSEDED),
-        "processing": str(EventState.PROCESSING),
-        "worker": worker[:255],
-    }
-    rows = list(WebhookEvent.objects.raw(_CLAIM_SQL, params))
-    if not rows:
-        return None
-    event = rows[0]
-    columns = vars(event)  # the statement's two extra columns, off the instance
-    attempt_id, superseded = columns.pop("claim_attempt_id"), columns.pop("claim_superseded")
-    attempt = WebhookEventAttempt(
-        id=attempt_id,
-        event=event,
-        number=event.attempts,
-        started_at=now,
-        outcome="processing",
-        worker=worker[:255],
-    )
-    attempt._state.adding = False
-    return event, attempt, int(superseded)
 
 
 def webhook_event_process(*, event_id: int, worker: str = "") -> ProcessResult | None:
@@ -412,23 +337,9 @@ def _finish(
     last_traceback = _traceback_text(error) if error and state == EventState.FAILED else ""
     if db.vendor == "postgresql":  # both updates in one statement: one round trip, no BEGIN/COMMIT
         _attempt_closed(attempt, outcome if state != EventState.FAILED else "failed", error=error, now=now)
-        with db.cursor() as cursor:
-            cursor.execute(
-                _FINISH_SQL,
-                {
-                    "attempt": attempt.pk,
-                    "attempt_outcome": attempt.outcome,
-                    "error": attempt.error,
-                    "attempt_traceback": attempt.traceback,
-                    "event": event.pk,
-                    "state": str(state),
-                    "outcome": str(outcome),
-                    "last_error": last_error,
-                    "traceback": last_traceback,
-                    "processing": str(EventState.PROCESSING),
-                    "now": now,
-                },
-            )
+        sql.event_finish(
+            event=event, attempt=attempt, state=state, outcome=outcome, last_error=last_error, traceback=last_traceback
+        )
     else:
         with transaction.atomic():
             _close_attempt(attempt, outcome if state != EventState.FAILED else "failed", error=error, now=now)
