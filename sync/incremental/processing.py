@@ -335,14 +335,21 @@ def _finish(
     now = timezone.now()
     last_error = _error_text(error) if error else ""
     last_traceback = _traceback_text(error) if error and state == EventState.FAILED else ""
+    attempt_outcome = outcome if state != EventState.FAILED else "failed"
     if db.vendor == "postgresql":  # both updates in one statement: one round trip, no BEGIN/COMMIT
-        _attempt_closed(attempt, outcome if state != EventState.FAILED else "failed", error=error, now=now)
+        _attempt_closed(attempt, attempt_outcome, error=error, now=now)
         sql.event_finish(
-            event=event, attempt=attempt, state=state, outcome=outcome, last_error=last_error, traceback=last_traceback
+            event=event,
+            attempt=attempt,
+            state=state,
+            outcome=outcome,
+            last_error=last_error,
+            traceback=last_traceback,
+            now=now,
         )
     else:
         with transaction.atomic():
-            _close_attempt(attempt, outcome if state != EventState.FAILED else "failed", error=error, now=now)
+            _close_attempt(attempt, attempt_outcome, error=error, now=now)
             WebhookEvent.objects.filter(pk=event.pk, state=EventState.PROCESSING).update(
                 state=state,
                 outcome=outcome,

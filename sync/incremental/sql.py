@@ -86,7 +86,14 @@ def event_claim(*, event_id: int, worker: str, now: datetime) -> tuple[WebhookEv
 
 
 def event_finish(
-    *, event: WebhookEvent, attempt: WebhookEventAttempt, state: str, outcome: str, last_error: str, traceback: str
+    *,
+    event: WebhookEvent,
+    attempt: WebhookEventAttempt,
+    state: str,
+    outcome: str,
+    last_error: str,
+    traceback: str,
+    now: datetime,
 ) -> None:
     """Store ``attempt`` as closed (its fields set by the caller) and end ``event`` if still processing."""
     with db.cursor() as cursor:
@@ -103,6 +110,6 @@ def event_finish(
                 "last_error": last_error,
                 "traceback": traceback,
                 "processing": str(EventState.PROCESSING),
-                "now": attempt.finished_at,
+                "now": now,
             },
         )
