@@ -11,14 +11,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 
-def webhook_process_send(*, event_id: int, countdown: float | None = None) -> None:
-    """Publish the processing task of one stored webhook event (``webhooks`` queue by route)."""
+def webhook_process_send(*, event_id: int, countdown: float | None = None, connection_id: int | None = None) -> None:
+    """Publish the processing task of one stored webhook event (``webhooks`` queue by route), with its
+    connection when the sender knows it."""
     from sync.tasks.webhooks import webhook_process_task
 
+    kwargs = {} if connection_id is None else {"connection_id": connection_id}
     if countdown is None:
-        webhook_process_task.apply_async(args=(event_id,))
+        webhook_process_task.apply_async(args=(event_id,), kwargs=kwargs)
     else:
-        webhook_process_task.apply_async(args=(event_id,), countdown=countdown)
+        webhook_process_task.apply_async(args=(event_id,), kwargs=kwargs, countdown=countdown)
 
 
 def sync_job_run_send(*, job_id: int) -> str:

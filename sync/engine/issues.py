@@ -237,9 +237,10 @@ def issues_resolve(
     if not to_resolve:
         return []
     now = timezone.now()
-    SyncIssue.objects.filter(pk__in=to_resolve).update(state=IssueState.RESOLVED, resolved_at=now, updated_at=now)
-    _changes(to_resolve, IssueAction.RESOLVED, now=now, note="The record synced without this problem.", job=job,
-             event=event)  # fmt: skip
+    with transaction.atomic(savepoint=False):  # the caller's transaction when it has one, else its own
+        SyncIssue.objects.filter(pk__in=to_resolve).update(state=IssueState.RESOLVED, resolved_at=now, updated_at=now)
+        _changes(to_resolve, IssueAction.RESOLVED, now=now, note="The record synced without this problem.", job=job,
+                 event=event)  # fmt: skip
     resolved_records = {external_id for pk, external_id, _code in rows if pk in set(to_resolve)}
     still_open = {external_id for _pk, external_id, code in rows if code in current[external_id]}
     return sorted(resolved_records - still_open)

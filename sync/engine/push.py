@@ -856,6 +856,15 @@ def _save_issues_and_rows(
     outcome.issues_opened = batch.issues
     if before_final is not None:
         before_final()
+    handled = confirmed | batch.planned
+    untracked = [i for i, r in by_id.items() if i not in handled and not r.deleted]
+    if not (batch.issues or outcome.deleted or untracked or on_commit_page):
+        # the common webhook event: only issues to resolve, if any, and ``issues_resolve`` writes in a
+        # transaction of its own when it finds some (a look that finds none needs no BEGIN/COMMIT)
+        outcome.issues_resolved = issues_resolve(
+            connection=connection, data_type=data_type, current=batch.current, job=job, event=event
+        )
+        return
     with transaction.atomic():
         issues_record(connection=connection, data_type=data_type, issues=batch.issues, job=job, event=event)
         outcome.issues_resolved = issues_resolve(
@@ -865,11 +874,10 @@ def _save_issues_and_rows(
             issues_resolve_records(connection=connection, data_type=data_type, external_ids=outcome.deleted)
         # Every record a push saw has a row (one that could never be pushed too), so deletion
         # detection finds it when it is gone and resolves its issues; a full sync marks it seen.
-        handled = confirmed | batch.planned
         states_track(
             connection=connection,
             data_type=data_type,
-            external_ids=[i for i, r in by_id.items() if i not in handled and not r.deleted],
+            external_ids=untracked,
             job_id=job.pk if job is not None and mark_seen else None,
         )
         if batch.fatal is None and on_commit_page is not None:

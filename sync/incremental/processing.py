@@ -137,7 +137,9 @@ def _process_claimed(event: WebhookEvent, attempt: WebhookEventAttempt, supersed
     return _finish(event, attempt, state, applied.outcome, superseded)
 
 
-def webhook_event_process_fairly(*, event_id: int, worker: str = "") -> ProcessResult | None:
+def webhook_event_process_fairly(
+    *, event_id: int, worker: str = "", connection_id: int | None = None
+) -> ProcessResult | None:
     """What a processing task does: take one of its connection's slots, process the event and go
     on with the connection's waiting events, then give the slot back.
 
@@ -146,8 +148,12 @@ def webhook_event_process_fairly(*, event_id: int, worker: str = "") -> ProcessR
     holders go on with its waiting events, oldest first, and the holder that releases next learns of
     the refusal (atomically with it) and looks once more, sending a task for any event still waiting.
     So a burst from one store holds at most that many worker slots, and the other stores' tasks find
-    the rest free; while other stores have events waiting it holds one (``_connection_slot``)."""
-    connection_id = WebhookEvent.objects.filter(pk=event_id).values_list("connection_id", flat=True).first()
+    the rest free; while other stores have events waiting it holds one (``_connection_slot``).
+
+    ``connection_id``: the event's connection when the sender knew it (the message carries it), which
+    spares a query; the claim goes by the event alone, so a wrong one costs only fairness."""
+    if connection_id is None:
+        connection_id = WebhookEvent.objects.filter(pk=event_id).values_list("connection_id", flat=True).first()
     if connection_id is None:
         return None
     slot = _connection_slot(connection_id=connection_id)
@@ -185,7 +191,7 @@ def webhook_events_look_again(*, connection_id: int) -> int | None:
     connection's oldest waiting event, if any (the refused task returned without working)."""
     waiting = _next_waiting_event(connection_id=connection_id, exclude=set())
     if waiting is not None:
-        webhook_event_send(event_id=waiting)
+        webhook_event_send(event_id=waiting, connection_id=connection_id)
     return waiting
 
 
@@ -228,13 +234,13 @@ def _follow_on(
             continue
         now = time.monotonic()
         if now >= deadline:
-            webhook_event_send(event_id=next_id)
+            webhook_event_send(event_id=next_id, connection_id=connection_id)
             metrics.webhook_handover(reason="deadline")
             return done, True
         if since_check >= settings.WEBHOOK_HANDOVER_EVENTS or now - checked_at >= settings.WEBHOOK_HANDOVER_SECONDS:
             checked_at, since_check = now, 0
             if _others_waiting(connection_id=connection_id):
-                webhook_event_send(event_id=next_id)
+                webhook_event_send(event_id=next_id, connection_id=connection_id)
                 metrics.webhook_handover(reason="fair_share")
                 return done, True
         result = webhook_event_process(event_id=next_id, worker=worker)
@@ -244,11 +250,13 @@ def _follow_on(
         done += 1
         since_check += 1
         if result.retry_in is not None:
-            webhook_event_send(event_id=result.event_id, countdown=result.retry_in)
+            webhook_event_send(event_id=result.event_id, countdown=result.retry_in, connection_id=connection_id)
 
 
 def _others_waiting(*, connection_id: int) -> bool:
     """Whether another connection has an event ready to be worked on (its task is somewhere in the queue)."""
+    if db.vendor == "postgresql":
+        return sql.others_waiting(connection_id=connection_id, now=timezone.now())
     return (
         WebhookEvent.objects.filter(
             state__in=PENDING_EVENT_STATES, next_attempt_at__isnull=True, queued_at__lte=timezone.now()
@@ -261,6 +269,8 @@ def _others_waiting(*, connection_id: int) -> bool:
 def _next_waiting_event(*, connection_id: int, exclude: set[int]) -> int | None:
     """The connection's oldest event that is queued, sent (or suppressed) already and not waiting
     for a retry: not a broker countdown (``queued_at`` in the future), not a long wait."""
+    if db.vendor == "postgresql":
+        return sql.next_waiting_event(connection_id=connection_id, exclude=exclude, now=timezone.now())
     waiting = WebhookEvent.objects.filter(
         connection_id=connection_id,
         state=EventState.QUEUED,

@@ -77,7 +77,11 @@ def webhook_events_sweep(*, now: datetime | None = None, limit: int = SWEEP_BATC
     first_per_connection = dict(
         WebhookEvent.objects.filter(pk__in=ids).order_by("-received_at").values_list("connection_id", "pk")
     )
-    sent = [event_id for event_id in first_per_connection.values() if webhook_event_send(event_id=event_id)]
+    sent = [
+        event_id
+        for connection_id, event_id in first_per_connection.items()
+        if webhook_event_send(event_id=event_id, connection_id=connection_id)
+    ]
     if lost or sent:
         logger.info("webhook sweep", extra={"recovered": len(lost), "sent": len(sent)})
     return SweepResult(recovered=len(lost), sent=len(sent))

@@ -21,12 +21,13 @@ from sync.models import EventState, WebhookEvent
 logger = logging.getLogger(__name__)
 
 
-def webhook_event_send(*, event_id: int, countdown: float | None = None) -> bool:
+def webhook_event_send(*, event_id: int, countdown: float | None = None, connection_id: int | None = None) -> bool:
     """Publish one processing task now; False (logged) when the broker refused it.
 
-    Never raises: the event is already committed and the sweeper sends it again later."""
+    ``connection_id``: the event's connection, when the sender knows it (the task then need not look
+    it up). Never raises: the event is already committed and the sweeper sends it again later."""
     try:
-        webhook_process_send(event_id=event_id, countdown=countdown)
+        webhook_process_send(event_id=event_id, countdown=countdown, connection_id=connection_id)
     except Exception:  # noqa: BLE001 - any broker failure: the sweeper re-sends from the database
         logger.warning("webhook event not enqueued; the sweeper will send it", extra={"event": event_id}, exc_info=True)
         return False
@@ -48,7 +49,7 @@ def webhook_event_send_after_commit(*, event_id: int, connection_id: int) -> boo
         return False
     if not webhook_nudge_claim(connection_id=connection_id):
         return False
-    return webhook_event_send(event_id=event_id)
+    return webhook_event_send(event_id=event_id, connection_id=connection_id)
 
 
 def webhook_events_enqueue(*, event_ids: Iterable[int]) -> int:

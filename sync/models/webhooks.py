@@ -86,6 +86,14 @@ class WebhookEvent(TimestampedModel):
             models.Index(fields=["connection", "data_type", "record_id", "state"]),
             models.Index(fields=["state", "received_at"]),
             models.Index(fields=["topic"], name="sync_webhookevent_topic"),  # admin filter; no LIKE index
+            # the events still to work on, by connection in arrival order: what a processing task looks
+            # up after every event (its connection's next, whether others wait) stays a walk over the
+            # few pending rows however many finished ones the table keeps (90 days by default)
+            models.Index(
+                fields=["connection", "id"],
+                condition=models.Q(state__in=["received", "queued"]),
+                name="webhook_event_pending",
+            ),
         ]
 
     def __str__(self) -> str:

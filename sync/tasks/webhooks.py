@@ -37,11 +37,12 @@ __all__ = [
     time_limit=150,
     ignore_result=True,
 )
-def webhook_process_task(self: Any, event_id: int) -> None:
+def webhook_process_task(self: Any, event_id: int, connection_id: int | None = None) -> None:
     """Process one stored webhook event, then its connection's other waiting events (nudge window),
-    within the connection's concurrency cap; a short retry wait is a broker countdown."""
+    within the connection's concurrency cap; a short retry wait is a broker countdown. Messages
+    without ``connection_id`` (sent before it was carried) look it up."""
     worker = str(self.request.hostname or "")
-    result = webhook_event_process_fairly(event_id=event_id, worker=worker)
+    result = webhook_event_process_fairly(event_id=event_id, worker=worker, connection_id=connection_id)
     if result is not None and result.retry_in is not None:
         raise self.retry(countdown=result.retry_in, max_retries=None)
 

@@ -128,3 +128,60 @@ def test_the_claim_returns_the_event_its_attempt_and_the_superseded_count() -> N
     assert (event.pk, event.state, event.attempts, superseded) == (made[0].pk, EventState.PROCESSING, 1, 1)
     assert WebhookEventAttempt.objects.get(pk=attempt.pk).worker == "w-2"
     assert sql.event_claim(event_id=made[0].pk, worker="w-2", now=NOW) is None  # processing: nothing to claim
+
+
+def test_the_claim_reads_the_events_connection_as_the_orm_reads_it() -> None:
+    """The connection comes back with the claim, every field as the ORM converts it: encrypted secrets
+    decrypted, JSON decoded, times aware."""
+    made = make_events([(True, EventState.QUEUED, "none", 0)])
+    claimed = sql.event_claim(event_id=made[0].pk, worker="w-3", now=NOW)
+    assert claimed is not None
+    connection = claimed[0].connection
+    stored = type(connection).objects.get(pk=made[0].connection_id)
+    fields = type(connection)._meta.concrete_fields
+    assert [getattr(connection, f.attname) for f in fields] == [getattr(stored, f.attname) for f in fields]
+    assert connection.platform_credentials == {"consumer_key": "ck_sandbox", "consumer_secret": "cs_sandbox"}
+    assert not connection._state.adding
+
+
+QUEUED_AT = {"none": None, "past": NOW - timedelta(seconds=5), "later": NOW + timedelta(seconds=30)}
+
+#: pending and finished events over three connections: (connection, state, queued_at, retry wait)
+waiting = st.lists(
+    st.tuples(
+        st.integers(0, 2),
+        st.sampled_from([EventState.RECEIVED, EventState.QUEUED, EventState.QUEUED, EventState.SUCCEEDED]),
+        st.sampled_from(["past", "past", "none", "later"]),
+        st.sampled_from(["none", "none", "none", "due", "later"]),
+    ),
+    max_size=8,
+)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(spec=waiting, excluded=st.sets(st.integers(0, 7), max_size=3), asking=st.integers(0, 2))
+def test_the_looks_for_waiting_events_answer_as_the_orm_looks_do(
+    spec: list[tuple[int, str, str, str]], excluded: set[int], asking: int, example_rolled_back: Any
+) -> None:
+    """What a processing task asks after each event: its connection's next waiting event (skipping
+    those it was refused) and whether another connection has one."""
+    answers = []
+    for vendor in ("postgresql", "sqlite"):
+        with (
+            example_rolled_back(),
+            mock.patch.object(processing, "db", SimpleNamespace(vendor=vendor)),
+            mock.patch("django.utils.timezone.now", return_value=NOW),
+        ):
+            connections = [ConnectionFactory() for _ in range(3)]
+            made = [
+                WebhookEventFactory(
+                    connection=connections[owner], state=state, queued_at=QUEUED_AT[queued], next_attempt_at=WAITS[wait]
+                )
+                for owner, state, queued, wait in spec
+            ]
+            position = {event.pk: index for index, event in enumerate(made)}
+            exclude = {made[index].pk for index in excluded if index < len(made)}
+            asked = connections[asking].pk
+            next_id = processing._next_waiting_event(connection_id=asked, exclude=exclude)
+            answers.append((position.get(next_id), processing._others_waiting(connection_id=asked)))
+    assert answers[0] == answers[1]

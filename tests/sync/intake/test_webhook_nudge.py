@@ -3,6 +3,8 @@ every event still processed (against both sandboxes, through the real task funct
 
 from __future__ import annotations
 
+import base64
+import json
 from typing import Any
 
 import pytest
@@ -34,6 +36,14 @@ def broker() -> Any:
     client.delete("webhooks")
     yield client
     client.delete("webhooks")
+
+
+def sent_task(broker: Any) -> tuple[list[Any], dict[str, Any]]:
+    """The arguments of the processing task waiting in the broker (Celery's message protocol 2)."""
+    message = json.loads(broker.lindex("webhooks", 0))
+    assert message["headers"]["task"] == "sync.tasks.webhook_process_task"
+    args, kwargs, _embed = json.loads(base64.b64decode(message["body"]))
+    return args, kwargs
 
 
 def product_ids(store: Any, count: int) -> list[int]:
@@ -79,8 +89,10 @@ def test_burst_sends_one_message_and_the_task_processes_every_event(
     sent = [webhook_event_send_after_commit(event_id=e.pk, connection_id=connection.pk) for e in events]
     assert sent == [True] + [False] * (len(ids) - 1)
     assert broker.llen("webhooks") == 1
+    args, kwargs = sent_task(broker)
+    assert (args, kwargs) == ([events[0].pk], {"connection_id": connection.pk})  # its connection travels with it
 
-    webhook_process_task.apply(args=(events[0].pk,))  # the one message: its event, then the rest
+    webhook_process_task.apply(args=args, kwargs=kwargs)  # the one message: its event, then the rest
 
     done = WebhookEvent.objects.filter(pk__in=[e.pk for e in events])
     assert set(done.values_list("state", flat=True)) == {EventState.SUCCEEDED}
