@@ -160,13 +160,18 @@ def webhook_event_process_fairly(
     if not slot.acquire():
         metrics.webhook_handover(reason="refused")
         return None
-    handed_over = False
+    handover: int | None = None
     try:
         result = webhook_event_process(event_id=event_id, worker=worker)
-        _processed, handed_over = _follow_on(connection_id=connection_id, worker=worker, processed=1)
+        _processed, handover = _follow_on(connection_id=connection_id, worker=worker, processed=1)
     finally:
         refused = slot.release()
-    if refused and not handed_over:
+    # The hand-over goes out only now that the slot is free: sent before, an idle worker could take it
+    # while this task still held the slot, be refused, and leave its mark to this very release, which
+    # sent nothing more (it had handed over) - the connection's events stranded until the sweeper.
+    if handover is not None:
+        webhook_event_send(event_id=handover, connection_id=connection_id)
+    elif refused:
         webhook_events_look_again(connection_id=connection_id)
     return result
 
@@ -209,14 +214,18 @@ def webhook_events_follow_on(*, after_event_id: int, worker: str = "", budget_se
     connection_id = WebhookEvent.objects.filter(pk=after_event_id).values_list("connection_id", flat=True).first()
     if connection_id is None:
         return 0
-    processed, _handed_over = _follow_on(connection_id=connection_id, worker=worker, budget_seconds=budget_seconds)
+    processed, handover = _follow_on(connection_id=connection_id, worker=worker, budget_seconds=budget_seconds)
+    if handover is not None:
+        webhook_event_send(event_id=handover, connection_id=connection_id)
     return processed
 
 
 def _follow_on(
     *, connection_id: int, worker: str, processed: int = 0, budget_seconds: float | None = None
-) -> tuple[int, bool]:
-    """The loop of ``webhook_events_follow_on``; returns (events processed, handed over)."""
+) -> tuple[int, int | None]:
+    """The loop of ``webhook_events_follow_on``; returns (events processed, the event to hand over).
+
+    The hand-over is the caller's to send, after it gave back its slot (``webhook_event_process_fairly``)."""
     budget = settings.WEBHOOK_FOLLOW_ON_SECONDS if budget_seconds is None else budget_seconds
     started = time.monotonic()
     deadline = started + budget
@@ -228,21 +237,19 @@ def _follow_on(
         next_id = _next_waiting_event(connection_id=connection_id, exclude=skipped)
         if next_id is None:
             if released:
-                return done, False
+                return done, None
             webhook_nudge_release(connection_id=connection_id)
             released = True
             continue
         now = time.monotonic()
         if now >= deadline:
-            webhook_event_send(event_id=next_id, connection_id=connection_id)
             metrics.webhook_handover(reason="deadline")
-            return done, True
+            return done, next_id
         if since_check >= settings.WEBHOOK_HANDOVER_EVENTS or now - checked_at >= settings.WEBHOOK_HANDOVER_SECONDS:
             checked_at, since_check = now, 0
             if _others_waiting(connection_id=connection_id):
-                webhook_event_send(event_id=next_id, connection_id=connection_id)
                 metrics.webhook_handover(reason="fair_share")
-                return done, True
+                return done, next_id
         result = webhook_event_process(event_id=next_id, worker=worker)
         if result is None:  # claimed by another worker meanwhile, or not due
             skipped.add(next_id)

@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from connections.models import Connection
 from ignite_bridge.core.slots import Slot
+from sync.incremental import processing
 from sync.incremental.processing import _follow_on, webhook_event_process_fairly, webhook_events_look_again
 from sync.incremental.sweeper import webhook_events_sweep
 from sync.jobs.job_slots import sync_job_slot
@@ -133,23 +134,50 @@ def test_a_long_drain_hands_over_when_another_store_waits_and_goes_on_when_none_
     quiet_store = make_connection(woo_store, site_id="quiet-store")
     quiet = deliver(quiet_store, woo_store, ids[0])
 
-    done, handed_over = _follow_on(connection_id=connection.pk, worker="w", processed=1)
+    done, handover = _follow_on(connection_id=connection.pk, worker="w", processed=1)
 
-    assert (done, handed_over) == (2, True)  # 1 + 2 events, then the check: the quiet store waits
+    assert (done, handover) == (2, burst[2].pk)  # 1 + 2 events, then the check: the quiet store waits
     states = dict(WebhookEvent.objects.values_list("pk", "state"))
     assert [states[e.pk] for e in burst[:2]] == [EventState.SUCCEEDED] * 2
     assert {states[e.pk] for e in burst[2:]} == {EventState.QUEUED}
     assert states[quiet.pk] == EventState.QUEUED
-    assert queued_event_ids(broker) == [burst[2].pk]  # its own next event goes to the back of the queue
+    assert queued_event_ids(broker) == []  # its own next event goes to the back of the queue, sent by the
+    # caller once it has given its slot back (test below)
 
     WebhookEvent.objects.filter(pk=quiet.pk).update(state=EventState.SUCCEEDED)  # the quiet store was served
-    broker.delete("webhooks")
-    done, handed_over = _follow_on(connection_id=connection.pk, worker="w", processed=0)
-    assert (done, handed_over) == (6, False)  # nobody else waits: it drains to the end
+    done, handover = _follow_on(connection_id=connection.pk, worker="w", processed=0)
+    assert (done, handover) == (6, None)  # nobody else waits: it drains to the end
     assert set(WebhookEvent.objects.filter(connection=connection).values_list("state", flat=True)) == {
         EventState.SUCCEEDED
     }
     assert queued_event_ids(broker) == []
+
+
+def test_a_hand_over_taken_at_once_by_an_idle_worker_is_not_refused_and_nothing_strands(
+    connection: Connection, woo_store: Any, settings: Any, monkeypatch: Any
+) -> None:
+    """The hand-over message of a task that drains a backlog reaches an idle worker at once (before the task
+    could give its slot back, were it sent first): that worker must get the slot, and the backlog drain."""
+    settings.WEBHOOK_MAX_CONCURRENCY_PER_CONNECTION = 2
+    settings.WEBHOOK_HANDOVER_EVENTS = 1
+    settings.WEBHOOK_HANDOVER_SECONDS = 60
+    ids = product_ids(woo_store, 5)
+    burst = [deliver(connection, woo_store, i) for i in ids[:4]]
+    waiting = deliver(make_connection(woo_store, site_id="quiet-store"), woo_store, ids[4])  # never served here
+    delivered: list[tuple[int, bool]] = []
+
+    def idle_worker_takes(*, event_id: int, connection_id: int | None = None, countdown: float | None = None) -> bool:
+        result = webhook_event_process_fairly(event_id=event_id, worker="idle", connection_id=connection_id)
+        delivered.append((event_id, result is not None))  # None: refused (or nothing left to claim)
+        return True
+
+    monkeypatch.setattr(processing, "webhook_event_send", idle_worker_takes)
+    assert webhook_event_process_fairly(event_id=burst[0].pk, worker="busy", connection_id=connection.pk) is not None
+
+    assert delivered == [(e.pk, True) for e in reversed(burst[1:])]  # each hand-over processed, none refused
+    states = dict(WebhookEvent.objects.values_list("pk", "state"))
+    assert [states[e.pk] for e in burst] == [EventState.SUCCEEDED] * 4
+    assert states[waiting.pk] == EventState.QUEUED
 
 
 def test_the_sweeper_sends_one_task_per_connection_however_long_its_backlog(
