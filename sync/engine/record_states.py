@@ -32,6 +32,7 @@ from connections.models import Connection
 from sync.engine.sql import (
     record_states_confirm_raw_unchanged,
     record_states_confirm_unchanged,
+    record_states_select,
     rows_insert,
 )
 from sync.models import RecordState
@@ -112,7 +113,11 @@ class StateRow:
 
 
 def states_load(*, connection: Connection, data_type: str, external_ids: Iterable[str]) -> dict[str, StateRow]:
-    rows = RecordState.objects.filter(connection=connection, data_type=data_type, external_id__in=list(external_ids))
+    ids = list(external_ids)
+    if db.vendor == "postgresql":  # a fixed statement: no ORM compile per page or event
+        rows = record_states_select(connection_id=connection.pk, data_type=data_type, external_ids=ids)
+    else:
+        rows = list(RecordState.objects.filter(connection=connection, data_type=data_type, external_id__in=ids))
     return {row.external_id: StateRow.from_model(row) for row in rows}
 
 

@@ -12,7 +12,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sync.engine.record_states import STATE_FIELDS, Unchanged
-from sync.engine.sql import record_states_confirm_raw_unchanged, record_states_confirm_unchanged, rows_insert
+from sync.engine.sql import (
+    record_states_confirm_raw_unchanged,
+    record_states_confirm_unchanged,
+    record_states_select,
+    rows_insert,
+)
 from sync.models import PushLog, RecordState
 from tests.factories import ConnectionFactory
 
@@ -283,3 +288,34 @@ def test_confirm_raw_unchanged_changes_the_rows_the_orm_changes(
         )
         assert confirmed == by_orm
         assert record_rows() == rows_by_orm
+
+
+# -- record_states_select -----------------------------------------------------------------------------
+
+
+@EXAMPLES
+@given(
+    stored=st.dictionaries(
+        st.tuples(st.integers(0, 1), st.sampled_from(["products", "customers"]), st.sampled_from(RECORDS)),
+        state_values,
+        max_size=6,
+    ),
+    asked=st.lists(st.sampled_from([*RECORDS, "absent"]), max_size=5),
+    data_type=st.sampled_from(["products", "customers"]),
+)
+def test_the_states_select_reads_the_rows_the_orm_reads(
+    stored: dict[tuple[int, str, str], dict[str, Any]], asked: list[str], data_type: str, example_rolled_back: Any
+) -> None:
+    """Only the asked records of the one connection and data type, every column as the ORM reads it."""
+    with example_rolled_back():
+        connections = [ConnectionFactory(), ConnectionFactory()]
+        for (owner, stored_type, external_id), values in stored.items():
+            RecordState.objects.create(
+                connection=connections[owner], data_type=stored_type, external_id=external_id, **values
+            )
+        by_orm = RecordState.objects.filter(connection=connections[0], data_type=data_type, external_id__in=asked)
+        selected = record_states_select(connection_id=connections[0].pk, data_type=data_type, external_ids=asked)
+        fields = [field.attname for field in RecordState._meta.concrete_fields]
+        as_orm = sorted(tuple(getattr(row, name) for name in fields) for row in by_orm)
+        assert sorted(tuple(getattr(row, name) for name in fields) for row in selected) == as_orm
+        assert all(not row._state.adding for row in selected)
