@@ -28,8 +28,12 @@ def _multi_fernet(keys: tuple[str, ...]) -> MultiFernet:
         ) from exc
 
 
+def _keys() -> tuple[str, ...]:
+    return tuple(k for k in settings.FIELD_ENCRYPTION_KEYS if k.strip())
+
+
 def fernet() -> MultiFernet:
-    return _multi_fernet(tuple(k for k in settings.FIELD_ENCRYPTION_KEYS if k.strip()))
+    return _multi_fernet(_keys())
 
 
 def encrypt(plaintext: str) -> str:
@@ -39,8 +43,18 @@ def encrypt(plaintext: str) -> str:
 def decrypt(stored: str) -> str:
     if not stored.startswith(PREFIX):
         raise ValueError("value is not an encrypted token")
+    return _decrypted(_keys(), stored)
+
+
+@lru_cache(maxsize=4096)
+def _decrypted(keys: tuple[str, ...], stored: str) -> str:
+    """One token's plaintext under one key set, remembered: every webhook event loads its connection, and
+    four Fernet decryptions an event were a few per cent of a worker's CPU. A token is never re-used for
+    another plaintext (each encryption draws a new IV), so the memo cannot go stale; another key set is
+    another entry, and a token no key opens is not remembered (the error is raised every time). The
+    plaintexts stay in this process's memory only, as the loaded connections' own fields do."""
     try:
-        return fernet().decrypt(stored[len(PREFIX) :].encode()).decode()
+        return _multi_fernet(keys).decrypt(stored[len(PREFIX) :].encode()).decode()
     except InvalidToken as exc:
         raise ValueError("value cannot be decrypted with any configured key") from exc
 

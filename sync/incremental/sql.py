@@ -22,6 +22,7 @@ from functools import cache
 from typing import Any
 
 from django.db import connection as db
+from django.db import connections
 from django.db.models import Model
 from django.db.models.sql import Query
 
@@ -190,11 +191,21 @@ def _claim_sql() -> str:
     )
 
 
+@cache
+def _converters(model: type[Model]) -> list[tuple[int, list[Any], Any]]:
+    """(position, converters, column) of the model's columns that have any, as the ORM's compiler finds
+    them: the fields' own ``from_db_value`` (PostgreSQL adds none), which take the database connection
+    when called, so one list serves every thread's."""
+    compiler = Query(model).get_compiler(connection=db)
+    found = compiler.get_converters([field.get_col(model._meta.db_table) for field in _fields(model)])
+    return [(position, converters, column) for position, (converters, column) in found.items()]
+
+
 def _instance(model: type[Model], values: tuple[Any, ...]) -> Any:
     """A model instance from its concrete columns' values, converted as a query of the ORM would
     (``from_db_value`` of every field: the connection's encrypted credentials, JSON, ...)."""
-    fields = _fields(model)
-    compiler = Query(model).get_compiler(connection=db)
-    converters = compiler.get_converters([field.get_col(model._meta.db_table) for field in fields])
-    row = next(iter(compiler.apply_converters([list(values)], converters))) if converters else list(values)
-    return model.from_db(db.alias, [field.attname for field in fields], row)
+    row, wrapper = list(values), connections[db.alias]
+    for position, converters, column in _converters(model):
+        for converter in converters:
+            row[position] = converter(row[position], column, wrapper)
+    return model.from_db(db.alias, [field.attname for field in _fields(model)], row)

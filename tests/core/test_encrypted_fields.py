@@ -69,3 +69,17 @@ def test_value_under_an_unknown_key_fails_loudly(settings):
     settings.FIELD_ENCRYPTION_KEYS = [KEY_B]
     with pytest.raises(ValueError, match="cannot be decrypted"):
         Connection.objects.get(pk=conn.pk)
+
+
+@pytest.mark.django_db
+def test_a_token_read_before_does_not_open_once_its_key_is_dropped(settings):
+    """Decryptions are remembered per key set: a value read under key A, once A is no longer configured,
+    fails as it would on first sight (a dropped key really stops opening its values)."""
+    conn = make_connection(spark_client_secret="s3cr3t-value")
+    assert Connection.objects.get(pk=conn.pk).spark_client_secret == "s3cr3t-value"
+    assert Connection.objects.get(pk=conn.pk).spark_client_secret == "s3cr3t-value"  # remembered
+    settings.FIELD_ENCRYPTION_KEYS = [KEY_B]
+    with pytest.raises(ValueError, match="cannot be decrypted"):
+        Connection.objects.get(pk=conn.pk)
+    settings.FIELD_ENCRYPTION_KEYS = [KEY_B, KEY_A]
+    assert Connection.objects.get(pk=conn.pk).spark_client_secret == "s3cr3t-value"
