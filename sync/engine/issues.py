@@ -16,11 +16,13 @@ from datetime import datetime
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db import connection as db
 from django.db.models import F, QuerySet
 from django.utils import timezone
 
 from connections.models import Connection
 from platforms.types import RecordIssue
+from sync.engine.sql import issues_open_select
 from sync.models import IssueAction, IssueState, SyncIssue, SyncIssueChange, SyncJob, WebhookEvent
 
 logger = logging.getLogger(__name__)
@@ -228,11 +230,14 @@ def issues_resolve(
     """
     if not current:
         return []
-    rows = list(
-        SyncIssue.objects.filter(
-            connection=connection, data_type=data_type, external_id__in=list(current), state=IssueState.OPEN
-        ).values_list("pk", "external_id", "code")
-    )
+    if db.vendor == "postgresql":  # a fixed statement: every webhook event asks (``sync.engine.sql``)
+        rows = issues_open_select(connection_id=connection.pk, data_type=data_type, external_ids=list(current))
+    else:
+        rows = list(
+            SyncIssue.objects.filter(
+                connection=connection, data_type=data_type, external_id__in=list(current), state=IssueState.OPEN
+            ).values_list("pk", "external_id", "code")
+        )
     to_resolve = [pk for pk, external_id, code in rows if code not in current[external_id]]
     if not to_resolve:
         return []

@@ -17,6 +17,10 @@ and PostgreSQL unpacks it: ``INSERT ... SELECT ... FROM jsonb_to_recordset(%s)``
 and again under the records' locks, by a fixed statement where the ORM compiled the same query each time
 (the largest share of a webhook worker's CPU after the event's own statements).
 
+**Per-event reads** (``issues_open_select``, ``record_state_hash_select``): the open issues of the records
+just written, and the live hash of one data type (the store settings' version a webhook's adapter is
+keyed by), both read for every webhook event.
+
 **Compare-and-set of a page** (``record_states_confirm_unchanged``, ``record_states_confirm_raw_unchanged``):
 one ``UPDATE ... FROM unnest(...) RETURNING`` for a page of records instead of a read and an update per
 record (``sync/engine/record_states.py`` says what they guarantee).
@@ -112,6 +116,34 @@ SELECT * FROM sync_recordstate WHERE connection_id = %s AND data_type = %s AND e
 def record_states_select(*, connection_id: int, data_type: str, external_ids: Sequence[str]) -> list[RecordState]:
     """The ``RecordState`` rows of these records (any order), as model instances the ORM would build."""
     return list(RecordState.objects.raw(_STATES_SELECT_SQL, [connection_id, data_type, list(external_ids)]))
+
+
+_ISSUES_OPEN_SQL = """
+SELECT id, external_id, code FROM sync_syncissue
+WHERE connection_id = %s AND data_type = %s AND external_id = ANY(%s) AND state = %s
+"""
+
+_STATE_HASH_SQL = """
+SELECT content_hash FROM sync_recordstate WHERE connection_id = %s AND data_type = %s AND NOT deleted
+ORDER BY id LIMIT 1
+"""
+
+
+def issues_open_select(
+    *, connection_id: int, data_type: str, external_ids: Sequence[str]
+) -> list[tuple[int, str, str]]:
+    """``(id, external_id, code)`` of the open issues of these records (any order)."""
+    with db.cursor() as cursor:
+        cursor.execute(_ISSUES_OPEN_SQL, [connection_id, data_type, list(external_ids), "open"])
+        return [(int(pk), str(external_id), str(code)) for pk, external_id, code in cursor.fetchall()]
+
+
+def record_state_hash_select(*, connection_id: int, data_type: str) -> str | None:
+    """The content hash of the first live record state of this data type (the merchant's one), or None."""
+    with db.cursor() as cursor:
+        cursor.execute(_STATE_HASH_SQL, [connection_id, data_type])
+        row = cursor.fetchone()
+    return None if row is None else str(row[0])
 
 
 def record_states_confirm_unchanged(

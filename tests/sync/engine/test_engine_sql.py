@@ -13,13 +13,15 @@ from hypothesis import strategies as st
 
 from sync.engine.record_states import STATE_FIELDS, Unchanged
 from sync.engine.sql import (
+    issues_open_select,
+    record_state_hash_select,
     record_states_confirm_raw_unchanged,
     record_states_confirm_unchanged,
     record_states_select,
     rows_insert,
 )
-from sync.models import PushLog, RecordState
-from tests.factories import ConnectionFactory
+from sync.models import PushLog, RecordState, SyncIssue
+from tests.factories import ConnectionFactory, SyncIssueFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -319,3 +321,69 @@ def test_the_states_select_reads_the_rows_the_orm_reads(
         as_orm = sorted(tuple(getattr(row, name) for name in fields) for row in by_orm)
         assert sorted(tuple(getattr(row, name) for name in fields) for row in selected) == as_orm
         assert all(not row._state.adding for row in selected)
+
+
+# -- issues_open_select, record_state_hash_select -----------------------------------------------------
+
+
+@EXAMPLES
+@given(
+    stored=st.lists(
+        st.tuples(
+            st.integers(0, 1),
+            st.sampled_from(["products", "customers"]),
+            st.sampled_from(RECORDS),
+            st.sampled_from(["missing_sku", "refused"]),
+            st.sampled_from(["open", "muted", "resolved"]),
+        ),
+        max_size=6,
+        unique_by=lambda issue: issue[:4],
+    ),
+    asked=st.lists(st.sampled_from([*RECORDS, "absent"]), max_size=4),
+    data_type=st.sampled_from(["products", "customers"]),
+)
+def test_the_open_issues_select_reads_what_the_orm_reads(
+    stored: list[tuple[int, str, str, str, str]], asked: list[str], data_type: str, example_rolled_back: Any
+) -> None:
+    with example_rolled_back():
+        connections = [ConnectionFactory(), ConnectionFactory()]
+        for owner, stored_type, external_id, code, state in stored:
+            SyncIssueFactory(
+                connection=connections[owner], data_type=stored_type, external_id=external_id, code=code, state=state
+            )
+        by_orm = SyncIssue.objects.filter(
+            connection=connections[0], data_type=data_type, external_id__in=asked, state="open"
+        ).values_list("pk", "external_id", "code")
+        selected = issues_open_select(connection_id=connections[0].pk, data_type=data_type, external_ids=asked)
+        assert sorted(selected) == sorted(by_orm)
+
+
+@EXAMPLES
+@given(
+    stored=st.lists(
+        st.tuples(
+            st.integers(0, 1),
+            st.sampled_from(["merchant", "merchant", "products"]),
+            st.sampled_from("abc"),
+            st.booleans(),
+        ),
+        max_size=6,
+    )
+)
+def test_the_state_hash_select_reads_what_the_orm_reads(
+    stored: list[tuple[int, str, str, bool]], example_rolled_back: Any
+) -> None:
+    """The first live row's hash (by id) of one connection and data type, as ``merchant_hash`` reads it."""
+    with example_rolled_back():
+        connections = [ConnectionFactory(), ConnectionFactory()]
+        for index, (owner, data_type, content_hash, deleted) in enumerate(stored):
+            RecordState.objects.create(
+                connection=connections[owner], data_type=data_type, external_id=f"r{index}",
+                content_hash=content_hash, deleted=deleted,
+            )  # fmt: skip
+        by_orm = (
+            RecordState.objects.filter(connection=connections[0], data_type="merchant", deleted=False)
+            .values_list("content_hash", flat=True)
+            .first()
+        )
+        assert record_state_hash_select(connection_id=connections[0].pk, data_type="merchant") == by_orm
