@@ -13,6 +13,7 @@ from connections.models import Connection
 from platforms.woocommerce.webhooks import signature_for
 from sandbox.woocommerce.common import php_json
 from sandbox.woocommerce.delivery import resource_body
+from sync.models import WebhookEvent
 
 
 def webhook_path(connection: Connection) -> str:
@@ -49,6 +50,15 @@ def store_body(store_app: Any, resource: str, record_id: int, *, deleted: bool =
         return php_json({"id": record_id})
     with store_app.store.lock:
         return php_json(resource_body(store_app.store, resource, record_id))
+
+
+def deliver_product(connection: Connection, store: Any, record_id: int, delivery: str = "d1") -> WebhookEvent:
+    """Post the store's current body of product ``record_id`` as a signed delivery; returns the stored event."""
+    body = store_body(store.app, "product", record_id)
+    headers = woo_headers(body, connection.webhook_secret, "product.updated", delivery_id=delivery)
+    response = post_delivery(Client(), connection, body, headers)
+    assert response.status_code == 200, response.content
+    return WebhookEvent.objects.get(pk=response.json()["event"])
 
 
 def simple_body(record_id: int = 101, modified: str = "2025-01-02T03:04:05") -> bytes:

@@ -8,12 +8,11 @@ from typing import Any
 import psycopg
 import pytest
 from django.db import connection as db
-from django.test import Client
 
 from connections.models import Connection
 from sync.incremental.processing import webhook_event_claim
 from sync.models import EventState, WebhookEvent, WebhookEventAttempt
-from tests.sync.webhook_support import post_delivery, store_body, woo_headers
+from tests.sync.webhook_support import deliver_product
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -21,20 +20,12 @@ pytestmark = [
 ]
 
 
-def deliver(connection: Connection, store: Any, record_id: int, delivery: str) -> WebhookEvent:
-    body = store_body(store.app, "product", record_id)
-    headers = woo_headers(body, connection.webhook_secret, "product.updated", delivery_id=delivery)
-    response = post_delivery(Client(), connection, body, headers)
-    assert response.status_code == 200, response.content
-    return WebhookEvent.objects.get(pk=response.json()["event"])
-
-
 def test_a_held_event_is_left_to_its_holder_and_a_held_sibling_is_not_superseded(
     connection: Connection, woo_store: Any, settings: Any
 ) -> None:
     settings.WEBHOOK_SKIP_ENQUEUE = True
     record_id = next(iter(woo_store.app.store.products))
-    first, second, third = (deliver(connection, woo_store, record_id, name) for name in ("a", "b", "c"))
+    first, second, third = (deliver_product(connection, woo_store, record_id, name) for name in ("a", "b", "c"))
     params = db.get_connection_params()
     with psycopg.connect(**params) as other, other.transaction():
         other.execute("SELECT id FROM sync_webhookevent WHERE id = %s FOR UPDATE", [first.pk])

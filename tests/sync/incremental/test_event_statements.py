@@ -8,26 +8,17 @@ from typing import Any
 
 import pytest
 from django.db import connection as db
-from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from connections.models import Connection
 from sync.incremental.processing import webhook_event_process_fairly
 from sync.models import EventOutcome, EventState, WebhookEvent
-from tests.sync.webhook_support import post_delivery, store_body, woo_headers
+from tests.sync.webhook_support import deliver_product
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
     pytest.mark.skipif(db.vendor != "postgresql", reason="the one-statement claim and looks are PostgreSQL's"),
 ]
-
-
-def deliver(connection: Connection, store: Any, record_id: int, delivery: str) -> WebhookEvent:
-    body = store_body(store.app, "product", record_id)
-    headers = woo_headers(body, connection.webhook_secret, "product.updated", delivery_id=delivery)
-    response = post_delivery(Client(), connection, body, headers)
-    assert response.status_code == 200, response.content
-    return WebhookEvent.objects.get(pk=response.json()["event"])
 
 
 def process(event: WebhookEvent, *, connection_id: int | None) -> list[str]:
@@ -43,10 +34,12 @@ def test_an_event_with_nothing_to_resolve_takes_no_transaction_and_few_statement
 ) -> None:
     settings.WEBHOOK_SKIP_ENQUEUE = True
     first, second = list(woo_store.app.store.products)[:2]
-    process(deliver(connection, woo_store, first, "warm-up"), connection_id=connection.pk)  # price list, location
+    process(
+        deliver_product(connection, woo_store, first, "warm-up"), connection_id=connection.pk
+    )  # price list, location
 
-    pushed = process(deliver(connection, woo_store, second, "a"), connection_id=connection.pk)
-    unchanged = process(deliver(connection, woo_store, second, "b"), connection_id=connection.pk)
+    pushed = process(deliver_product(connection, woo_store, second, "a"), connection_id=connection.pk)
+    unchanged = process(deliver_product(connection, woo_store, second, "b"), connection_id=connection.pk)
 
     outcomes = list(WebhookEvent.objects.order_by("pk").values_list("outcome", flat=True))
     assert outcomes[1:] == [EventOutcome.PUSHED, EventOutcome.UNCHANGED]
@@ -62,7 +55,7 @@ def test_an_event_with_nothing_to_resolve_takes_no_transaction_and_few_statement
 
 def test_a_message_without_its_connection_still_finds_it(connection: Connection, woo_store: Any, settings: Any) -> None:
     settings.WEBHOOK_SKIP_ENQUEUE = True
-    event = deliver(connection, woo_store, next(iter(woo_store.app.store.products)), "old-message")
+    event = deliver_product(connection, woo_store, next(iter(woo_store.app.store.products)), "old-message")
     statements = process(event, connection_id=None)  # a message sent before messages carried it
     assert "sync_webhookevent" in statements[0]
     assert '"connection_id"' in statements[0]

@@ -15,7 +15,6 @@ from celery.exceptions import Retry
 from django.conf import settings as django_settings
 from django.core.cache import caches
 from django.core.cache.backends.redis import RedisCache
-from django.test import Client
 from django.utils import timezone
 
 from connections.models import Connection
@@ -27,7 +26,7 @@ from sync.jobs.job_slots import sync_job_slot
 from sync.models import EventState, JobKind, JobState, SyncJob, WebhookEvent
 from sync.tasks.full_sync import sync_job_run_task
 from tests.sync.helpers import make_connection
-from tests.sync.webhook_support import post_delivery, store_body, woo_headers
+from tests.sync.webhook_support import deliver_product
 
 pytestmark = [
     pytest.mark.django_db,
@@ -57,14 +56,6 @@ def product_ids(store: Any, count: int) -> list[int]:
     return ids[:count]
 
 
-def deliver(connection: Connection, store: Any, record_id: int, delivery: str = "d1") -> WebhookEvent:
-    body = store_body(store.app, "product", record_id)
-    headers = woo_headers(body, connection.webhook_secret, "product.updated", delivery_id=delivery)
-    response = post_delivery(Client(), connection, body, headers)
-    assert response.status_code == 200, response.content
-    return WebhookEvent.objects.get(pk=response.json()["event"])
-
-
 def queued_event_ids(broker: Any) -> list[int]:
     return [
         json.loads(__import__("base64").b64decode(json.loads(raw)["body"]))[0][0]
@@ -76,7 +67,7 @@ def test_a_connection_at_its_cap_is_refused_at_once_and_its_event_waits(
     connection: Connection, woo_store: Any, settings: Any
 ) -> None:
     settings.WEBHOOK_MAX_CONCURRENCY_PER_CONNECTION = 2
-    event = deliver(connection, woo_store, product_ids(woo_store, 1)[0])
+    event = deliver_product(connection, woo_store, product_ids(woo_store, 1)[0])
     holders = [Slot(f"webhooks:{connection.pk}", limit=2) for _ in range(2)]
     assert all(holder.acquire() for holder in holders)  # two tasks are working on this store
     started = time.monotonic()
@@ -96,10 +87,10 @@ def test_while_another_store_waits_a_connection_being_worked_on_gets_no_second_w
 ) -> None:
     settings.WEBHOOK_MAX_CONCURRENCY_PER_CONNECTION = 2
     burst_id, quiet_id = product_ids(woo_store, 2)
-    event = deliver(connection, woo_store, burst_id)
+    event = deliver_product(connection, woo_store, burst_id)
     holder = Slot(f"webhooks:{connection.pk}", limit=2)
     assert holder.acquire()  # one task is draining this store's backlog
-    quiet = deliver(make_connection(woo_store, site_id="quiet-store"), woo_store, quiet_id)
+    quiet = deliver_product(make_connection(woo_store, site_id="quiet-store"), woo_store, quiet_id)
 
     assert webhook_event_process_fairly(event_id=event.pk, worker="w") is None  # refused: the quiet store waits
     event.refresh_from_db()
@@ -117,7 +108,7 @@ def test_while_another_store_waits_a_connection_being_worked_on_gets_no_second_w
 def test_after_a_refusal_the_releasing_holder_sends_the_waiting_event_on(
     connection: Connection, woo_store: Any, broker: Any
 ) -> None:
-    first, second = (deliver(connection, woo_store, i) for i in product_ids(woo_store, 2))
+    first, second = (deliver_product(connection, woo_store, i) for i in product_ids(woo_store, 2))
     assert webhook_events_look_again(connection_id=connection.pk) == first.pk
     assert queued_event_ids(broker) == [first.pk]
     WebhookEvent.objects.filter(pk__in=[first.pk, second.pk]).update(state=EventState.SUCCEEDED)
@@ -130,9 +121,9 @@ def test_a_long_drain_hands_over_when_another_store_waits_and_goes_on_when_none_
     settings.WEBHOOK_HANDOVER_EVENTS = 3
     settings.WEBHOOK_HANDOVER_SECONDS = 60
     ids = product_ids(woo_store, 8)
-    burst = [deliver(connection, woo_store, i) for i in ids]
+    burst = [deliver_product(connection, woo_store, i) for i in ids]
     quiet_store = make_connection(woo_store, site_id="quiet-store")
-    quiet = deliver(quiet_store, woo_store, ids[0])
+    quiet = deliver_product(quiet_store, woo_store, ids[0])
 
     done, handover = _follow_on(connection_id=connection.pk, worker="w", processed=1)
 
@@ -162,8 +153,8 @@ def test_a_hand_over_taken_at_once_by_an_idle_worker_is_not_refused_and_nothing_
     settings.WEBHOOK_HANDOVER_EVENTS = 1
     settings.WEBHOOK_HANDOVER_SECONDS = 60
     ids = product_ids(woo_store, 5)
-    burst = [deliver(connection, woo_store, i) for i in ids[:4]]
-    waiting = deliver(make_connection(woo_store, site_id="quiet-store"), woo_store, ids[4])  # never served here
+    burst = [deliver_product(connection, woo_store, i) for i in ids[:4]]
+    waiting = deliver_product(make_connection(woo_store, site_id="quiet-store"), woo_store, ids[4])  # never served here
     delivered: list[tuple[int, bool]] = []
 
     def idle_worker_takes(*, event_id: int, connection_id: int | None = None, countdown: float | None = None) -> bool:
@@ -184,9 +175,9 @@ def test_the_sweeper_sends_one_task_per_connection_however_long_its_backlog(
     connection: Connection, woo_store: Any, broker: Any, settings: Any
 ) -> None:
     ids = product_ids(woo_store, 5)
-    backlog = [deliver(connection, woo_store, i) for i in ids]
+    backlog = [deliver_product(connection, woo_store, i) for i in ids]
     other = make_connection(woo_store, site_id="other-store")
-    others = [deliver(other, woo_store, i) for i in ids[:2]]
+    others = [deliver_product(other, woo_store, i) for i in ids[:2]]
     settings.WEBHOOK_SWEEP_GRACE_SECONDS = 0
 
     swept = webhook_events_sweep(now=timezone.now() + timedelta(seconds=1))
