@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 from typing import Any
@@ -74,17 +75,25 @@ def snapshot(made: list[WebhookEvent]) -> dict[str, Any]:
     }
 
 
+@contextmanager
+def on_path(vendor: str, rolled_back: Any) -> Iterator[None]:
+    """Inside a rolled-back example, processing takes the ``vendor``'s path (PostgreSQL's statements or the
+    ORM's) and the clock stands at ``NOW``."""
+    with (
+        rolled_back(),
+        mock.patch.object(processing, "db", SimpleNamespace(vendor=vendor)),
+        mock.patch("django.utils.timezone.now", return_value=NOW),
+    ):
+        yield
+
+
 def both_ways(
     spec: list[tuple[bool, str, str, int]], then: Callable[[list[WebhookEvent], Any], Any], rolled_back: Any
 ) -> list[tuple[Any, dict[str, Any]]]:
     """``then(events, claimed)`` after a claim of the first event, on the fast path and on the ORM path."""
     results = []
     for vendor in ("postgresql", "sqlite"):
-        with (
-            rolled_back(),
-            mock.patch.object(processing, "db", SimpleNamespace(vendor=vendor)),
-            mock.patch("django.utils.timezone.now", return_value=NOW),
-        ):
+        with on_path(vendor, rolled_back):
             made = make_events(spec)
             claimed = processing.webhook_event_claim(event_id=made[0].pk, worker="w-1")
             summary = None if claimed is None else (claimed[0].pk == made[0].pk, claimed[0].attempts, claimed[2])
@@ -167,11 +176,7 @@ def test_the_looks_for_waiting_events_answer_as_the_orm_looks_do(
     those it was refused) and whether another connection has one."""
     answers = []
     for vendor in ("postgresql", "sqlite"):
-        with (
-            example_rolled_back(),
-            mock.patch.object(processing, "db", SimpleNamespace(vendor=vendor)),
-            mock.patch("django.utils.timezone.now", return_value=NOW),
-        ):
+        with on_path(vendor, example_rolled_back):
             connections = [ConnectionFactory() for _ in range(3)]
             made = [
                 WebhookEventFactory(
