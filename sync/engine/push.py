@@ -851,7 +851,7 @@ def _save_issues_and_rows(
     before_final: Callable[[], None] | None = None,
 ) -> None:
     """Record and resolve issues, track every record seen, and run the page checkpoint, in one
-    transaction."""
+    transaction; when only the look for issues to resolve is left (a clean webhook event), without one."""
     outcome = batch.outcome
     outcome.issues_opened = batch.issues
     if before_final is not None:
