@@ -16,6 +16,10 @@ from platforms.types import RecordIssue
 
 DUPLICATE_SKU = "duplicate_sku"
 PRICE_NOT_A_NUMBER = "price_not_a_number"
+#: no price, quantity or weight a store holds reaches this; past it an amount cannot be rounded to a
+#: currency's minor unit within ``decimal``'s 28 digits (``1e400`` would stop the mapping), so it is
+#: treated like any other value that is not a number
+NUMBER_LIMIT = Decimal(10) ** 15
 
 
 def duplicate_sku_issue(
@@ -53,7 +57,8 @@ def price_issue(
 ) -> RecordIssue | None:
     """One issue naming every price field (``field → value``) that is set but not a number.
 
-    A blank price is fine (no price set); anything else must parse as a finite decimal.
+    A blank price is fine (no price set); anything else must parse as a finite decimal below
+    ``NUMBER_LIMIT``.
     """
     bad = {field: value for field, value in prices.items() if value not in (None, "") and parse_decimal(value) is None}
     if not bad:
@@ -62,18 +67,19 @@ def price_issue(
     return RecordIssue(
         external_id=record_external_id,
         code=PRICE_NOT_A_NUMBER,
-        message=f"{record_label}: {listed} is not a number; that price is left out.",
+        message=f"{record_label}: {listed} is not a number a price can be; that price is left out.",
         platform_url=platform_url,
         visible_id=visible_id,
     )
 
 
 def parse_decimal(value: Any) -> Decimal | None:
-    """A money amount or number (string or number) as a Decimal; None when blank or not numeric."""
+    """A money amount or number (string or number) as a Decimal; None when blank, not numeric, or not
+    below ``NUMBER_LIMIT`` either way."""
     if value is None or value == "" or isinstance(value, bool):
         return None
     try:
         result = Decimal(str(value).strip())
     except (InvalidOperation, ValueError):
         return None
-    return result if result.is_finite() else None
+    return result if result.is_finite() and abs(result) < NUMBER_LIMIT else None

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from platforms.types import RecordIssue, SyncRecord
 from platforms.woocommerce import validation
 from platforms.woocommerce.mapping import StoreSettings, map_customer, map_order, map_product
@@ -155,6 +157,34 @@ def test_address_without_line1_city_or_country_is_left_out() -> None:
     assert "Jane Buyer" in issue.message
     assert "shipping address has no city, country" in issue.message
     assert issue.platform_url == CUSTOMER_URL.format(25)
+
+
+@pytest.mark.parametrize("huge", ["1e400", "1e27", "-1E+30", "1000000000000000"])
+def test_a_price_too_large_for_any_currency_is_an_issue_not_a_failed_mapping(
+    settings: StoreSettings, huge: str
+) -> None:
+    """Past 28 digits an amount cannot be rounded to pence: it was an exception that stopped the page."""
+    bad = simple(402, "HUGE", regular_price=huge, price="12.50", sale_price="")
+    variation = {**load("variations_variable.json")[0], "regular_price": huge, "price": huge}
+    variable = {**load("product_variable.json"), "stock_quantity": huge, "weight": huge}
+    record, parent = map_page([(bad, []), (variable, [variation])], settings)
+
+    assert record.payload is not None
+    assert record.payload["variants"][0]["rrp"] == []
+    assert record.pricing[0]["pricing"] == [{"quantity": 1, "price": "12.50"}]
+    assert only_issue(record).code == validation.PRICE_NOT_A_NUMBER
+    assert huge in only_issue(record).message
+    assert parent.payload is not None
+    assert parent.pricing == []
+    assert only_issue(parent).code == validation.PRICE_NOT_A_NUMBER
+    assert parent.payload["variants"][0]["weight_in_grams"] is None
+
+
+def test_a_variant_just_below_the_limit_keeps_its_price(settings: StoreSettings) -> None:
+    record = map_page([(simple(403, "BIG", regular_price="999999999999999.99", price="5"), [])], settings)[0]
+    assert record.issues == []
+    assert record.payload is not None
+    assert record.payload["variants"][0]["rrp"][0]["price"] == "999999999999999.99"
 
 
 def test_order_total_not_a_number_has_no_payload() -> None:
