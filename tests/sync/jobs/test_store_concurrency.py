@@ -20,12 +20,13 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 @pytest.fixture
 def small_store() -> Iterator[Any]:
-    """400 products; 25 ms an answer; a fourth request at once gets 503."""
+    """1,200 products (enough reads for the limit to meet the refusals); 25 ms an answer; a fourth
+    request at once gets 503."""
     from sandbox.server import serve_in_thread
     from sandbox.woocommerce.app import WooCommerceSandbox
 
     faults = FaultConfig(latency_ms=25, max_concurrent=3)
-    server = serve_in_thread(WooCommerceSandbox(products=400, customers=5, orders=2, seed=3, faults=faults))
+    server = serve_in_thread(WooCommerceSandbox(products=1200, customers=5, orders=2, seed=3, faults=faults))
     yield server
     server.stop()
 
@@ -35,7 +36,7 @@ def run_products(connection: Connection) -> dict[str, Any]:
     result = sync_job_run(job_id=job.pk)
     job.refresh_from_db()
     assert result.state == "succeeded", (result, job.error)
-    assert job.seen == 400
+    assert job.seen == 1200
     return dict(job.result["store_concurrency"])
 
 
