@@ -5,12 +5,14 @@ only import from this repository is the helper that starts the two sandboxes).
     .venv/bin/python -m bench.floor --products 5000
 
 Reads: every listing page in order (one ahead of the writes), the variations of each page's
-variable products (``GET /variations?parent=...``, ~100 a call) on the pool. Writes: one upsert
+variable products (``GET /variations?parent=...``, ~100 a call) on the pool, each asking only for
+the fields a product sync must read (``_fields``, as the bridge does). Writes: one upsert
 per product, then its page's stock and pricing rows in batches of 100, sent as soon as the page's
 products are accepted, without waiting for them before the next page's writes start (no stall at
 page boundaries). Prints the wall time, the calls made, and the sandboxes' own answer time (median
-of sequential calls once the run is over: a listing page, a variations read, a product write), so
-the ratio bridge / floor can be read against how fast the stand-ins answer.
+of sequential calls once the run is over: a listing page, the same page with every field, a
+variations read, a product write), so the ratio bridge / floor can be read against how fast the
+stand-ins answer.
 """
 
 from __future__ import annotations
@@ -30,6 +32,13 @@ from bench.full_sync import start
 
 AUTH = ("ck_sandbox", "cs_sandbox")
 PER_PAGE = 100
+# What a product sync must read (identity, status, stock, prices, weight, image, variation options),
+# asked for with ``_fields`` as the bridge asks (``platforms/woocommerce/mapping/products.py``; kept
+# apart here so the floor imports nothing of the product).
+PRODUCT_FIELDS = ("id,name,sku,type,status,slug,date_modified_gmt,variations,regular_price,sale_price,price,weight,"
+                  "images,manage_stock,stock_quantity")  # fmt: skip
+VARIATION_FIELDS = ("id,parent_id,sku,status,attributes,menu_order,regular_price,sale_price,price,weight,image,"
+                    "manage_stock,stock_quantity")  # fmt: skip
 
 
 def chunks(products: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
@@ -106,7 +115,7 @@ def main() -> None:
             page = 1
             while True:
                 products = get("products", {"per_page": PER_PAGE, "page": page, "orderby": "id", "order": "asc",
-                                            "status": "any"})  # fmt: skip
+                                            "status": "any", "_fields": PRODUCT_FIELDS})  # fmt: skip
                 variable = [p for p in products if p.get("type") == "variable"]
                 reads = [
                     pool.submit(
@@ -117,6 +126,7 @@ def main() -> None:
                             "per_page": PER_PAGE,
                             "orderby": "id",
                             "order": "asc",
+                            "_fields": VARIATION_FIELDS,
                         },
                     )
                     for chunk in chunks(variable)
@@ -166,10 +176,15 @@ def main() -> None:
             future.result()
         pool.shutdown(wait=True)
         wall = time.monotonic() - started
-        listing: dict[str, Any] = {"per_page": PER_PAGE, "page": 1, "orderby": "id", "order": "asc", "status": "any"}
-        one_parent: dict[str, Any] = {"parent": probe["parent"], "per_page": PER_PAGE}
+        listing: dict[str, Any] = {"per_page": PER_PAGE, "page": 1, "orderby": "id", "order": "asc", "status": "any",
+                                   "_fields": PRODUCT_FIELDS}  # fmt: skip
+        one_parent: dict[str, Any] = {"parent": probe["parent"], "per_page": PER_PAGE, "_fields": VARIATION_FIELDS}
+        every_field = {k: v for k, v in listing.items() if k != "_fields"}
         answer = {  # the sandboxes' own answer time, nothing else in flight
             "listing_ms": median_ms(lambda: session.get(f"{woo}/wp-json/wc/v3/products", params=listing, auth=AUTH)),
+            "listing_every_field_ms": median_ms(
+                lambda: session.get(f"{woo}/wp-json/wc/v3/products", params=every_field, auth=AUTH)
+            ),
             "variations_ms": median_ms(
                 lambda: session.get(f"{woo}/wp-json/wc/v3/variations", params=one_parent, auth=AUTH)
             ),

@@ -57,6 +57,7 @@ from platforms.woocommerce.mapping import (
     price_list_payloads,
     store_settings_from_options,
 )
+from platforms.woocommerce.mapping.products import PRODUCT_FIELDS, VARIATION_FIELDS, only_fields
 from platforms.woocommerce.organisation import WooCommerceOrganisationMixin
 from sparklayer.payloads import PriceList
 
@@ -98,6 +99,10 @@ def _drop(read: _ListingRead) -> None:
     read.future.add_done_callback(cancel_variations)
 
 
+#: what listing and variation reads ask for (``_fields``): the fields the mapping reads
+PRODUCT_FIELDS_PARAM = ",".join(PRODUCT_FIELDS)
+VARIATION_FIELDS_PARAM = ",".join(VARIATION_FIELDS)
+
 #: variations asked for in one ``GET /variations?parent=...`` call (a listing page's worth)
 VARIATIONS_PER_CALL = 100
 
@@ -114,16 +119,20 @@ def mapping_fingerprint(settings: StoreSettings, store_url: str) -> bytes:
 
 
 def raw_product_hash(product: Mapping[str, Any], variations: list[dict[str, Any]], fingerprint: bytes) -> str:
-    """SHA-256 of the product's and its variations' payloads as the store sent them, and ``fingerprint``.
+    """SHA-256 of the fields the mapping reads (``PRODUCT_FIELDS``, ``VARIATION_FIELDS``) of the product
+    and its variations as the store sent them, and ``fingerprint``.
 
-    Not canonical (keys in the store's order): a store that reorders keys only costs a mapping. Serialised
-    with orjson (~8 KB a product with its variations, every product of every full sync); what orjson
-    refuses (an integer beyond 64 bits, a key that is not a string) with ``json``."""
+    Only those fields, in that order: whether the store honoured ``_fields`` or sent everything, the
+    hash is the same, and a change to a field the mapping never reads is no change. Nested values keep
+    the store's key order (a store that reorders them only costs a mapping). Serialised with orjson
+    (every product of every full sync); what orjson refuses (an integer beyond 64 bits, a key that is
+    not a string) with ``json``."""
+    document = [only_fields(product, PRODUCT_FIELDS), [only_fields(v, VARIATION_FIELDS) for v in variations]]
     digest = hashlib.sha256(fingerprint)
     try:
-        digest.update(orjson.dumps([product, variations], default=str))
+        digest.update(orjson.dumps(document, default=str))
     except TypeError:
-        digest.update(json.dumps([product, variations], separators=(",", ":"), default=str).encode())
+        digest.update(json.dumps(document, separators=(",", ":"), default=str).encode())
     return digest.hexdigest()
 
 
@@ -457,6 +466,7 @@ class WooCommerceAdapter(WooCommerceCustomerRequestsMixin, WooCommerceOrganisati
         if data_type == DataType.PURCHASES:
             return "orders", params
         params["status"] = state.status or "any"
+        params["_fields"] = PRODUCT_FIELDS_PARAM
         return "products", params
 
     def _map_products(
@@ -515,7 +525,8 @@ class WooCommerceAdapter(WooCommerceCustomerRequestsMixin, WooCommerceOrganisati
     def _variations_of(self, products: list[dict[str, Any]]) -> VariationsByProduct:
         """The variations of ``products`` from the cross-product listing, grouped by parent, id order."""
         found: VariationsByProduct = {p["id"]: [] for p in products}
-        params = {**ORDERED_BY_ID, "parent": ",".join(str(p["id"]) for p in products)}
+        parents = ",".join(str(p["id"]) for p in products)
+        params = {**ORDERED_BY_ID, "parent": parents, "_fields": VARIATION_FIELDS_PARAM}
         for variation in self.client.iter_list("variations", params=params):
             siblings = found.get(variation.get("parent_id"))
             if siblings is None:  # not one of ours: the filter was not applied, so read these per product
@@ -534,7 +545,8 @@ class WooCommerceAdapter(WooCommerceCustomerRequestsMixin, WooCommerceOrganisati
 
     def _variations(self, product_id: Any) -> list[dict[str, Any]]:
         try:
-            return list(self.client.iter_list(f"products/{product_id}/variations", params=ORDERED_BY_ID))
+            params = {**ORDERED_BY_ID, "_fields": VARIATION_FIELDS_PARAM}
+            return list(self.client.iter_list(f"products/{product_id}/variations", params=params))
         except PermanentError as exc:
             if exc.status == 404:  # deleted since the page was read: nothing to map
                 return []
