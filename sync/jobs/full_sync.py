@@ -290,6 +290,7 @@ def _push_pages(
             if not page.next_cursor:
                 break
         _pages_done(job, progress, chain.drain())
+    tables_analyze_if_stale([RecordState, SyncIssue])  # the pages are in: fresh statistics for the final phases
 
 
 def _push_page(
@@ -335,14 +336,19 @@ def _push_page(
 
 def _pages_done(job: SyncJob, progress: ProgressCallback | None, results: list[bool]) -> None:
     """After pages committed (in order): stop if the job is no longer ours, refresh planner statistics
-    now and then, report progress."""
+    now and then, report progress.
+
+    The job's row is read again only for a progress report: each page committed while the job was
+    ours moved its ``pages_done`` by one (``_checkpoint``), so the count is kept here. (Reading the
+    row back after every page cost a round trip a page on the thread that hands pages on.)"""
     for ours in results:
         if not ours:
             raise JobStopped()
-        job.refresh_from_db()
-        if job.pages_done % STATS_EVERY_PAGES == 0 or job.phase != JobPhase.PAGES:
+        job.pages_done += 1
+        if job.pages_done % STATS_EVERY_PAGES == 0:
             tables_analyze_if_stale([RecordState, SyncIssue])
         if progress is not None:
+            job.refresh_from_db()
             progress(job)
 
 
