@@ -3,6 +3,7 @@ threads and keep-alive, and nothing else (no Django, no database, no hashing, no
 only import from this repository is the helper that starts the two sandboxes).
 
     .venv/bin/python -m bench.floor --products 5000
+    .venv/bin/python -m bench.floor --products 5000 --reads-only   # the reads alone: an unchanged re-sync's floor
 
 Reads: every listing page in order (one ahead of the writes), the variations of each page's
 variable products (``GET /variations?parent=...``, ~100 a call) on the pool, each asking only for
@@ -75,6 +76,8 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--products", type=int, default=5000)
     parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--reads-only", action="store_true",
+                        help="the reads alone (what an unchanged re-sync cannot do without): no write")  # fmt: skip
     args = parser.parse_args()
     woo_proc, woo = start("sandbox.woocommerce", "--products", str(args.products), "--customers", "10",
                           "--orders", "5", ready="/_sandbox/stats")  # fmt: skip
@@ -146,6 +149,9 @@ def main() -> None:
             for future in reads:
                 for variation in future.result():
                     variations.setdefault(variation["parent_id"], []).append(variation)
+            if args.reads_only:
+                probe.setdefault("parent", next(iter(variations), None))
+                continue
             upserts, batches, stock, pricing = [], [], [], []
             for product in products:
                 sources = variations.get(product["id"]) or [product]
@@ -188,11 +194,13 @@ def main() -> None:
             "variations_ms": median_ms(
                 lambda: session.get(f"{woo}/wp-json/wc/v3/variations", params=one_parent, auth=AUTH)
             ),
-            "write_ms": median_ms(
-                lambda: session.post(f"{spark}/api/v1/products", json=fresh(probe["body"]), headers=headers)
-            ),
         }
+        if not args.reads_only:
+            answer["write_ms"] = median_ms(
+                lambda: session.post(f"{spark}/api/v1/products", json=fresh(probe["body"]), headers=headers)
+            )
         print(json.dumps({"floor_wall": round(wall, 2), "products": args.products, "threads": args.threads,
+                          "reads_only": args.reads_only,
                           "store_calls": calls["store"], "spark_writes": calls["spark"], "refused": refused,
                           "sandbox_median_answer": answer}))  # fmt: skip
     finally:
