@@ -14,7 +14,7 @@ from __future__ import annotations
 import importlib
 import threading
 from abc import ABC, abstractmethod
-from collections.abc import Collection, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
 from datetime import datetime
 from typing import Any, ClassVar, TypeVar
 from urllib.parse import urlsplit
@@ -135,6 +135,9 @@ class SyncSource(Platform):
     defer_mapping: bool = False
     #: set by a full sync: the store reads of ``iter_pages`` take a slot of it (how many at once adapts)
     read_limiter: AIMDLimiter | None = None
+    #: set by a full sync: called with each page of ``iter_pages`` as soon as it has been read in full,
+    #: before it is handed on (from the thread that reads ahead, when there is one)
+    on_page_read: Callable[[Page], None] | None = None
 
     # -- reading records ---------------------------------------------------------------------
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import queue
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import TypeVar
 
 T = TypeVar("T")
@@ -25,10 +25,14 @@ class _Failure:
         self.exc = exc
 
 
-def prefetched(pages: Iterator[T], *, depth: int = 1) -> Iterator[T]:
-    """Yield what ``pages`` yields, reading up to ``depth`` items ahead in a daemon thread."""
+def prefetched(pages: Iterator[T], *, depth: int = 1, on_read: Callable[[T], None] | None = None) -> Iterator[T]:
+    """Yield what ``pages`` yields, reading up to ``depth`` items ahead in a daemon thread.
+
+    ``on_read`` is called with each item as soon as it is read, in the reading thread, before it
+    waits for its turn to be handed on (a full sync starts its id listing once the last page is read:
+    ``SyncSource.on_page_read``); what it raises is raised to the consumer, as a read failure is."""
     if depth <= 0:
-        yield from pages
+        yield from _announced(pages, on_read)
         return
     handoff: queue.Queue[object] = queue.Queue(maxsize=depth)
     stop = threading.Event()
@@ -44,7 +48,7 @@ def prefetched(pages: Iterator[T], *, depth: int = 1) -> Iterator[T]:
 
     def read() -> None:
         try:
-            for page in pages:
+            for page in _announced(pages, on_read):
                 if not put(page):
                     return
         except BaseException as exc:  # noqa: BLE001 - handed to the consumer, raised there
@@ -70,3 +74,10 @@ def prefetched(pages: Iterator[T], *, depth: int = 1) -> Iterator[T]:
     finally:
         stop.set()
         reader.join(timeout=5)
+
+
+def _announced(pages: Iterator[T], on_read: Callable[[T], None] | None) -> Iterator[T]:
+    for page in pages:
+        if on_read is not None:
+            on_read(page)
+        yield page

@@ -161,7 +161,8 @@ class StandardAdapter(StandardCustomerRequestsMixin, SyncSource, WebhookSource, 
         else:
             after = modified_after.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ") if modified_after else None
             state = ListingCursor(updated_after=after)
-        yield from prefetched(self._pages(data_type, state, clock), depth=self.prefetch_pages)
+        pages = self._pages(data_type, state, clock)
+        yield from prefetched(pages, depth=self.prefetch_pages, on_read=self.on_page_read)
 
     def _pages(self, data_type: DataType, state: ListingCursor, clock: ReadClock | None) -> Iterator[Page]:
         seen_skus: dict[str, str] = {}

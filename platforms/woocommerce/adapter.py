@@ -305,7 +305,8 @@ class WooCommerceAdapter(WooCommerceCustomerRequestsMixin, WooCommerceOrganisati
             if cursor
             else ListingCursor.start(data_type, gmt_param(modified_after) if modified_after else None)
         )
-        yield from prefetched(self._pages(data_type, state, clock), depth=self.prefetch_pages)
+        pages = self._pages(data_type, state, clock)
+        yield from prefetched(pages, depth=self.prefetch_pages, on_read=self.on_page_read)
 
     def _pages(self, data_type: DataType, state: ListingCursor | None, clock: ReadClock | None) -> Iterator[Page]:
         """Listing pages in order, each with its variable products' variations.

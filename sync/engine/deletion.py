@@ -14,19 +14,28 @@ which every record a sync reads gets, pushed or not):
 
 Everything goes through ``sync_records_push``, with the time each read started, so a record
 changed or re-created meanwhile is never written over with older data.
+
+The id listing needs only the pages' *reads* to be over, not their writes: a full sync starts it
+(``IdListing``) as soon as its last page has been read, in a thread of its own, while the last pages'
+writes and bookkeeping complete; against a store that takes 100 ms a call, the listing of 5,000 ids
+was a second of nothing but waiting at the end of every full sync. What it compares with (the ids the
+run saw, the records the bridge knows) is still read after the last page is checkpointed.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable, Iterable
+from contextlib import nullcontext
 from dataclasses import dataclass
 
 from django.utils import timezone
 
 from connections.models import Connection
+from ignite_bridge.core import correlation
 from platforms.base import SyncSource
-from platforms.types import DataType, ReadClock, SyncRecord
+from platforms.types import DataType, Page, ReadClock, SyncRecord
 from sparklayer.client import SparkLayerClient
 from sync.engine.outcome import PushOutcome
 from sync.engine.plans import gone_record
@@ -42,6 +51,79 @@ HEARTBEAT_EVERY = 500
 
 #: types whose records a full sync checks for completeness and deletion
 COMPLETENESS_DATA_TYPES = (DataType.PRODUCTS, DataType.CUSTOMERS, DataType.PURCHASES)
+#: while an id listing runs in the background, the job says it is alive this often (seconds)
+ALIVE_EVERY_SECONDS = 5.0
+
+
+class IdListing:
+    """Every live id of ``data_type``, listed in a thread of its own (``adapter.iter_record_ids``).
+
+    Started once a full sync's last page has been read (never earlier: a record that moved between
+    pages while they were read must be in it): ``page_read`` starts it from the adapter's read-ahead
+    thread the moment it holds the last page (``SyncSource.on_page_read``), ``start`` when the pages
+    ended otherwise. ``live`` waits for it. A listing that failed, or was stopped, gives None: the
+    completeness phase then lists again itself, where a failure takes the job's usual retry path."""
+
+    def __init__(self, adapter: SyncSource, data_type: DataType) -> None:
+        self._adapter = adapter
+        self._data_type = data_type
+        self._ids: set[str] = set()
+        self._failure: Exception | None = None
+        self._stop = threading.Event()
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+        self._correlation_id = correlation.current()
+
+    def page_read(self, page: Page) -> None:
+        """``SyncSource.on_page_read``: the last page (no cursor after it) starts the listing."""
+        if not page.next_cursor:
+            self.start()
+
+    def start(self) -> None:
+        """Start listing, once; never after ``stop``."""
+        with self._lock:
+            if self._thread is None and not self._stop.is_set():
+                self._thread = threading.Thread(target=self._list, name="id-listing", daemon=True)
+                self._thread.start()
+
+    def _list(self) -> None:
+        try:
+            with correlation.bound(self._correlation_id) if self._correlation_id else nullcontext():
+                for external_id in self._adapter.iter_record_ids(self._data_type):
+                    if self._stop.is_set():
+                        return  # leaving the loop closes the listing: its reads in flight are dropped
+                    self._ids.add(external_id)
+        except Exception as exc:  # noqa: BLE001 - kept for ``live``: the completeness phase lists again
+            self._failure = exc
+
+    def live(self, alive: Callable[[], None]) -> set[str] | None:
+        """The ids, once listed; ``alive`` (the job's heartbeat, which raises when the job is no longer
+        ours) is called while waiting. None when the listing failed, was stopped or never started."""
+        thread = self._thread
+        if thread is None:
+            return None
+        try:
+            while thread.is_alive():
+                thread.join(ALIVE_EVERY_SECONDS)
+                alive()
+        except BaseException:
+            self.stop()
+            raise
+        if self._failure is not None:
+            logger.info(
+                "id listing failed: listing again",
+                extra={"data_type": str(self._data_type), "error": str(self._failure)[:500]},
+            )
+            return None
+        return None if self._stop.is_set() else self._ids
+
+    def stop(self) -> None:
+        """Stop listing, or never start (the job failed or stopped), and wait for the thread."""
+        with self._lock:
+            self._stop.set()
+            thread = self._thread
+        if thread is not None:
+            thread.join()
 
 
 def record_read(*, adapter: SyncSource, data_type: DataType, external_id: str, clock: ReadClock) -> SyncRecord:
@@ -71,18 +153,21 @@ def full_sync_complete(
     clock: ReadClock,
     alive: Callable[[], None],
     heartbeat: Callable[[], None] | None = None,
+    live: set[str] | None = None,
 ) -> CompletenessResult:
     """Read what the run missed and remove what is gone; ``alive`` is the job's heartbeat (and
     raises when the job was cancelled or taken over) between chunks, ``heartbeat`` the one the
-    push calls while it saves (it must not raise there)."""
+    push calls while it saves (it must not raise there). ``live``: the ids an ``IdListing`` started
+    after the last page's read has listed already; without it they are listed here."""
     result = CompletenessResult()
     if data_type not in COMPLETENESS_DATA_TYPES:
         return result
-    live: set[str] = set()
-    for external_id in adapter.iter_record_ids(data_type):
-        live.add(external_id)
-        if len(live) % HEARTBEAT_EVERY == 0:
-            alive()
+    if live is None:
+        live = set()
+        for external_id in adapter.iter_record_ids(data_type):
+            live.add(external_id)
+            if len(live) % HEARTBEAT_EVERY == 0:
+                alive()
     result.live = len(live)
     seen = set(
         RecordState.objects.filter(connection=connection, data_type=data_type, last_seen_job_id=job.pk)

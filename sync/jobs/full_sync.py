@@ -42,7 +42,7 @@ from platforms.concurrency import AIMDLimiter
 from platforms.types import DataType, Page
 from sparklayer.client import SparkLayerClient
 from sync.engine.clock import ReadClock
-from sync.engine.deletion import full_sync_complete
+from sync.engine.deletion import COMPLETENESS_DATA_TYPES, IdListing, full_sync_complete
 from sync.engine.outcome import PushOutcome
 from sync.engine.price_lists import price_lists_ensure
 from sync.engine.push import WritePool, sync_records_push
@@ -158,8 +158,9 @@ def _run_pages(job: SyncJob, token: str, progress: ProgressCallback | None) -> N
     if data_type == DataType.MERCHANT and "merchant_hash_before" not in job.result:
         job.result = {**job.result, "merchant_hash_before": merchant_hash(connection=connection)}
         SyncJob.objects.filter(pk=job.pk, claim_token=token).update(result=job.result)
+    live: set[str] | None = None  # the ids listed while the last pages were written
     if job.phase == JobPhase.PAGES:
-        _read_pages(job, token, progress, adapter=adapter, client=client, clock=clock)
+        live = _read_pages(job, token, progress, adapter=adapter, client=client, clock=clock)
         job.refresh_from_db()
         if job.phase == JobPhase.PAGES:  # a listing that yielded no page at all
             _heartbeat(job, token, phase=JobPhase.COMPLETENESS)
@@ -176,6 +177,7 @@ def _run_pages(job: SyncJob, token: str, progress: ProgressCallback | None) -> N
                 clock=clock,
                 alive=lambda: _heartbeat(job, token),
                 heartbeat=partial(sync_job_heartbeat, job_id=job.pk),
+                live=live,
             )
         finally:
             adapter.read_limiter = None
@@ -213,7 +215,9 @@ def _read_pages(
     adapter: SyncSource,
     client: SparkLayerClient,
     clock: ReadClock,
-) -> None:
+) -> set[str] | None:
+    """Push every page; the live ids, when the id listing started after the last page's read has
+    listed them (``sync.engine.deletion.IdListing``), else None."""
     connection = job.connection
     data_type = DataType(job.data_type)
     seen_skus: dict[str, str] | None = None
@@ -225,9 +229,12 @@ def _read_pages(
     adapter.read_limiter = limiter = _store_limiter(connection)
     client.write_limiter = writes = _sparklayer_limiter(connection)
     try:
-        _push_pages(job, token, progress, adapter=adapter, client=client, clock=clock, seen_skus=seen_skus)
+        listing = _push_pages(job, token, progress, adapter=adapter, client=client, clock=clock, seen_skus=seen_skus)
+        # waited for here, while the pages' store limiter still bounds its reads
+        return listing.live(alive=lambda: _heartbeat(job, token)) if listing is not None else None
     finally:
         adapter.defer_mapping = False
+        adapter.on_page_read = None
         adapter.read_limiter = None
         client.write_limiter = None
         store = {"maximum": limiter.maximum, "peak": limiter.peak, "last": limiter.limit}
@@ -258,39 +265,53 @@ def _push_pages(
     client: SparkLayerClient,
     clock: ReadClock,
     seen_skus: dict[str, str] | None,
-) -> None:
+) -> IdListing | None:
     """Read pages in order and push each through the one write path, ``SYNC_PAGES_IN_FLIGHT`` at once,
-    checkpointing them in order (``sync/jobs/page_chain.py``)."""
+    checkpointing them in order (``sync/jobs/page_chain.py``). Once the last page has been read, the
+    completeness phase's id listing starts (``IdListing``, from the adapter's read-ahead thread) while
+    the last pages are written; returned."""
     connection = job.connection
     data_type = DataType(job.data_type)
+    listing: IdListing | None = None
     with (
         WritePool(max(1, connection.push_concurrency)) as pool,
         PageChain[bool](max(1, settings.SYNC_PAGES_IN_FLIGHT), committed=bool) as chain,
     ):
+        if data_type in COMPLETENESS_DATA_TYPES:
+            listing = IdListing(adapter, data_type)
+            adapter.on_page_read = listing.page_read  # the read of the last page starts it
         pages = adapter.iter_pages(data_type, cursor=job.checkpoint_cursor or None, clock=clock)
-        while True:
-            try:
-                page = next(pages)
-            except StopIteration:
-                break
-            except IntegrationError as exc:
-                exc.add_note("platform read")
-                raise
-            resolved = page_resolve(
-                connection=connection, data_type=data_type, page=page, job_id=job.pk, force=job.force,
-                seen_skus=seen_skus,
-            )  # fmt: skip
-            page.records = resolved.records
-            if seen_skus is not None:  # here, page after page, whichever thread pushes the page
-                for record in page.records:
-                    drop_duplicate_skus(record, seen_skus)
-            skipped = len(resolved.skipped)
-            push = partial(_push_page, job, token, page, skipped, client=client, pool=pool, adapter=adapter)
-            _pages_done(job, progress, chain.submit(push))
-            if not page.next_cursor:
-                break
-        _pages_done(job, progress, chain.drain())
+        try:
+            while True:
+                try:
+                    page = next(pages)
+                except StopIteration:
+                    break
+                except IntegrationError as exc:
+                    exc.add_note("platform read")
+                    raise
+                resolved = page_resolve(
+                    connection=connection, data_type=data_type, page=page, job_id=job.pk, force=job.force,
+                    seen_skus=seen_skus,
+                )  # fmt: skip
+                page.records = resolved.records
+                if seen_skus is not None:  # here, page after page, whichever thread pushes the page
+                    for record in page.records:
+                        drop_duplicate_skus(record, seen_skus)
+                skipped = len(resolved.skipped)
+                push = partial(_push_page, job, token, page, skipped, client=client, pool=pool, adapter=adapter)
+                _pages_done(job, progress, chain.submit(push))
+                if not page.next_cursor:
+                    break
+            if listing is not None:  # every page is read (when the last was not, a no-op)
+                listing.start()
+            _pages_done(job, progress, chain.drain())
+        except BaseException:
+            if listing is not None:
+                listing.stop()
+            raise
     tables_analyze_if_stale([RecordState, SyncIssue])  # the pages are in: fresh statistics for the final phases
+    return listing
 
 
 def _push_page(

@@ -63,3 +63,31 @@ def test_closing_the_consumer_stops_the_reader_and_closes_the_source() -> None:
     assert closed.wait(2)
     assert len(produced) <= 3
     assert not [t for t in threading.enumerate() if t.name == "page-prefetch" and t.is_alive()]
+
+
+def test_on_read_hears_of_each_item_as_it_is_read_before_the_consumer_takes_it() -> None:
+    """Read ahead: the reader announces pages 1 and 2 while the consumer still holds page 0."""
+    announced: list[tuple[int, str]] = []
+    it = prefetched(iter(range(5)), depth=1, on_read=lambda i: announced.append((i, threading.current_thread().name)))
+    assert next(it) == 0
+    deadline = time.monotonic() + 5
+    while len(announced) < 3 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert announced == [(0, "page-prefetch"), (1, "page-prefetch"), (2, "page-prefetch")]
+    assert list(it) == [1, 2, 3, 4]
+    assert [i for i, _thread in announced] == [0, 1, 2, 3, 4]
+
+
+def test_on_read_without_a_thread_and_its_failure_reaching_the_consumer() -> None:
+    announced: list[int] = []
+    assert list(prefetched(iter("ab"), depth=0, on_read=announced.append)) == ["a", "b"]
+    assert announced == ["a", "b"]
+
+    def refuse(item: int) -> None:
+        if item == 2:
+            raise RuntimeError("no listing for you")
+
+    it = prefetched(iter(range(5)), depth=1, on_read=refuse)
+    assert [next(it), next(it)] == [0, 1]
+    with pytest.raises(RuntimeError, match="no listing"):
+        next(it)
