@@ -103,6 +103,8 @@ def _drop(read: _ListingRead) -> None:
 #: what listing and variation reads ask for (``_fields``): the fields the mapping reads
 PRODUCT_FIELDS_PARAM = ",".join(PRODUCT_FIELDS)
 VARIATION_FIELDS_PARAM = ",".join(VARIATION_FIELDS)
+#: what a single product read asks for (``fetch_record``): a variation's id names its parent
+RECORD_FIELDS_PARAM = ",".join((*PRODUCT_FIELDS, "parent_id"))
 
 #: variations asked for in one ``GET /variations?parent=...`` call (a listing page's worth)
 VARIATIONS_PER_CALL = 100
@@ -563,9 +565,10 @@ class WooCommerceAdapter(WooCommerceCustomerRequestsMixin, WooCommerceOrganisati
         if data_type == DataType.MERCHANT:
             return map_merchant(self.store_settings(), store_url=self.store_url)
         if data_type == DataType.PRODUCTS:
-            product = self.client.get_or_none(f"products/{record_id}")
+            fields = {"_fields": RECORD_FIELDS_PARAM}  # what the mapping reads, and where a variation belongs
+            product = self.client.get_or_none(f"products/{record_id}", params=fields)
             if product is not None and product.get("type") == "variation" and product.get("parent_id"):
-                product = self.client.get_or_none(f"products/{product['parent_id']}")
+                product = self.client.get_or_none(f"products/{product['parent_id']}", params=fields)
             if product is None:
                 return None
             found = self._variations(product["id"]) if product.get("type") == "variable" else []

@@ -21,8 +21,9 @@ from werkzeug.wrappers import Request, Response
 
 from sandbox.faults import FaultConfig, FaultInjector
 from sandbox.woocommerce import auth, control, routes_catalogue, routes_people, routes_store, wc_auth
-from sandbox.woocommerce.common import WooError, php_json
+from sandbox.woocommerce.common import WooError, only_fields, php_json
 from sandbox.woocommerce.delivery import WebhookDispatcher
+from sandbox.woocommerce.listing import str_list
 from sandbox.woocommerce.rest import Ctx, Reply
 from sandbox.woocommerce.routing import Route, call
 from sandbox.woocommerce.store import WooStore
@@ -151,7 +152,11 @@ class WooCommerceSandbox:
                 raise auth.cannot(route.action)
             ctx = Ctx(store=self.store, request=request, body=self._body(request), path=rest_route)
             try:
-                return name, self._reply(call(route, ctx, params))
+                reply = call(route, ctx, params)
+                fields = str_list(ctx.args, "_fields")
+                if fields and reply.status < 300 and isinstance(reply.body, dict):  # lists apply it per item
+                    reply.body = only_fields(reply.body, fields)
+                return name, self._reply(reply)
             except WooError as error:
                 return name, self._reply(Reply(error.as_json(), error.status))
 

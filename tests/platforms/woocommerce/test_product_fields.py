@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from platforms.types import DataType
-from platforms.woocommerce.adapter import WooCommerceAdapter, mapping_fingerprint, raw_product_hash
+from platforms.woocommerce.adapter import RECORD_FIELDS_PARAM, WooCommerceAdapter, mapping_fingerprint, raw_product_hash
 from platforms.woocommerce.mapping import StoreSettings, map_product
 from platforms.woocommerce.mapping.products import PRODUCT_FIELDS, VARIATION_FIELDS, only_fields
 from sandbox.server import serve_in_thread
@@ -235,3 +235,44 @@ def test_the_sync_reads_products_and_variations_with_fields_and_a_store_that_ign
         (r.external_id, r.payload, r.stock, r.pricing, r.issues) for r in full
     ]
     assert trimmed_hashes == full_hashes
+
+
+def test_a_single_product_read_asks_for_the_fields_and_a_store_that_ignores_them_reads_the_same() -> None:
+    """``fetch_record`` (webhooks, the completeness phase) asks for ``RECORD_FIELDS_PARAM``: what the
+    mapping reads and the ``parent_id`` a variation's id is resolved by."""
+    store = Store(WooCommerceSandbox(products=60, customers=1, orders=0, seed=6))
+    server = serve_in_thread(store)
+    try:
+        woo = WooCommerceAdapter(
+            store_url=server.url,
+            credentials={"consumer_key": "ck_sandbox", "consumer_secret": "cs_sandbox"},
+            allow_insecure_http=True,
+            max_attempts=2,
+        )
+        listed = list(woo.client.iter_list("products", params={"orderby": "id", "order": "asc"}))
+        variations = {str(p["variations"][0]): str(p["id"]) for p in listed if p.get("variations")}
+        ids = [str(p["id"]) for p in listed] + list(variations)
+
+        def read_all() -> list[Any]:
+            return [woo.fetch_record(DataType.PRODUCTS, external_id) for external_id in ids]
+
+        one = woo.client.get_json(f"products/{ids[0]}", params={"_fields": RECORD_FIELDS_PARAM})
+        assert set(one) <= {*PRODUCT_FIELDS, "parent_id"}  # the store honours it ...
+        assert "name" in one  # ... and sends what was asked for
+        store.asked = []
+        trimmed = read_all()
+        asked, store.asked = store.asked, []
+        store.ignore_fields = True
+        full = read_all()
+    finally:
+        server.stop()
+    assert asked.count(RECORD_FIELDS_PARAM) >= len(ids)  # every product read, and a variation's parent read
+    assert set(RECORD_FIELDS_PARAM.split(",")) == {*PRODUCT_FIELDS, "parent_id"}
+    assert variations
+    assert all(record is not None for record in trimmed)
+    by_variation = trimmed[len(listed) :]
+    assert [r.external_id for r in by_variation] == list(variations.values())  # resolved to the parent
+    assert any(r.payload and len(r.payload["variants"]) > 1 for r in trimmed)
+    assert [(r.external_id, r.payload, r.stock, r.pricing, r.issues, r.deleted) for r in trimmed] == [
+        (r.external_id, r.payload, r.stock, r.pricing, r.issues, r.deleted) for r in full
+    ]
