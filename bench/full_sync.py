@@ -27,6 +27,11 @@ A SparkLayer that refuses (503) above a number of writes at once, and how the wr
 
 ``--spark-max-concurrent`` runs once per value (0: no limit); each row reports ``sparklayer_concurrency``
 (maximum, lowest, last) and ``spark_503`` (the refusals SparkLayer answered).
+
+Where the wall time goes: ``--timeline`` records every outbound call of the sync and reports, in
+seconds from the start, when the store's page reads ended (``pages_read``), when the last SparkLayer
+record write ended (``writes_end``), when the completeness phase's id listing ran (``id_listing``:
+first call's start, last call's end) and the end (``end``).
 """
 
 from __future__ import annotations
@@ -79,10 +84,13 @@ def spark_stats(url: str) -> dict[str, Any]:
 
 
 def run_child(
-    data_type: str, woo: str, spark: str, mode: str, store_concurrency: int = 0, push_concurrency: int = 0
-) -> dict[str, Any]:
+    data_type: str, woo: str, spark: str, mode: str, store_concurrency: int = 0, push_concurrency: int = 0,
+    timeline: bool = False,
+) -> dict[str, Any]:  # fmt: skip
     """One sync in a child process (fresh RSS); ``mode``: first, unchanged, changed."""
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "ignite_bridge.settings.test", "SPARKLAYER_URL_TEST": spark}
+    if timeline:
+        env["BENCH_TIMELINE"] = "1"
     if store_concurrency:
         env["PLATFORM_MAX_CONCURRENCY"] = str(store_concurrency)
     if push_concurrency:
@@ -116,6 +124,46 @@ class CollectionClock:
         return {"collections": self.count, "seconds": [round(s, 3) for s in self.seconds]}
 
 
+class CallTimeline:
+    """Every outbound call of the sync: (start, end, client, method, url, ``_fields``), from the clock
+    the wall time is measured by."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[float, float, str, str, str, str]] = []
+
+    def install(self) -> None:
+        from ignite_bridge.core import http
+
+        transmit = http.HttpClientBase.transmit
+        calls = self.calls
+
+        def timed(client: Any, method: str, url: str, kwargs: dict[str, Any]) -> Any:
+            started = time.monotonic()
+            try:
+                return transmit(client, method, url, kwargs)
+            finally:
+                params = kwargs.get("params")
+                fields = str(params.get("_fields", "")) if isinstance(params, dict) else ""
+                calls.append((started, time.monotonic(), type(client).__name__, method, url.split("?")[0], fields))
+
+        http.HttpClientBase.transmit = timed  # type: ignore[method-assign]
+
+    def report(self, started: float) -> dict[str, Any]:
+        def at(value: float) -> float:
+            return round(value - started, 2)
+
+        store = [c for c in self.calls if c[2].startswith("WooCommerce")]
+        pages = [c for c in store if c[5] not in ("", "id") and ("/products" in c[4] or "/variations" in c[4])]
+        ids = [c for c in store if c[5] == "id"]
+        writes = [c for c in self.calls if c[2].startswith("SparkLayer") and c[3] != "GET" and "sync-log" not in c[4]]
+        return {
+            "pages_read": at(max(c[1] for c in pages)) if pages else None,
+            "writes_end": at(max(c[1] for c in writes)) if writes else None,
+            "id_listing": [at(min(c[0] for c in ids)), at(max(c[1] for c in ids))] if ids else None,
+            "end": at(max(c[1] for c in self.calls)) if self.calls else None,
+        }
+
+
 def child(data_type: str, woo: str, spark: str, mode: str) -> None:
     sys.path.insert(0, str(ROOT))
     import logging
@@ -124,6 +172,9 @@ def child(data_type: str, woo: str, spark: str, mode: str) -> None:
 
     django.setup()
     logging.disable(logging.INFO)
+    timeline = CallTimeline() if os.environ.get("BENCH_TIMELINE") else None
+    if timeline is not None:
+        timeline.install()
     from django.core.management import call_command
 
     from connections.models import Connection
@@ -176,6 +227,7 @@ def child(data_type: str, woo: str, spark: str, mode: str) -> None:
                 "store_concurrency": job.result.get("store_concurrency"),
                 "sparklayer_concurrency": job.result.get("sparklayer_concurrency"),
                 "error": job.error,
+                **({"timeline": timeline.report(started)} if timeline is not None else {}),
             }
         )
     )
@@ -191,6 +243,7 @@ def bench_size(
     store_concurrency: int = 0,
     spark_args: tuple[str, ...] = (),
     push_concurrency: int = 0,
+    timeline: bool = False,
 ) -> list[dict[str, Any]]:
     woo_args = ["--products", str(count), "--customers", "10", "--orders", "5", *store_args]
     if data_type == "customers":
@@ -205,7 +258,7 @@ def bench_size(
                 requests.post(f"{woo}/_sandbox/mutate", json={"count": int(count * changed_share), "seed": 1,
                                                              "kinds": kinds}, timeout=600)  # fmt: skip
             before = spark_stats(spark)
-            result = run_child(data_type, woo, spark, mode, store_concurrency, push_concurrency)
+            result = run_child(data_type, woo, spark, mode, store_concurrency, push_concurrency, timeline)
             after = spark_stats(spark)
             for kind in ("read", "write", "token"):
                 result[f"spark_{kind}"] = after.get("by_kind", {}).get(kind, 0) - before.get("by_kind", {}).get(kind, 0)
@@ -240,6 +293,7 @@ def main() -> None:
     parser.add_argument("--spark-max-concurrent", type=int, nargs="*", default=[0],
                         help="> 0: SparkLayer answers 503 above this many at once (one run per value)")  # fmt: skip
     parser.add_argument("--push-concurrency", type=int, default=0, help="the connection's push concurrency (4)")
+    parser.add_argument("--timeline", action="store_true", help="report when reads, writes and the id listing ended")
     args = parser.parse_args()
     ensure_database(os.environ.get("DATABASE_URL", ""))
     store_args: tuple[str, ...] = ()
@@ -253,7 +307,8 @@ def main() -> None:
             if spark_limit:
                 spark_args += ("--max-concurrent", str(spark_limit))
             options = {"modes": tuple(args.modes), "store_args": store_args, "store_concurrency": concurrency,
-                       "spark_args": spark_args, "push_concurrency": args.push_concurrency}  # fmt: skip
+                       "spark_args": spark_args, "push_concurrency": args.push_concurrency,
+                       "timeline": args.timeline}  # fmt: skip
             for count in args.products:
                 bench_size("products", count, args.changed, **options)
             for count in args.customers:
