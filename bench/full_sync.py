@@ -154,7 +154,8 @@ class CallTimeline:
 
         store = [c for c in self.calls if c[2].startswith("WooCommerce")]
         pages = [c for c in store if c[5] not in ("", "id") and ("/products" in c[4] or "/variations" in c[4])]
-        ids = [c for c in store if c[5] == "id"]
+        listed = ("/products", "/customers", "/orders")
+        ids = [c for c in store if c[5] in ("id", "id,status") and c[4].endswith(listed)]
         writes = [c for c in self.calls if c[2].startswith("SparkLayer") and c[3] != "GET" and "sync-log" not in c[4]]
         return {
             "pages_read": at(max(c[1] for c in pages)) if pages else None,
