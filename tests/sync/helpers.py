@@ -4,7 +4,8 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import requests
@@ -19,6 +20,19 @@ from sync.models import SyncJob, WebhookEvent
 from tests.factories import ConnectionFactory
 from tests.sync.webhook_support import post_delivery, store_body, woo_headers
 from tests.workers import WorkerProcess, worker_environment
+
+
+@contextmanager
+def woo_sandbox(**shape: Any) -> Iterator[Any]:
+    """A WooCommerce sandbox of ``shape`` (products, customers, orders, seed) served on loopback."""
+    from sandbox.server import serve_in_thread
+    from sandbox.woocommerce.app import WooCommerceSandbox
+
+    server = serve_in_thread(WooCommerceSandbox(**shape))
+    try:
+        yield server
+    finally:
+        server.stop()
 
 
 def make_connection(store: Any, **extra: Any) -> Connection:

@@ -17,19 +17,15 @@ from platforms.woocommerce.adapter import WooCommerceAdapter
 from sync.jobs.full_sync import sync_job_run
 from sync.jobs.jobs import sync_job_cancel, sync_job_queue_full
 from sync.models import JobState, RecordState, SyncJob
-from tests.sync.helpers import assert_catalogue_landed, make_connection, run_full, spark_state
+from tests.sync.helpers import assert_catalogue_landed, make_connection, run_full, spark_state, woo_sandbox
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
 def store() -> Iterator[Any]:
-    from sandbox.server import serve_in_thread
-    from sandbox.woocommerce.app import WooCommerceSandbox
-
-    served = serve_in_thread(WooCommerceSandbox(products=250, customers=2, orders=2, seed=8))
-    yield served
-    served.stop()
+    with woo_sandbox(products=250, customers=2, orders=2, seed=8) as server:
+        yield server
 
 
 def live_product_ids(store: Any) -> set[str]:

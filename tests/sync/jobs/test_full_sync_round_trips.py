@@ -14,19 +14,15 @@ from platforms.types import DataType
 from sync.jobs.full_sync import sync_job_run
 from sync.jobs.jobs import sync_job_queue_full
 from sync.models import SyncJob
-from tests.sync.helpers import make_connection
+from tests.sync.helpers import make_connection, woo_sandbox
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
 def store() -> Iterator[Any]:
-    from sandbox.server import serve_in_thread
-    from sandbox.woocommerce.app import WooCommerceSandbox
-
-    server = serve_in_thread(WooCommerceSandbox(products=700, customers=2, orders=0, seed=8))
-    yield server
-    server.stop()
+    with woo_sandbox(products=700, customers=2, orders=0, seed=8) as server:
+        yield server
 
 
 def job_reads(queries: CaptureQueriesContext) -> int:
