@@ -27,13 +27,12 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable, Iterable
-from contextlib import nullcontext
 from dataclasses import dataclass
 
 from django.utils import timezone
 
 from connections.models import Connection
-from ignite_bridge.core import correlation
+from ignite_bridge.core.threads import in_submitter_context
 from platforms.base import SyncSource
 from platforms.types import DataType, Page, ReadClock, SyncRecord
 from sparklayer.client import SparkLayerClient
@@ -72,7 +71,7 @@ class IdListing:
         self._stop = threading.Event()
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
-        self._correlation_id = correlation.current()
+        self._listing = in_submitter_context(self._list)  # the job's correlation id and trace, not the reader's
 
     def page_read(self, page: Page) -> None:
         """``SyncSource.on_page_read``: the last page (no cursor after it) starts the listing."""
@@ -83,16 +82,15 @@ class IdListing:
         """Start listing, once; never after ``stop``."""
         with self._lock:
             if self._thread is None and not self._stop.is_set():
-                self._thread = threading.Thread(target=self._list, name="id-listing", daemon=True)
+                self._thread = threading.Thread(target=self._listing, name="id-listing", daemon=True)
                 self._thread.start()
 
     def _list(self) -> None:
         try:
-            with correlation.bound(self._correlation_id) if self._correlation_id else nullcontext():
-                for external_id in self._adapter.iter_record_ids(self._data_type):
-                    if self._stop.is_set():
-                        return  # leaving the loop closes the listing: its reads in flight are dropped
-                    self._ids.add(external_id)
+            for external_id in self._adapter.iter_record_ids(self._data_type):
+                if self._stop.is_set():
+                    return  # leaving the loop closes the listing: its reads in flight are dropped
+                self._ids.add(external_id)
         except Exception as exc:  # noqa: BLE001 - kept for ``live``: the completeness phase lists again
             self._failure = exc
 

@@ -30,14 +30,13 @@ import queue
 import threading
 from collections import deque
 from collections.abc import Callable
-from contextlib import nullcontext
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
 from django.db import connection as db
 from django.db import connections
 
-from ignite_bridge.core import correlation, tracing
+from ignite_bridge.core.threads import in_submitter_context
 
 T = TypeVar("T")
 
@@ -124,8 +123,7 @@ class PageChain(Generic[T]):
             thread.start()
             self.threads.append(thread)
         self.in_flight.append(slot)
-        correlation_id, trace_context = correlation.current(), tracing.current_context()
-        slot.push = _in_context(push, correlation_id, trace_context)
+        slot.push = in_submitter_context(push)
         self.todo.put(slot)
         return finished
 
@@ -165,13 +163,3 @@ class PageChain(Generic[T]):
             # let the page (held by ``push``) and the slots before it go: only one page's worth each
             slot.push, slot.previous = _pushed, None
             slot.done.set()
-
-
-def _in_context(push: PagePush[T], correlation_id: str | None, trace_context: Any) -> PagePush[T]:
-    """``push`` run with the submitter's correlation id and trace context (as ``ContextThreadPoolExecutor``)."""
-
-    def run(wait_turn: Callable[[], None]) -> T:
-        with correlation.bound(correlation_id) if correlation_id else nullcontext(), tracing.attached(trace_context):
-            return push(wait_turn)
-
-    return run
