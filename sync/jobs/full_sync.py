@@ -21,7 +21,8 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
@@ -234,7 +235,6 @@ def _read_pages(
         return listing.live(alive=lambda: _heartbeat(job, token)) if listing is not None else None
     finally:
         adapter.defer_mapping = False
-        adapter.on_page_read = None
         adapter.read_limiter = None
         client.write_limiter = None
         store = {"maximum": limiter.maximum, "peak": limiter.peak, "last": limiter.limit}
@@ -272,46 +272,56 @@ def _push_pages(
     the last pages are written; returned."""
     connection = job.connection
     data_type = DataType(job.data_type)
-    listing: IdListing | None = None
     with (
         WritePool(max(1, connection.push_concurrency)) as pool,
         PageChain[bool](max(1, settings.SYNC_PAGES_IN_FLIGHT), committed=bool) as chain,
+        _listing_after_pages(adapter, data_type) as listing,
     ):
-        if data_type in COMPLETENESS_DATA_TYPES:
-            listing = IdListing(adapter, data_type)
-            adapter.on_page_read = listing.page_read  # the read of the last page starts it
         pages = adapter.iter_pages(data_type, cursor=job.checkpoint_cursor or None, clock=clock)
-        try:
-            while True:
-                try:
-                    page = next(pages)
-                except StopIteration:
-                    break
-                except IntegrationError as exc:
-                    exc.add_note("platform read")
-                    raise
-                resolved = page_resolve(
-                    connection=connection, data_type=data_type, page=page, job_id=job.pk, force=job.force,
-                    seen_skus=seen_skus,
-                )  # fmt: skip
-                page.records = resolved.records
-                if seen_skus is not None:  # here, page after page, whichever thread pushes the page
-                    for record in page.records:
-                        drop_duplicate_skus(record, seen_skus)
-                skipped = len(resolved.skipped)
-                push = partial(_push_page, job, token, page, skipped, client=client, pool=pool, adapter=adapter)
-                _pages_done(job, progress, chain.submit(push))
-                if not page.next_cursor:
-                    break
-            if listing is not None:  # every page is read (when the last was not, a no-op)
-                listing.start()
-            _pages_done(job, progress, chain.drain())
-        except BaseException:
-            if listing is not None:
-                listing.stop()
-            raise
+        while True:
+            try:
+                page = next(pages)
+            except StopIteration:
+                break
+            except IntegrationError as exc:
+                exc.add_note("platform read")
+                raise
+            resolved = page_resolve(
+                connection=connection, data_type=data_type, page=page, job_id=job.pk, force=job.force,
+                seen_skus=seen_skus,
+            )  # fmt: skip
+            page.records = resolved.records
+            if seen_skus is not None:  # here, page after page, whichever thread pushes the page
+                for record in page.records:
+                    drop_duplicate_skus(record, seen_skus)
+            skipped = len(resolved.skipped)
+            push = partial(_push_page, job, token, page, skipped, client=client, pool=pool, adapter=adapter)
+            _pages_done(job, progress, chain.submit(push))
+            if not page.next_cursor:
+                break
+        if listing is not None:  # every page is read (when the last was not, a no-op)
+            listing.start()
+        _pages_done(job, progress, chain.drain())
     tables_analyze_if_stale([RecordState, SyncIssue])  # the pages are in: fresh statistics for the final phases
     return listing
+
+
+@contextmanager
+def _listing_after_pages(adapter: SyncSource, data_type: DataType) -> Iterator[IdListing | None]:
+    """The completeness phase's id listing, started by the read of the last page (``on_page_read``);
+    stopped when the pages fail or the job stops. None for a type without a completeness phase."""
+    if data_type not in COMPLETENESS_DATA_TYPES:
+        yield None
+        return
+    listing = IdListing(adapter, data_type)
+    adapter.on_page_read = listing.page_read
+    try:
+        yield listing
+    except BaseException:
+        listing.stop()
+        raise
+    finally:
+        adapter.on_page_read = None
 
 
 def _push_page(
