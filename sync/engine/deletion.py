@@ -34,6 +34,7 @@ from django.utils import timezone
 from connections.models import Connection
 from ignite_bridge.core.threads import in_submitter_context
 from platforms.base import SyncSource
+from platforms.concurrency import AIMDLimiter
 from platforms.types import DataType, Page, ReadClock, SyncRecord
 from sparklayer.client import SparkLayerClient
 from sync.engine.outcome import PushOutcome
@@ -63,9 +64,10 @@ class IdListing:
     ended otherwise. ``live`` waits for it. A listing that failed, or was stopped, gives None: the
     completeness phase then lists again itself, where a failure takes the job's usual retry path."""
 
-    def __init__(self, adapter: SyncSource, data_type: DataType) -> None:
+    def __init__(self, adapter: SyncSource, data_type: DataType, *, read_limiter: AIMDLimiter | None = None) -> None:
         self._adapter = adapter
         self._data_type = data_type
+        self._read_limiter = read_limiter
         self._ids: set[str] = set()
         self._failure: Exception | None = None
         self._stop = threading.Event()
@@ -79,9 +81,13 @@ class IdListing:
             self.start()
 
     def start(self) -> None:
-        """Start listing, once; never after ``stop``."""
+        """Start listing, once; never after ``stop``. With ``read_limiter``, the store reads from now on
+        (the pages' are over) take its slots, as the completeness phase's own would: the pages' limiter
+        keeps what the pages' reads settled at."""
         with self._lock:
             if self._thread is None and not self._stop.is_set():
+                if self._read_limiter is not None:
+                    self._adapter.read_limiter = self._read_limiter
                 self._thread = threading.Thread(target=self._listing, name="id-listing", daemon=True)
                 self._thread.start()
 

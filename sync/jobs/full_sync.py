@@ -275,7 +275,7 @@ def _push_pages(
     with (
         WritePool(max(1, connection.push_concurrency)) as pool,
         PageChain[bool](max(1, settings.SYNC_PAGES_IN_FLIGHT), committed=bool) as chain,
-        _listing_after_pages(adapter, data_type) as listing,
+        _listing_after_pages(adapter, data_type, connection) as listing,
     ):
         pages = adapter.iter_pages(data_type, cursor=job.checkpoint_cursor or None, clock=clock)
         while True:
@@ -307,13 +307,15 @@ def _push_pages(
 
 
 @contextmanager
-def _listing_after_pages(adapter: SyncSource, data_type: DataType) -> Iterator[IdListing | None]:
+def _listing_after_pages(
+    adapter: SyncSource, data_type: DataType, connection: Connection
+) -> Iterator[IdListing | None]:
     """The completeness phase's id listing, started by the read of the last page (``on_page_read``);
     stopped when the pages fail or the job stops. None for a type without a completeness phase."""
     if data_type not in COMPLETENESS_DATA_TYPES:
         yield None
         return
-    listing = IdListing(adapter, data_type)
+    listing = IdListing(adapter, data_type, read_limiter=_store_limiter(connection))
     adapter.on_page_read = listing.page_read
     try:
         yield listing
