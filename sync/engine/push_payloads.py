@@ -55,19 +55,38 @@ def flatten(value: Any, prefix: str = "") -> list[tuple[str, Any]]:
 _NOT_MAPPINGS = frozenset({list, tuple, str, int, float, bool, type(None)})
 
 
+#: scalar types kept as they are, checked by identity (subclasses, such as an enum, take ``_scalar``'s way)
+_PLAIN_SCALARS = frozenset({int, float, bool, type(None)})
+
+
 def _flatten_into(leaves: list[tuple[str, Any]], value: Any, prefix: str) -> None:
+    # Children that are plain texts and numbers (most leaves) are appended in the loop, without a call.
     kind = type(value)
     if kind is dict or (kind not in _NOT_MAPPINGS and isinstance(value, Mapping)):
         if not value:
             leaves.append((prefix, {}))
         for key in sorted(value):
-            _flatten_into(leaves, value[key], f"{prefix}.{key}" if prefix else str(key))
+            child = value[key]
+            path = f"{prefix}.{key}" if prefix else str(key)
+            child_kind = type(child)
+            if child_kind is str:
+                leaves.append((path, child if len(child) <= MAX_TEXT else child[:MAX_TEXT] + "…"))
+            elif child_kind in _PLAIN_SCALARS:
+                leaves.append((path, child))
+            else:
+                _flatten_into(leaves, child, path)
     elif kind is list or kind is tuple or isinstance(value, list | tuple):
         if not value:
             leaves.append((prefix, []))
         for index, item in enumerate(value):
-            identity = _identity(item) if type(item) is dict or isinstance(item, Mapping) else None
-            _flatten_into(leaves, item, f"{prefix}[{identity or index}]")
+            item_kind = type(item)
+            if item_kind is str:
+                leaves.append((f"{prefix}[{index}]", item if len(item) <= MAX_TEXT else item[:MAX_TEXT] + "…"))
+            elif item_kind in _PLAIN_SCALARS:
+                leaves.append((f"{prefix}[{index}]", item))
+            else:
+                identity = _identity(item) if item_kind is dict or isinstance(item, Mapping) else None
+                _flatten_into(leaves, item, f"{prefix}[{identity or index}]")
     else:
         leaves.append((prefix, _scalar(value)))
 

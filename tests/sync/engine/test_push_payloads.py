@@ -126,7 +126,8 @@ def _reference_leaves(value: Any, prefix: str = "") -> list[tuple[str, Any]]:
 
 
 _scalars = st.one_of(
-    st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False), st.text(max_size=250),
+    st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False), st.text(max_size=20),
+    st.text(min_size=MAX_TEXT - 1, max_size=MAX_TEXT + 2),  # either side of the cut
     st.decimals(allow_nan=False, allow_infinity=False, places=2), st.sampled_from([DataType.PRODUCTS]),
 )  # fmt: skip
 _keys = st.one_of(st.sampled_from([*IDENTITY_KEYS, "title", "price", "options"]), st.text(max_size=8))
