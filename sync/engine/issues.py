@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from connections.models import Connection
 from platforms.types import RecordIssue
-from sync.engine.sql import issues_open_select
+from sync.engine.sql import issues_open_insert, issues_open_select
 from sync.models import IssueAction, IssueState, SyncIssue, SyncIssueChange, SyncJob, WebhookEvent
 
 logger = logging.getLogger(__name__)
@@ -82,11 +82,21 @@ def issues_record(
         seen_by["last_job"] = job
     if event is not None:
         seen_by["last_event"] = event
-    external_ids = {external_id for external_id, _code in by_key}
-    live = SyncIssue.objects.filter(
-        connection=connection, data_type=data_type, external_id__in=external_ids, state__in=LIVE_STATES
+    # The live rows of these keys and the resolved ones (one a key that comes back reopens), in one read.
+    rows = SyncIssue.objects.filter(
+        connection=connection,
+        data_type=data_type,
+        external_id__in={external_id for external_id, _code in by_key},
+        code__in={code for _external_id, code in by_key},
+        state__in=(*LIVE_STATES, IssueState.RESOLVED),
     )
-    existing = {(row.external_id, row.code): row for row in live}
+    existing: dict[tuple[str, str], SyncIssue] = {}
+    resolved: list[SyncIssue] = []
+    for found in rows:
+        if found.state == IssueState.RESOLVED:
+            resolved.append(found)
+        else:
+            existing[(found.external_id, found.code)] = found
     refreshed: list[SyncIssue] = []
     seen_again: list[int] = []  # same message and links: only last seen and occurrences move
     missing: dict[tuple[str, str], RecordIssue] = {}
@@ -115,8 +125,8 @@ def issues_record(
             refreshed,
             ["message", "last_seen_at", "platform_url", "visible_id", "occurrences", "updated_at", *seen_by],
         )
-    if missing:
-        missing = _reopen(connection, data_type, missing, now=now, job=job, event=event)
+    if missing and resolved:
+        missing = _reopen(connection, data_type, missing, resolved, now=now, job=job, event=event)
     if missing:
         _open(connection, data_type, missing, now=now, job=job, event=event)
     return len(by_key)
@@ -126,21 +136,18 @@ def _reopen(
     connection: Connection,
     data_type: str,
     missing: dict[tuple[str, str], RecordIssue],
+    resolved: list[SyncIssue],
     *,
     now: datetime,
     job: SyncJob | None,
     event: WebhookEvent | None,
 ) -> dict[tuple[str, str], RecordIssue]:
-    """Reopen the latest resolved row of each key that has one; returns the keys still without a row."""
-    resolved = SyncIssue.objects.filter(
-        connection=connection,
-        data_type=data_type,
-        external_id__in={external_id for external_id, _code in missing},
-        code__in={code for _external_id, code in missing},
-        state=IssueState.RESOLVED,
-    ).order_by("external_id", "code", F("resolved_at").desc(nulls_last=True), "-pk")
+    """Reopen the latest resolved row (of ``resolved``) of each key that has one; returns the keys still
+    without a row."""
     latest: dict[tuple[str, str], SyncIssue] = {}
-    for row in resolved:
+    never = datetime.min.replace(tzinfo=now.tzinfo)
+    for row in sorted(resolved, key=lambda row: (row.resolved_at is not None, row.resolved_at or never, row.pk),
+                      reverse=True):  # fmt: skip
         key = (row.external_id, row.code)
         if key in missing:
             latest.setdefault(key, row)
@@ -184,6 +191,20 @@ def _open(
     job: SyncJob | None,
     event: WebhookEvent | None,
 ) -> None:
+    if db.vendor == "postgresql":  # one statement for the rows and their history (``sql.issues_open_insert``)
+        issues_open_insert(
+            connection_id=connection.pk,
+            data_type=data_type,
+            issues=[
+                (issue.external_id[:255], issue.visible_id[:255], issue.platform_url[:500], issue.code[:64],
+                 issue.message)
+                for issue in missing.values()
+            ],
+            now=now,
+            job_id=job.pk if job is not None else None,
+            event_id=event.pk if event is not None else None,
+        )  # fmt: skip
+        return
     created = [
         SyncIssue(
             connection=connection,

@@ -17,6 +17,10 @@ and PostgreSQL unpacks it: ``INSERT ... SELECT ... FROM jsonb_to_recordset(%s)``
 and again under the records' locks, by a fixed statement where the ORM compiled the same query each time
 (the largest share of a webhook worker's CPU after the event's own statements).
 
+**Issues opened** (``issues_open_insert``): the new issues of a page and their "opened" history rows in
+one ``INSERT ... ON CONFLICT DO NOTHING RETURNING`` feeding a second ``INSERT``, where the ORM took an
+insert, a read back of what it inserted and a third statement for the history.
+
 **Per-event reads** (``issues_open_select``, ``record_state_hash_select``): the open issues of the records
 just written, and the live hash of one data type (the store settings' version a webhook's adapter is
 keyed by), both read for every webhook event.
@@ -136,6 +140,52 @@ def issues_open_select(
     with db.cursor() as cursor:
         cursor.execute(_ISSUES_OPEN_SQL, [connection_id, data_type, list(external_ids), "open"])
         return [(int(pk), str(external_id), str(code)) for pk, external_id, code in cursor.fetchall()]
+
+
+_ISSUES_OPEN_INSERT_SQL = """
+WITH opened AS (
+    INSERT INTO sync_syncissue (connection_id, data_type, external_id, visible_id, platform_url, code, message,
+                                state, first_seen_at, last_seen_at, occurrences, last_job_id, last_event_id,
+                                created_at, updated_at)
+    SELECT %(connection_id)s, %(data_type)s, v.external_id, v.visible_id, v.platform_url, v.code, v.message,
+           'open', %(now)s, %(now)s, 1, %(job_id)s, %(event_id)s, %(now)s, %(now)s
+    FROM jsonb_to_recordset(%(rows)s::jsonb)
+        AS v(external_id text, visible_id text, platform_url text, code text, message text)
+    ON CONFLICT DO NOTHING
+    RETURNING id, message
+)
+INSERT INTO sync_syncissuechange (issue_id, at, action, "by", note, job_id, event_id)
+SELECT id, %(now)s, 'opened', '', left(message, 2000), %(job_id)s, %(event_id)s FROM opened
+"""
+
+
+def issues_open_insert(
+    *,
+    connection_id: int,
+    data_type: str,
+    issues: Sequence[tuple[str, str, str, str, str]],
+    now: datetime,
+    job_id: int | None,
+    event_id: int | None,
+) -> int:
+    """Open an issue per ``(external_id, visible_id, platform_url, code, message)`` (values already cut
+    to their columns) and record each one's "opened" change, in one statement; an issue that is live
+    already (the one-live-issue constraint: a concurrent run opened it) is left alone. Returns how
+    many were opened."""
+    document = _json_text(
+        [
+            {"external_id": external_id, "visible_id": visible_id, "platform_url": platform_url, "code": code,
+             "message": message}
+            for external_id, visible_id, platform_url, code, message in issues
+        ]
+    )  # fmt: skip
+    params: dict[str, Any] = {
+        "connection_id": connection_id, "data_type": data_type, "now": now, "job_id": job_id,
+        "event_id": event_id, "rows": document,
+    }  # fmt: skip
+    with db.cursor() as cursor:
+        cursor.execute(_ISSUES_OPEN_INSERT_SQL, params)
+        return int(cursor.rowcount)
 
 
 def record_state_hash_select(*, connection_id: int, data_type: str) -> str | None:

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from sync.engine.record_states import STATE_FIELDS, Unchanged
 from sync.engine.sql import (
+    issues_open_insert,
     issues_open_select,
     record_state_hash_select,
     record_states_confirm_raw_unchanged,
@@ -20,8 +21,8 @@ from sync.engine.sql import (
     record_states_select,
     rows_insert,
 )
-from sync.models import PushLog, RecordState, SyncIssue
-from tests.factories import ConnectionFactory, SyncIssueFactory
+from sync.models import PushLog, RecordState, SyncIssue, SyncIssueChange, SyncJob
+from tests.factories import ConnectionFactory, SyncIssueFactory, SyncJobFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -324,6 +325,96 @@ def test_the_states_select_reads_the_rows_the_orm_reads(
 
 
 # -- issues_open_select, record_state_hash_select -----------------------------------------------------
+
+
+ISSUE_COLUMNS = ("connection_id", "data_type", "external_id", "visible_id", "platform_url", "code", "message",
+                 "state", "first_seen_at", "last_seen_at", "resolved_at", "occurrences", "last_job_id",
+                 "last_event_id")  # fmt: skip
+CHANGE_COLUMNS = ("issue__external_id", "issue__code", "issue__state", "at", "action", "by", "note", "job_id",
+                  "event_id")  # fmt: skip
+
+
+def issue_rows() -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+    """Every issue's and issue change's columns but ids and row timestamps, in a stable order."""
+    return (
+        sorted(SyncIssue.objects.values_list(*ISSUE_COLUMNS), key=repr),
+        sorted(SyncIssueChange.objects.values_list(*CHANGE_COLUMNS), key=repr),
+    )
+
+
+@EXAMPLES
+@given(
+    stored=st.lists(
+        st.tuples(
+            st.sampled_from(RECORDS),
+            st.sampled_from(["missing_sku", "refused"]),
+            st.sampled_from(["open", "muted", "resolved"]),
+        ),
+        max_size=4,
+        unique_by=lambda issue: issue[:2],
+    ),
+    incoming=st.lists(
+        st.tuples(
+            st.sampled_from(RECORDS),
+            text,
+            text,
+            st.sampled_from(["missing_sku", "refused"]),
+            text | st.text("aé€😀", min_size=1999, max_size=2001),  # either side of the note's cut
+        ),
+        min_size=1,
+        max_size=4,
+        unique_by=lambda issue: (issue[0], issue[3]),
+    ),
+    with_job=st.booleans(),
+)
+def test_the_issues_insert_opens_and_records_what_the_orm_does(
+    stored: list[tuple[str, str, str]],
+    incoming: list[tuple[str, str, str, str, str]],
+    with_job: bool,
+    example_rolled_back: Any,
+) -> None:
+    """New issues open with their "opened" change (the message cut to 2,000 characters); a key with a
+    live issue already is left alone, a resolved one does not stop a new row."""
+    with example_rolled_back():
+        connection = ConnectionFactory()
+        job: SyncJob | None = SyncJobFactory(connection=connection) if with_job else None
+        for external_id, code, state in stored:
+            SyncIssueFactory(connection=connection, external_id=external_id, code=code, state=state,
+                             first_seen_at=BASE, occurrences=3)  # fmt: skip
+        now = BASE + timedelta(hours=1)
+        with example_rolled_back():
+            SyncIssue.objects.bulk_create(
+                [
+                    SyncIssue(
+                        connection=connection,
+                        data_type="products",
+                        external_id=external_id,
+                        visible_id=visible_id,
+                        platform_url=platform_url,
+                        code=code,
+                        message=message,
+                        first_seen_at=now,
+                        last_seen_at=now,
+                        last_job=job,
+                    )
+                    for external_id, visible_id, platform_url, code, message in incoming
+                ],
+                ignore_conflicts=True,
+            )
+            opened = SyncIssue.objects.filter(connection=connection, first_seen_at=now)
+            SyncIssueChange.objects.bulk_create(
+                [
+                    SyncIssueChange(issue=issue, at=now, action="opened", note=issue.message[:2000], job=job)
+                    for issue in opened
+                ]
+            )
+            by_orm, count_by_orm = issue_rows(), len(opened)
+        count = issues_open_insert(
+            connection_id=connection.pk, data_type="products", issues=incoming, now=now,
+            job_id=job.pk if job is not None else None, event_id=None,
+        )  # fmt: skip
+        assert (issue_rows(), count) == (by_orm, count_by_orm)
+        assert not SyncIssue.objects.filter(first_seen_at=now).exclude(created_at=now, updated_at=now).exists()
 
 
 @EXAMPLES

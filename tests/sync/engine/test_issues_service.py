@@ -104,3 +104,21 @@ def test_only_the_latest_resolved_row_of_a_record_and_code_is_reopened() -> None
     reopened = SyncIssue.objects.get(state=IssueState.OPEN)
     assert (reopened.message, reopened.occurrences) == ("SKU missing", 7)  # the newer row (6 occurrences) came back
     assert SyncIssue.objects.filter(state=IssueState.RESOLVED).count() == 1
+
+
+def test_a_resolved_row_without_a_resolution_time_is_reopened_only_when_no_dated_one_is_left() -> None:
+    connection = ConnectionFactory()
+    now = timezone.now()
+    for n, resolved in enumerate((now - timedelta(days=2), None, None)):
+        SyncIssue.objects.create(
+            connection=connection, data_type="products", external_id="1", code="missing_sku", message=f"old {n}",
+            state=IssueState.RESOLVED, first_seen_at=now - timedelta(days=3), last_seen_at=now - timedelta(days=3),
+            resolved_at=resolved, occurrences=5 + 10 * n,
+        )  # fmt: skip
+    issues_record(connection=connection, data_type="products", issues=[issue("1")], now=now)
+    assert SyncIssue.objects.get(state=IssueState.OPEN).occurrences == 6  # the dated row, not a newer undated one
+    SyncIssue.objects.filter(state=IssueState.OPEN).delete()
+
+    issues_record(connection=connection, data_type="products", issues=[issue("1")], now=now)
+
+    assert SyncIssue.objects.get(state=IssueState.OPEN).occurrences == 26  # of the undated ones, the latest row
