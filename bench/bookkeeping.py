@@ -6,6 +6,8 @@ issues cost, without the sync around them.
 * ``issues``: ``issues_record`` of a page's issues (``--issues`` a call, the share a first sync of the
   sandbox catalogue finds: 593 in 5,000 products, 12 a page), in a transaction as the page commit runs
   it: first seen (opened), then seen again (refreshed), median and 10th percentile in milliseconds.
+  With ``--backlog N`` the connection already has N issues of other records, a third of them resolved
+  (a large store's history), so the lookups must find a page's rows among them.
 
 Uses its own database (default ``bench_bookkeeping``, created and migrated here)::
 
@@ -75,7 +77,8 @@ def digest_figures(rounds: int) -> dict[str, float]:
     return figures
 
 
-def issues_figures(rounds: int, per_call: int) -> dict[str, float]:
+def issues_figures(rounds: int, per_call: int, backlog: int) -> dict[str, float]:
+    from django.db import connection as db
     from django.db import transaction
 
     from platforms.types import RecordIssue
@@ -83,6 +86,16 @@ def issues_figures(rounds: int, per_call: int) -> dict[str, float]:
     from tests.factories import ConnectionFactory
 
     connection = ConnectionFactory(site_id=f"bookkeeping-{time.time_ns()}")
+    with db.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO sync_syncissue (connection_id, data_type, external_id, visible_id, platform_url, code, "
+            "message, state, first_seen_at, last_seen_at, occurrences, created_at, updated_at) "
+            "SELECT %s, 'products', 'old-' || g, '', '', 'missing_sku', 'A variation has no SKU.', "
+            "CASE WHEN mod(g, 3) = 0 THEN 'resolved' ELSE 'open' END, now(), now(), 1, now(), now() "
+            "FROM generate_series(1, %s) AS g",
+            [connection.pk, backlog],
+        )
+        cursor.execute("ANALYZE sync_syncissue")
 
     def page(n: int) -> list[RecordIssue]:
         return [
@@ -110,6 +123,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rounds", type=int, default=200)
     parser.add_argument("--issues", type=int, default=12, help="issues a call (a page)")
+    parser.add_argument("--backlog", type=int, default=0, help="issues the connection has already")
     parser.add_argument("--database", default="postgres://postgres@127.0.0.1:5432/bench_bookkeeping")
     args = parser.parse_args()
     os.environ.update(
@@ -130,8 +144,9 @@ def main() -> None:
                 "cpus": os.cpu_count(),
                 "rounds": args.rounds,
                 "issues_a_call": args.issues,
+                "backlog": args.backlog,
                 "digest": digest_figures(args.rounds),
-                "issues": issues_figures(args.rounds, args.issues),
+                "issues": issues_figures(args.rounds, args.issues, args.backlog),
             }
         )
     )

@@ -104,7 +104,12 @@ class SyncIssue(TimestampedModel):
                 name="one_live_issue_per_record_code",
             )
         ]
-        indexes = [models.Index(fields=["connection", "state", "code"])]
+        indexes = [
+            models.Index(fields=["connection", "state", "code"]),
+            # A page's issues are looked up by record and code in every state: the live ones to refresh,
+            # the resolved ones to reopen (the unique index above only holds the live ones).
+            models.Index(fields=["connection", "data_type", "external_id", "code"], name="issue_record_code"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.code} on {self.data_type}:{self.external_id}"
