@@ -82,7 +82,8 @@ def issues_record(
         seen_by["last_job"] = job
     if event is not None:
         seen_by["last_event"] = event
-    # The live rows of these keys and the resolved ones (one a key that comes back reopens), in one read.
+    # The live rows of these keys and the resolved ones (one a key that comes back reopens), in one read
+    # (an index scan on the record-and-code index, ``SyncIssue.Meta``).
     rows = SyncIssue.objects.filter(
         connection=connection,
         data_type=data_type,
@@ -126,7 +127,7 @@ def issues_record(
             ["message", "last_seen_at", "platform_url", "visible_id", "occurrences", "updated_at", *seen_by],
         )
     if missing and resolved:
-        missing = _reopen(connection, data_type, missing, resolved, now=now, job=job, event=event)
+        missing = _reopen(connection, missing, resolved, now=now, job=job, event=event)
     if missing:
         _open(connection, data_type, missing, now=now, job=job, event=event)
     return len(by_key)
@@ -134,7 +135,6 @@ def issues_record(
 
 def _reopen(
     connection: Connection,
-    data_type: str,
     missing: dict[tuple[str, str], RecordIssue],
     resolved: list[SyncIssue],
     *,
