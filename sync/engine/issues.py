@@ -111,7 +111,7 @@ def issues_record(
         if (row.message, row.platform_url, row.visible_id) == (issue.message, platform_url, visible_id):
             seen_again.append(row.pk)
             continue
-        row.message, row.last_seen_at = issue.message, now
+        row.message, row.last_seen_at, row.updated_at = issue.message, now, now  # bulk_update sets no auto_now
         row.platform_url, row.visible_id = platform_url, visible_id
         row.occurrences += 1
         for name, value in seen_by.items():

@@ -49,6 +49,7 @@ def test_a_changed_message_is_refreshed_and_a_new_record_opens_its_own_issue() -
     assert set(rows) == {"1", "2", "3"}
     assert (rows["1"].message, rows["1"].occurrences, rows["1"].last_seen_at) == ("SKU missing on variant 7", 2, later)
     assert (rows["2"].message, rows["2"].occurrences, rows["2"].last_seen_at) == ("SKU missing", 2, later)
+    assert rows["1"].updated_at == rows["2"].updated_at == later  # refreshed or seen again: both rows moved
     assert (rows["3"].occurrences, rows["3"].first_seen_at) == (1, later)
     assert SyncIssue.objects.get(connection=other).occurrences == 1  # another connection's issue is untouched
 
