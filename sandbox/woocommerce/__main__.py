@@ -36,6 +36,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--latency-ms", type=float, default=0.0)
     parser.add_argument("--max-concurrent", type=int, default=0, help="> 0: answer 503 above this many at once")
     parser.add_argument(
+        "--no-variations-listing",
+        action="store_true",
+        help="answer like a store before WooCommerce 10.3: no GET /variations across products",
+    )
+    parser.add_argument(
         "--threads",
         type=int,
         default=16,
@@ -56,7 +61,7 @@ def main(argv: list[str] | None = None) -> None:
         consumer_key=args.consumer_key, consumer_secret=args.consumer_secret, currency=args.currency,
         weight_unit=args.weight_unit, faults=faults, base_url=args.base_url or f"http://{args.host}:{args.port}",
         prices_include_tax=args.prices_include_tax, webhook_timeout=args.webhook_timeout,
-        allow_http_callbacks=args.allow_http_callbacks,
+        allow_http_callbacks=args.allow_http_callbacks, variations_listing=not args.no_variations_listing,
         )  # fmt: skip
 
     if args.threads:

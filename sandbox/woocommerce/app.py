@@ -57,6 +57,7 @@ class WooCommerceSandbox:
         prices_include_tax: bool = False,
         webhook_timeout: float = 10.0,
         allow_http_callbacks: bool = False,
+        variations_listing: bool = True,
     ) -> None:
         self.store = WooStore(
             seed=seed, products=products, customers=customers, orders=orders, currency=currency,
@@ -68,8 +69,11 @@ class WooCommerceSandbox:
         self.allow_http_callbacks = allow_http_callbacks
         self.calls: deque[dict[str, Any]] = deque(maxlen=CALL_LOG_SIZE)
         self.stats: Counter[str] = Counter()
+        # ``variations_listing=False``: a store older than WooCommerce 10.3, with no cross-product
+        # ``GET /variations`` (it answers ``rest_no_route``, so variations are read per product)
+        routes = [route for route in ROUTES if variations_listing or route.path != "/variations"]
         self.url_map = Map(
-            [Rule(f"/wc/v3{route.path}", methods=list(route.methods), endpoint=route) for route in ROUTES],
+            [Rule(f"/wc/v3{route.path}", methods=list(route.methods), endpoint=route) for route in routes],
             strict_slashes=False,
         )
 

@@ -117,6 +117,23 @@ def test_rest_route_query_form_and_unknown_route(woo: SandboxServer, api: reques
     assert (missing.status_code, missing.json()["code"]) == (404, "rest_no_route")
 
 
+def test_a_store_before_10_3_has_no_variations_listing_but_reads_per_product(api: requests.Session) -> None:
+    """``variations_listing=False`` answers as WooCommerce before 10.3 does: no cross-product listing."""
+    server = serve_in_thread(
+        WooCommerceSandbox(products=40, customers=1, orders=0, seed=7, consumer_key=KEY, consumer_secret=SECRET,
+                           variations_listing=False)
+    )  # fmt: skip
+    try:
+        across = api.get(url(server, "/variations"), params={"parent": 0})
+        variable = api.get(url(server, "/products"), params={"type": "variable", "per_page": 1}).json()[0]
+        own = api.get(url(server, f"/products/{variable['id']}/variations"))
+    finally:
+        server.stop()
+    assert (across.status_code, across.json()["code"]) == (404, "rest_no_route")
+    assert own.status_code == 200
+    assert sorted(v["id"] for v in own.json()) == sorted(variable["variations"])
+
+
 # ---- listing ----
 
 
