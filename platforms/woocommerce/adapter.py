@@ -27,7 +27,7 @@ from typing import Any, ClassVar, cast
 import orjson
 import requests
 
-from ignite_bridge.core.errors import AuthenticationError, PermanentError, TransientError
+from ignite_bridge.core.errors import AuthenticationError, PermanentError
 from ignite_bridge.core.threads import ContextThreadPoolExecutor
 from platforms.base import PlatformAdapter, register_platform
 from platforms.prefetch import prefetched
@@ -378,21 +378,15 @@ class WooCommerceAdapter(WooCommerceCustomerRequestsMixin, WooCommerceOrganisati
 
     @contextmanager
     def _store_slot(self, kind: str) -> Iterator[None]:
-        """One store read within ``read_limiter`` (when a full sync set one): a refusal (429/503), even
-        one a retry got past, or a timeout that survived the client's retries counts as an overload;
-        latency is measured."""
+        """The store reads inside run within ``read_limiter`` (when a full sync set one), a slot an
+        attempt (``WooCommerceClient.reads_within``): a refusal (429/503), a timeout or a dropped
+        connection counts as an overload the moment it comes; latency is measured."""
         limiter = self.read_limiter
         if limiter is None:
             yield
             return
-        with limiter.slot(kind) as call:
-            self.client.refused_take()  # what this thread saw before this call does not count
-            try:
-                yield
-            except TransientError as exc:
-                call.overloaded = exc.status in (None, 429, 503)  # no status: a timeout or a dropped connection
-                raise
-            call.overloaded = self.client.refused_take()  # refused at first, answered on a retry
+        with self.client.reads_within(limiter, kind):
+            yield
 
     @staticmethod
     def _following(data_type: DataType, state: ListingCursor, listing: ListPage) -> ListingCursor | None:

@@ -13,7 +13,7 @@ import threading
 from collections import deque
 from collections.abc import Callable, Collection, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import AbstractContextManager, nullcontext
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -23,9 +23,12 @@ import requests
 
 from ignite_bridge.core.errors import AuthenticationError, PermanentError, ProblemDetail
 from ignite_bridge.core.http import HttpClientBase, json_body, parse_json_problem
+from platforms.concurrency import AIMDLimiter
 
 #: WooCommerce refuses ``per_page`` above 100 with ``400 rest_invalid_param``.
 MAX_PER_PAGE = 100
+#: answers that say the store is asked too much at once (``reads_within`` cuts the reads on them)
+OVERLOAD_STATUSES = (429, 503)
 
 
 class InsecureStoreUrlError(PermanentError):
@@ -95,24 +98,41 @@ class WooCommerceClient(HttpClientBase):
         self.store_url = ensure_store_url(store_url, allow_insecure_http=allow_insecure_http)
         self.consumer_key = consumer_key
         self.consumer_secret = consumer_secret
-        self._refusals = threading.local()
+        self._gate = threading.local()
         super().__init__(f"{self.store_url}/wp-json/wc/v3", **kwargs)
 
-    def refused_take(self) -> bool:
-        """Whether a call of this thread was refused (429/503) since it last asked, even when a retry
-        then got an answer: the adaptive concurrency counts that as the store saying "too many"."""
-        seen = bool(getattr(self._refusals, "seen", False))
-        self._refusals.seen = False
-        return seen
+    @contextmanager
+    def reads_within(self, limiter: AIMDLimiter, kind: str) -> Iterator[None]:
+        """Every attempt this thread sends inside takes a slot of ``limiter`` of its own (``kind``: the
+        latency baseline it is judged against). A refusal (429/503), a timeout or a dropped connection
+        gives its slot back as an overload before the client waits to try again: the cut applies at
+        once, to the retry and to every read after it. A slot held across the retries would report the
+        refusal only when they were over, while the limit kept growing on the other reads' answers."""
+        previous = getattr(self._gate, "slot", None)
+        self._gate.slot = (limiter, kind)
+        try:
+            yield
+        finally:
+            self._gate.slot = previous
 
     # -- HttpClientBase hooks ----------------------------------------------------------------
 
     def prepare_auth(self, kwargs: dict[str, Any]) -> None:
         kwargs["auth"] = (self.consumer_key, self.consumer_secret)
 
-    def after_answer(self, response: requests.Response) -> None:
-        if response.status_code in (429, 503):
-            self._refusals.seen = True
+    def transmit(self, method: str, url: str, kwargs: dict[str, Any]) -> requests.Response:
+        gate = getattr(self._gate, "slot", None)
+        if gate is None:
+            return super().transmit(method, url, kwargs)
+        limiter, kind = gate
+        with limiter.slot(kind) as call:
+            try:
+                response = super().transmit(method, url, kwargs)
+            except (requests.Timeout, requests.ConnectionError):
+                call.overloaded = True
+                raise
+            call.overloaded = response.status_code in OVERLOAD_STATUSES
+            return response
 
     def is_retryable_status(self, response: requests.Response) -> bool:
         # 501 is excluded: WooCommerce answers it for "trash not supported" and hosts' WAFs answer it

@@ -10,6 +10,7 @@ import responses
 from responses import matchers
 
 from ignite_bridge.core.errors import AuthenticationError, PermanentError, TransientError
+from platforms.concurrency import AIMDLimiter
 from platforms.woocommerce.client import InsecureStoreUrlError, WooCommerceClient
 
 API = "https://shop.example.com/wp-json/wc/v3"
@@ -20,9 +21,7 @@ def client(**kwargs: object) -> WooCommerceClient:
         "https://shop.example.com/",
         consumer_key="ck_" + "a" * 40,
         consumer_secret="cs_" + "b" * 40,
-        sleep=lambda _: None,
-        max_attempts=3,
-        **kwargs,  # type: ignore[arg-type]
+        **{"sleep": lambda _: None, "max_attempts": 3, **kwargs},  # type: ignore[arg-type]
     )
 
 
@@ -71,6 +70,38 @@ def test_429_honours_retry_after() -> None:
     responses.get(f"{API}/products", json=[])
     woo.get_json("products")
     assert waits == [7.0]
+
+
+@responses.activate
+@pytest.mark.parametrize("status", [503, 429])
+def test_a_refused_read_gives_its_slot_back_and_cuts_the_limit_before_it_tries_again(status: int) -> None:
+    """Within ``reads_within`` each attempt takes a slot of its own: while the client waits to retry a
+    refusal, it holds none, and the limit is already cut (so its retry and every read after it meet
+    the lower limit, not only the reads after the refused one was answered)."""
+    limiter = AIMDLimiter(maximum=8, limit=4)
+    while_waiting: list[tuple[int, int]] = []
+    woo = client(sleep=lambda _seconds: while_waiting.append((limiter.in_flight, limiter.limit)))
+    responses.get(f"{API}/products", status=status, json={"code": "x", "message": "busy", "data": {"status": status}})
+    responses.get(f"{API}/products", json=[{"id": 1}], headers={"X-WP-Total": "1", "X-WP-TotalPages": "1"})
+    with woo.reads_within(limiter, "listing"):
+        page = woo.list_page("products")
+    assert [item["id"] for item in page.items] == [1]
+    assert while_waiting == [(0, 2)]  # no slot held while waiting; 4 halved at the refusal
+    assert (limiter.in_flight, limiter.limit, limiter.ceiling) == (0, 2, 1)
+
+
+@responses.activate
+def test_reads_outside_reads_within_take_no_slot_and_a_timeout_inside_is_an_overload() -> None:
+    limiter = AIMDLimiter(maximum=8, limit=4)
+    woo = client()
+    responses.get(f"{API}/products/1", json={"id": 1})
+    responses.get(f"{API}/products/2", body=requests.ReadTimeout("slow"))
+    responses.get(f"{API}/products/2", json={"id": 2})
+    assert woo.get_json("products/1") == {"id": 1}
+    assert (limiter.limit, limiter.changes) == (4, [])
+    with woo.reads_within(limiter, "single"):
+        assert woo.get_json("products/2") == {"id": 2}
+    assert (limiter.in_flight, limiter.limit) == (0, 2)
 
 
 @responses.activate
