@@ -31,7 +31,12 @@ A SparkLayer that refuses (503) above a number of writes at once, and how the wr
 Where the wall time goes: ``--timeline`` records every outbound call of the sync and reports, in
 seconds from the start, when the store's page reads ended (``pages_read``), when the last SparkLayer
 record write ended (``writes_end``), when the completeness phase's id listing ran (``id_listing``:
-first call's start, last call's end) and the end (``end``).
+first call's start, last call's end) and the end (``end``); ``--timeline-calls FILE`` also writes
+every call of the last sync run (JSON: start, end, client, method, URL, ``_fields``) for a closer look.
+
+A store older than WooCommerce 10.3 (no cross-product ``GET /variations``: every variable product's
+variations are a read of their own: ~80 reads a page of this catalogue instead of ~4):
+``--store-without-variations-listing``.
 """
 
 from __future__ import annotations
@@ -157,6 +162,10 @@ class CallTimeline:
         listed = ("/products", "/customers", "/orders")
         ids = [c for c in store if c[5] in ("id", "id,status") and c[4].endswith(listed)]
         writes = [c for c in self.calls if c[2].startswith("SparkLayer") and c[3] != "GET" and "sync-log" not in c[4]]
+        dump = os.environ.get("BENCH_TIMELINE_DUMP")
+        if dump:
+            with open(dump, "w") as fh:
+                json.dump([[at(c[0]), at(c[1]), *c[2:]] for c in self.calls], fh)
         return {
             "pages_read": at(max(c[1] for c in pages)) if pages else None,
             "writes_end": at(max(c[1] for c in writes)) if writes else None,
@@ -290,18 +299,25 @@ def main() -> None:
     parser.add_argument("--store-latency-ms", type=float, default=0.0, help="the store answers after this long")
     parser.add_argument("--store-max-concurrent", type=int, default=0, help="> 0: the store answers 503 above this")
     parser.add_argument("--store-concurrency", type=int, nargs="*", default=[0], help="PLATFORM_MAX_CONCURRENCY runs")
+    parser.add_argument("--store-without-variations-listing", action="store_true",
+                        help="a store before WooCommerce 10.3: each variable product's variations a read")  # fmt: skip
     parser.add_argument("--spark-latency-ms", type=float, default=0.0, help="SparkLayer answers after this long")
     parser.add_argument("--spark-max-concurrent", type=int, nargs="*", default=[0],
                         help="> 0: SparkLayer answers 503 above this many at once (one run per value)")  # fmt: skip
     parser.add_argument("--push-concurrency", type=int, default=0, help="the connection's push concurrency (4)")
     parser.add_argument("--timeline", action="store_true", help="report when reads, writes and the id listing ended")
+    parser.add_argument("--timeline-calls", default="", help="with --timeline: write every call of the last sync here")
     args = parser.parse_args()
+    if args.timeline_calls:
+        os.environ["BENCH_TIMELINE_DUMP"] = os.path.abspath(args.timeline_calls)
     ensure_database(os.environ.get("DATABASE_URL", ""))
     store_args: tuple[str, ...] = ()
     if args.store_latency_ms:
         store_args += ("--latency-ms", str(args.store_latency_ms))
     if args.store_max_concurrent:
         store_args += ("--max-concurrent", str(args.store_max_concurrent))
+    if args.store_without_variations_listing:
+        store_args += ("--no-variations-listing",)
     for concurrency in args.store_concurrency:
         for spark_limit in args.spark_max_concurrent:
             spark_args = ("--latency-ms", str(args.spark_latency_ms)) if args.spark_latency_ms else ()
