@@ -69,10 +69,19 @@ class WooCommerceSandbox:
         self.allow_http_callbacks = allow_http_callbacks
         self.calls: deque[dict[str, Any]] = deque(maxlen=CALL_LOG_SIZE)
         self.stats: Counter[str] = Counter()
-        # ``variations_listing=False``: a store older than WooCommerce 10.3, with no cross-product
-        # ``GET /variations`` (it answers ``rest_no_route``, so variations are read per product)
-        routes = [route for route in ROUTES if variations_listing or route.path != "/variations"]
-        self.url_map = Map(
+        self.variations_listing = variations_listing
+
+    @property
+    def variations_listing(self) -> bool:
+        """False: a store older than WooCommerce 10.3, with no cross-product ``GET /variations`` (it
+        answers ``rest_no_route``, so variations are read per product). Can be switched at any time."""
+        return self._variations_listing
+
+    @variations_listing.setter
+    def variations_listing(self, value: bool) -> None:
+        routes = [route for route in ROUTES if value or route.path != "/variations"]
+        self._variations_listing = value
+        self.url_map = Map(  # one assignment: a request binds either map, never half of one
             [Rule(f"/wc/v3{route.path}", methods=list(route.methods), endpoint=route) for route in routes],
             strict_slashes=False,
         )
