@@ -1,7 +1,7 @@
 """How many reads a store gets at once: additive increase, multiplicative decrease (AIMD).
 
 A big store answers several reads at once as fast as one; a small one slows down or refuses
-(429/503, timeouts). ``AIMDLimiter`` finds the concurrency a store takes: it starts at
+(429/503, timeouts; a proxy in front of it 502/504). ``AIMDLimiter`` finds the concurrency a store takes: it starts at
 ``min(2, maximum)``, and after every window of calls (as many as the current limit, at least
 ``MIN_WINDOW``) it compares the window's latency with the best seen for the same kind of call
 (a listing page and a variations read differ): flat (at most ``FLAT`` times the best) adds one, up
@@ -94,7 +94,7 @@ class AIMDLimiter:
                 self.filled_in_window = True
 
     def release(self, kind: str, latency: float | None, *, overloaded: bool = False) -> None:
-        """A call ended: ``latency`` seconds (None: it failed otherwise), ``overloaded``: 429/503/timeout."""
+        """A call ended: ``latency`` seconds (None: it failed otherwise), ``overloaded``: refused or timed out."""
         with self._cond:
             self.in_flight -= 1
             if overloaded:

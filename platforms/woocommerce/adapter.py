@@ -379,7 +379,7 @@ class WooCommerceAdapter(WooCommerceCustomerRequestsMixin, WooCommerceOrganisati
     @contextmanager
     def _store_slot(self, kind: str) -> Iterator[None]:
         """The store reads inside run within ``read_limiter`` (when a full sync set one), a slot an
-        attempt (``WooCommerceClient.reads_within``): a refusal (429/503), a timeout or a dropped
+        attempt (``WooCommerceClient.reads_within``): a refusal (429/502/503/504), a timeout or a dropped
         connection counts as an overload the moment it comes; latency is measured."""
         limiter = self.read_limiter
         if limiter is None:

@@ -27,8 +27,9 @@ from platforms.concurrency import AIMDLimiter
 
 #: WooCommerce refuses ``per_page`` above 100 with ``400 rest_invalid_param``.
 MAX_PER_PAGE = 100
-#: answers that say the store is asked too much at once (``reads_within`` cuts the reads on them)
-OVERLOAD_STATUSES = (429, 503)
+#: answers that say the store is asked too much at once (``reads_within`` cuts the reads on them): a
+#: refusal (429, 503), or the web server in front of PHP finding every worker busy (502) or too slow (504)
+OVERLOAD_STATUSES = (429, 502, 503, 504)
 
 
 class InsecureStoreUrlError(PermanentError):
@@ -104,7 +105,7 @@ class WooCommerceClient(HttpClientBase):
     @contextmanager
     def reads_within(self, limiter: AIMDLimiter, kind: str) -> Iterator[None]:
         """Every attempt this thread sends inside takes a slot of ``limiter`` of its own (``kind``: the
-        latency baseline it is judged against). A refusal (429/503), a timeout or a dropped connection
+        latency baseline it is judged against). A refusal (``OVERLOAD_STATUSES``), a timeout or a dropped connection
         gives its slot back as an overload before the client waits to try again: the cut applies at
         once, to the retry and to every read after it. A slot held across the retries would report the
         refusal only when they were over, while the limit kept growing on the other reads' answers."""

@@ -73,7 +73,7 @@ def test_429_honours_retry_after() -> None:
 
 
 @responses.activate
-@pytest.mark.parametrize("status", [503, 429])
+@pytest.mark.parametrize("status", [503, 429, 502, 504])
 def test_a_refused_read_gives_its_slot_back_and_cuts_the_limit_before_it_tries_again(status: int) -> None:
     """Within ``reads_within`` each attempt takes a slot of its own: while the client waits to retry a
     refusal, it holds none, and the limit is already cut (so its retry and every read after it meet
