@@ -32,9 +32,9 @@ def test_a_sparklayer_refusing_above_two_writes_at_once_gets_fewer_and_every_pro
     assert writes["lowest"] <= 2
     assert writes["last"] <= 3  # settled within what it takes (a rare probe above)
     statuses = [call["status"] for call in spark.app.calls.calls("busy-site", limit=100_000)]
-    first = statuses.index(503)
-    while statuses[first] == 503:  # the first round of writes: four of six refused at once
-        first += 1
-    assert statuses[first:].count(503) <= 2, statuses  # then at most a probe's; six at once kept meeting them
+    # The first round of writes: four of six refused at once; then at most a probe's two (six at once
+    # kept meeting refusals: hundreds). Counted in all, since the sandbox logs calls as they end, so
+    # under load a refusal of the first round can be logged after a later write's answer.
+    assert 1 <= statuses.count(503) <= 4 + 2, statuses
     assert (job.seen, job.pushed, job.issues) == (60, 57, 10)  # as without refusals (the store's broken records)
     assert len(spark_state(spark, "busy-site", "products")["products"]) == job.pushed
