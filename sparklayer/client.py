@@ -58,9 +58,6 @@ T = TypeVar("T")
 RETRY_STATUSES = frozenset({409, 429, *range(500, 600)})
 #: The customer upsert's 409 is a real conflict (email or external id taken), never retried.
 RETRY_STATUSES_NO_CONFLICT = RETRY_STATUSES - {409}
-#: Answers that say SparkLayer takes fewer writes at once (with timeouts): the write limiter cuts. SparkLayer's
-#: docs name only 429; 503 and a gateway's 502/504 in front of it say the same, a 500 does not.
-OVERLOAD_STATUSES = frozenset({429, 502, 503, 504})
 #: What a create of an external id that already exists may get (SparkLayer's docs name neither).
 CREATE_EXISTS_STATUSES = frozenset({409, 422})
 #: Statuses of the token endpoint that mean "these credentials are refused".
@@ -172,14 +169,9 @@ class SparkLayerClient(HttpClientBase):
         limiter = self.write_limiter
         if limiter is None or method == "GET" or url.endswith("/api/auth/token"):
             return super().transmit(method, url, kwargs)
-        with limiter.slot("write") as call:
-            try:
-                response = super().transmit(method, url, kwargs)
-            except requests.Timeout:
-                call.overloaded = True
-                raise
-            call.overloaded = response.status_code in OVERLOAD_STATUSES
-            return response
+        # SparkLayer's docs name only 429 for "fewer at once"; 503 and a gateway's 502/504 say the same
+        # (``OVERLOAD_STATUSES``), and a timeout too
+        return self.transmit_in_slot(limiter.slot("write"), method, url, kwargs)
 
     def before_send(self, method: str, path: str, headers: dict[str, str]) -> None:
         super().before_send(method, path, headers)

@@ -34,6 +34,7 @@ import re
 import threading
 import time
 from collections.abc import Callable, Collection, Mapping
+from contextlib import AbstractContextManager
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
@@ -54,6 +55,9 @@ logger = logging.getLogger(__name__)
 USER_AGENT = "IgniteBridge/0.1 (+https://github.com/ignite-bridge/ignite-bridge)"
 
 RETRYABLE_STATUSES = frozenset({429, 500, 502, 503, 504})
+#: Answers that say a service is asked too much at once, which a concurrency limiter cuts on: a refusal
+#: (429, 503), or the gateway in front of it finding every worker busy (502) or too slow (504); a 500 does not.
+OVERLOAD_STATUSES = frozenset({429, 502, 503, 504})
 
 
 def parse_retry_after(value: str | None, *, now: Callable[[], float] = time.time) -> float | None:
@@ -307,6 +311,27 @@ class HttpClientBase:
     def transmit(self, method: str, url: str, kwargs: dict[str, Any]) -> requests.Response:
         """Send one attempt (the SparkLayer client passes its writes through a concurrency limiter)."""
         return session_send(self.session, method, url, kwargs)
+
+    def transmit_in_slot(
+        self,
+        slot: AbstractContextManager[Any],
+        method: str,
+        url: str,
+        kwargs: dict[str, Any],
+        *,
+        overload_errors: tuple[type[Exception], ...] = (requests.Timeout,),
+    ) -> requests.Response:
+        """One attempt inside a concurrency limiter's ``slot`` (``platforms/concurrency.py``), which is
+        given back before the client waits to retry: an answer in ``OVERLOAD_STATUSES`` or one of
+        ``overload_errors`` sets its ``overloaded``, so the limit is cut the moment it comes."""
+        with slot as call:
+            try:
+                response = HttpClientBase.transmit(self, method, url, kwargs)
+            except overload_errors:
+                call.overloaded = True
+                raise
+            call.overloaded = response.status_code in OVERLOAD_STATUSES
+            return response
 
     def endpoint_template(self, path: str) -> str:
         """``path`` with its ids replaced, for metrics labels (bounded cardinality)."""

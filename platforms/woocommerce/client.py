@@ -27,9 +27,6 @@ from platforms.concurrency import AIMDLimiter
 
 #: WooCommerce refuses ``per_page`` above 100 with ``400 rest_invalid_param``.
 MAX_PER_PAGE = 100
-#: answers that say the store is asked too much at once (``reads_within`` cuts the reads on them): a
-#: refusal (429, 503), or the web server in front of PHP finding every worker busy (502) or too slow (504)
-OVERLOAD_STATUSES = (429, 502, 503, 504)
 
 
 class InsecureStoreUrlError(PermanentError):
@@ -105,9 +102,10 @@ class WooCommerceClient(HttpClientBase):
     @contextmanager
     def reads_within(self, limiter: AIMDLimiter, kind: str) -> Iterator[None]:
         """Every attempt this thread sends inside takes a slot of ``limiter`` of its own (``kind``: the
-        latency baseline it is judged against). A refusal (``OVERLOAD_STATUSES``), a timeout or a dropped connection
-        gives its slot back as an overload before the client waits to try again: the cut applies at
-        once, to the retry and to every read after it. A slot held across the retries would report the
+        latency baseline it is judged against). A refusal (429/503, or 502/504 from the web server in
+        front of PHP: ``OVERLOAD_STATUSES``), a timeout or a dropped connection gives its slot back as
+        an overload before the client waits to try again: the cut applies at once, to the retry and to
+        every read after it. A slot held across the retries would report the
         refusal only when they were over, while the limit kept growing on the other reads' answers."""
         previous = getattr(self._gate, "slot", None)
         self._gate.slot = (limiter, kind)
@@ -126,14 +124,8 @@ class WooCommerceClient(HttpClientBase):
         if gate is None:
             return super().transmit(method, url, kwargs)
         limiter, kind = gate
-        with limiter.slot(kind) as call:
-            try:
-                response = super().transmit(method, url, kwargs)
-            except (requests.Timeout, requests.ConnectionError):
-                call.overloaded = True
-                raise
-            call.overloaded = response.status_code in OVERLOAD_STATUSES
-            return response
+        overload_errors = (requests.Timeout, requests.ConnectionError)  # a store dropping connections is full too
+        return self.transmit_in_slot(limiter.slot(kind), method, url, kwargs, overload_errors=overload_errors)
 
     def is_retryable_status(self, response: requests.Response) -> bool:
         # 501 is excluded: WooCommerce answers it for "trash not supported" and hosts' WAFs answer it
