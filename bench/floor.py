@@ -10,7 +10,9 @@ variable products (``GET /variations?parent=...``, ~100 a call) on the pool, eac
 the fields a product sync must read (``_fields``, as the bridge does). Writes: one upsert
 per product, then its page's stock and pricing rows in batches of 100, sent as soon as the page's
 products are accepted, without waiting for them before the next page's writes start (no stall at
-page boundaries). Prints the wall time, the calls made, and the sandboxes' own answer time (median
+page boundaries). Prints the wall time, its own CPU seconds over it (``floor_cpu``: beside the sync's
+``cpu``, what the two would take against stand-ins that answer at once), the calls made, and the
+sandboxes' own answer time (median
 of sequential calls once the run is over: a listing page, the same page with every field, a
 variations read, a product write), so the ratio bridge / floor can be read against how fast the
 stand-ins answer.
@@ -21,6 +23,7 @@ from __future__ import annotations
 import argparse
 import json
 import queue
+import resource
 import statistics
 import threading
 import time
@@ -88,6 +91,7 @@ def main() -> None:
     refused: dict[int, int] = {}
     probe: dict[str, Any] = {}
     try:
+        before = resource.getrusage(resource.RUSAGE_SELF)
         started = time.monotonic()
         token = session.post(f"{spark}/api/auth/token", json={"grant_type": "client_credentials", "client_id": "id",
                              "client_secret": "secret"}, headers={"Site-Id": "floor"}, timeout=30).json()  # fmt: skip
@@ -182,6 +186,8 @@ def main() -> None:
             future.result()
         pool.shutdown(wait=True)
         wall = time.monotonic() - started
+        after = resource.getrusage(resource.RUSAGE_SELF)
+        cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
         listing: dict[str, Any] = {"per_page": PER_PAGE, "page": 1, "orderby": "id", "order": "asc", "status": "any",
                                    "_fields": PRODUCT_FIELDS}  # fmt: skip
         one_parent: dict[str, Any] = {"parent": probe["parent"], "per_page": PER_PAGE, "_fields": VARIATION_FIELDS}
@@ -199,7 +205,7 @@ def main() -> None:
             answer["write_ms"] = median_ms(
                 lambda: session.post(f"{spark}/api/v1/products", json=fresh(probe["body"]), headers=headers)
             )
-        print(json.dumps({"floor_wall": round(wall, 2), "products": args.products, "threads": args.threads,
+        print(json.dumps({"floor_wall": round(wall, 2), "floor_cpu": round(cpu, 2), "products": args.products, "threads": args.threads,
                           "reads_only": args.reads_only,
                           "store_calls": calls["store"], "spark_writes": calls["spark"], "refused": refused,
                           "sandbox_median_answer": answer}))  # fmt: skip

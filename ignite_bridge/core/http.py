@@ -107,25 +107,43 @@ def json_request_body(value: Any) -> bytes:
 _PLAIN_URL = re.compile(r"[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=]*")
 
 
+def url_with_params(url: str, params: Any) -> str:
+    """``url`` with ``params`` added as ``requests.PreparedRequest.prepare_url`` adds them: requests' own
+    encoding (``None`` values left out, lists repeated), after the URL's own query. For a ``url`` that
+    ``_PLAIN_URL`` accepts, with no fragment: requests' re-quoting then changes nothing, since
+    ``urlencode`` escapes every character that is not unreserved and unescapes none."""
+    query = requests.models.RequestEncodingMixin._encode_params(params)
+    if not query:
+        return url
+    return f"{url}&{query}" if "?" in url else f"{url}?{query}"
+
+
 def session_send(session: requests.Session, method: str, url: str, kwargs: dict[str, Any]) -> requests.Response:
     """One request through ``session``'s adapter (its pool, its address guard), without the rest of
     ``Session.request``: the sessions keep no cookies and have no hooks, so merging those, re-quoting a
     URL built here and parsing every answer's cookies twice cost ~0.15 ms of CPU a call for nothing,
-    which a full sync's thousands of writes pay under one GIL. Anything else goes the usual way: a
-    call with parameters to encode, and every call while OpenTelemetry traces requests (its
+    which a full sync's thousands of writes and store reads pay under one GIL. Query parameters (a
+    mapping of texts, numbers and lists of them) are encoded as requests encodes them
+    (``url_with_params``). Anything else goes the usual way: parameters of another shape, a URL
+    requests would re-quote, and every call while OpenTelemetry traces requests (its
     instrumentation wraps ``Session.send``). Where requests would add nothing at all (a host from
     settings: no address guard, no proxy; ``ignite_bridge/core/curl.py``) the call goes through libcurl,
     a quarter of the CPU again. A redirect is followed the way ``Session.send`` follows it (within the
     origin), without sending the first request again: a 303 may answer a POST it carried out."""
     body = kwargs.get("data")
+    params = kwargs.get("params")
     if (
-        kwargs.get("params")
+        (params and (not isinstance(params, Mapping) or session.params))
         or not isinstance(body, bytes | None)
         or not _PLAIN_URL.fullmatch(url)
+        or "#" in url
         or _instrumented()
         or session.hooks.get("response")
     ):
         return session.request(method, url, **kwargs)
+    if params:
+        url = url_with_params(url, params)
+        kwargs = {key: value for key, value in kwargs.items() if key != "params"}
     adapter = session.get_adapter(url)
     headers = request_headers(session, kwargs.get("headers"))
     if curl_usable(session, adapter, url, auth=kwargs.get("auth"), headers=headers):

@@ -17,7 +17,7 @@ import requests
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ignite_bridge.core.http import json_request_body, session_send
+from ignite_bridge.core.http import json_request_body, session_send, url_with_params
 from ignite_bridge.core.pinned import OriginLockedSession, RedirectRefused
 from tests.support import LoopbackHandler, serving
 
@@ -70,6 +70,8 @@ CALLS = [
     ("GET", "/api/v1/settings", {}),
     ("POST", "/wp-json/wc/v3/customers", {"data": b'{"email":"a@example.com"}', "auth": ("ck", "cs")}),
     ("GET", "/wp-json/wc/v3/products", {"params": {"per_page": 100, "status": "any"}, "auth": ("ck", "cs")}),
+    ("GET", "/wp-json/wc/v3/variations?page=2", {"params": {"_fields": "id,parent_id,sku", "include": [7, 8],
+                                                            "search": "caf\u00e9 & co/+", "after": None}}),
     ("GET", "/wp-json/wc/v3/products/caf\u00e9 1", {}),  # a path requests must quote: sent the usual way
 ]
 
@@ -179,3 +181,16 @@ def test_a_request_body_is_utf8_and_compact() -> None:
             '"id":"00000000-0000-0000-0000-000000000001"}'
         ).encode()
     )
+
+
+_TEXTS = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=12)
+_VALUES = st.one_of(_TEXTS, st.integers(), st.none(), st.lists(st.one_of(_TEXTS, st.integers()), max_size=3))
+
+
+@given(
+    base=st.sampled_from(["http://store.example/wp-json/wc/v3/products", "https://s.example:8443/a/b?page=2&x=y"]),
+    params=st.dictionaries(_TEXTS, _VALUES, max_size=5),
+)
+@settings(max_examples=300, deadline=None)
+def test_parameters_are_added_to_the_url_exactly_as_requests_adds_them(base: str, params: dict[str, Any]) -> None:
+    assert url_with_params(base, params) == requests.Request("GET", base, params=params).prepare().url
