@@ -10,12 +10,11 @@ variable products (``GET /variations?parent=...``, ~100 a call) on the pool, eac
 the fields a product sync must read (``_fields``, as the bridge does). Writes: one upsert
 per product, then its page's stock and pricing rows in batches of 100, sent as soon as the page's
 products are accepted, without waiting for them before the next page's writes start (no stall at
-page boundaries). Prints the wall time, its own CPU seconds over it (``floor_cpu``: beside the sync's
-``cpu``, what the two would take against stand-ins that answer at once), the calls made, and the
-sandboxes' own answer time (median
-of sequential calls once the run is over: a listing page, the same page with every field, a
-variations read, a product write), so the ratio bridge / floor can be read against how fast the
-stand-ins answer.
+page boundaries). Prints the wall time, its own CPU seconds over it (``floor_cpu``: set beside the
+sync's ``cpu``, it says how the two would compare against stand-ins that answer at once), the calls
+made, and the sandboxes' own answer time (median of sequential calls once the run is over: a listing
+page, the same page with every field, a variations read, a product write), so the ratio bridge /
+floor can be read against how fast the stand-ins answer.
 """
 
 from __future__ import annotations
@@ -205,7 +204,8 @@ def main() -> None:
             answer["write_ms"] = median_ms(
                 lambda: session.post(f"{spark}/api/v1/products", json=fresh(probe["body"]), headers=headers)
             )
-        print(json.dumps({"floor_wall": round(wall, 2), "floor_cpu": round(cpu, 2), "products": args.products, "threads": args.threads,
+        print(json.dumps({"floor_wall": round(wall, 2), "floor_cpu": round(cpu, 2), "products": args.products,
+                          "threads": args.threads,
                           "reads_only": args.reads_only,
                           "store_calls": calls["store"], "spark_writes": calls["spark"], "refused": refused,
                           "sandbox_median_answer": answer}))  # fmt: skip
