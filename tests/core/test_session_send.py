@@ -70,8 +70,11 @@ CALLS = [
     ("GET", "/api/v1/settings", {}),
     ("POST", "/wp-json/wc/v3/customers", {"data": b'{"email":"a@example.com"}', "auth": ("ck", "cs")}),
     ("GET", "/wp-json/wc/v3/products", {"params": {"per_page": 100, "status": "any"}, "auth": ("ck", "cs")}),
-    ("GET", "/wp-json/wc/v3/variations?page=2", {"params": {"_fields": "id,parent_id,sku", "include": [7, 8],
-                                                            "search": "caf\u00e9 & co/+", "after": None}}),
+    (
+        "GET",
+        "/wp-json/wc/v3/variations?page=2",
+        {"params": {"_fields": "id,parent_id,sku", "include": [7, 8], "search": "caf\u00e9 & co/+", "after": None}},
+    ),
     ("GET", "/wp-json/wc/v3/products/caf\u00e9 1", {}),  # a path requests must quote: sent the usual way
 ]
 
