@@ -5,8 +5,8 @@ that is finished, cancelled, or held by a live run does nothing (or comes back l
 never slept in a worker: a transient failure releases the job and the task retries with a
 countdown (backoff + jitter, at least SparkLayer's Retry-After), capped well under the broker's
 visibility timeout so the delayed message is not redelivered meanwhile. A job whose connection
-already runs ``SYNC_MAX_JOBS_PER_CONNECTION`` full syncs comes back a little later
-(``sync/jobs/job_slots.py``), so one store never takes every ``sync`` worker.
+already runs ``SYNC_MAX_JOBS_PER_CONNECTION`` full syncs waits, and is sent on as soon as one of
+them ends (``sync/jobs/job_slots.py``), so one store never takes every ``sync`` worker.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from django.conf import settings
 
 from ignite_bridge.core import metrics
 from sync.jobs.full_sync import sync_job_run
-from sync.jobs.job_slots import sync_job_defer, sync_job_slot
+from sync.jobs.job_slots import sync_job_defer, sync_job_slot, sync_jobs_look_again
 from sync.jobs.sweep import sync_jobs_sweep
 from sync.models import SyncJob
 
@@ -48,7 +48,7 @@ def sync_job_run_task(self: Task, job_id: int) -> dict[str, Any]:
     slot = sync_job_slot(connection_id=job.connection_id)
     if not slot.acquire():
         metrics.sync_job_finished(**labels, state="deferred", duration=None)
-        raise self.retry(countdown=sync_job_defer(job_id=job_id), max_retries=None)
+        raise self.retry(countdown=sync_job_defer(job_id=job_id, connection_id=job.connection_id), max_retries=None)
     seen = {"count": job.seen}
 
     def progress(current: SyncJob) -> None:  # records/s: the pages read since the last one
@@ -61,6 +61,7 @@ def sync_job_run_task(self: Task, job_id: int) -> dict[str, Any]:
         result = sync_job_run(job_id=job_id, token=self.request.id or None, progress=progress)
     finally:
         slot.release()
+        sync_jobs_look_again(connection_id=job.connection_id)  # a job of this store turned away need not wait
     if result.state in FINAL_RUN_STATES:
         start, end = SyncJob.objects.filter(pk=job_id).values_list("started_at", "finished_at").first() or (None, None)
         duration = (end - start).total_seconds() if start and end else None

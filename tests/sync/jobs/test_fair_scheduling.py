@@ -22,8 +22,9 @@ from ignite_bridge.core.slots import Slot
 from sync.incremental import processing
 from sync.incremental.processing import _follow_on, webhook_event_process_fairly, webhook_events_look_again
 from sync.incremental.sweeper import webhook_events_sweep
-from sync.jobs.job_slots import sync_job_slot
+from sync.jobs.job_slots import sync_job_slot, sync_jobs_look_again
 from sync.models import EventState, JobKind, JobState, SyncJob, WebhookEvent
+from sync.tasks import full_sync as full_sync_tasks
 from sync.tasks.full_sync import sync_job_run_task
 from tests.sync.helpers import make_connection
 from tests.sync.webhook_support import deliver_product
@@ -234,3 +235,96 @@ def test_a_full_sync_with_a_free_slot_runs_gives_the_slot_back_and_is_counted(co
     assert counted("ignite_sync_records_total", **labels) - before == job.seen > 0
     assert counted("ignite_sync_jobs_finished_total", **labels, kind="full", state="succeeded") - ended_before == 1
     assert sync_job_slot(connection_id=connection.pk).holders() == 0  # released
+
+
+@pytest.fixture
+def sync_queue() -> Any:
+    client = redis.Redis.from_url(django_settings.CELERY_BROKER_URL)
+    client.delete("sync")
+    yield client
+    client.delete("sync")
+
+
+def sent_jobs(broker: Any) -> list[tuple[int, bool]]:
+    """(job id, whether it is due at once) of every message on the ``sync`` queue."""
+    sent = []
+    for raw in broker.lrange("sync", 0, -1):
+        message = json.loads(raw)
+        body = json.loads(__import__("base64").b64decode(message["body"]))
+        sent.append((body[0][0], message["headers"].get("eta") is None))
+    return sent
+
+
+def test_deferred_full_syncs_are_sent_on_one_a_slot_as_their_connection_gives_slots_back(
+    connection: Connection, settings: Any, sync_queue: Any
+) -> None:
+    settings.SYNC_MAX_JOBS_PER_CONNECTION = 1
+    orders, store_settings = (
+        SyncJob.objects.create(connection=connection, data_type=data_type, kind=JobKind.FULL)
+        for data_type in ("purchases", "merchant")
+    )
+    running = sync_job_slot(connection_id=connection.pk)
+    assert running.acquire()
+    for job in (orders, store_settings):
+        with pytest.raises(Retry):
+            sync_job_run_task(job.pk)  # refused: deferred for 5 to 15 s (called here, its retry is not sent)
+    assert sent_jobs(sync_queue) == []
+    running.release()
+
+    assert sync_jobs_look_again(connection_id=connection.pk) == orders.pk  # the longest waiting, alone
+    orders.refresh_from_db()
+    assert orders.state == JobState.QUEUED
+    assert orders.resume_at is not None and orders.resume_at <= timezone.now()  # due now: the sweeper agrees
+    assert sent_jobs(sync_queue) == [(orders.pk, True)]  # sent on, due at once
+    store_settings.refresh_from_db()
+    assert store_settings.resume_at is not None and store_settings.resume_at > timezone.now()  # still waits
+
+    # the next slot given back (no job was turned away since) sends the other one on
+    assert sync_jobs_look_again(connection_id=connection.pk) == store_settings.pk
+    assert sorted(sent_jobs(sync_queue)) == sorted([(orders.pk, True), (store_settings.pk, True)])
+    assert sync_jobs_look_again(connection_id=connection.pk) is None  # each noted once, sent once
+
+
+def test_a_noted_job_that_no_longer_waits_is_not_sent_again(
+    connection: Connection, settings: Any, sync_queue: Any
+) -> None:
+    settings.SYNC_MAX_JOBS_PER_CONNECTION = 1
+    started, waiting = (
+        SyncJob.objects.create(connection=connection, data_type=data_type, kind=JobKind.FULL)
+        for data_type in ("products", "customers")
+    )
+    running = sync_job_slot(connection_id=connection.pk)
+    assert running.acquire()
+    for job in (started, waiting):
+        with pytest.raises(Retry):
+            sync_job_run_task(job.pk)
+    running.release()
+    SyncJob.objects.filter(pk=started.pk).update(state=JobState.RUNNING)  # its own retry came first and runs
+
+    assert sync_jobs_look_again(connection_id=connection.pk) == waiting.pk  # the next that still waits
+    assert sent_jobs(sync_queue) == [(waiting.pk, True)]
+
+
+def test_a_full_sync_that_ends_sends_on_the_job_its_connection_turned_away_meanwhile(
+    connection: Connection, settings: Any, sync_queue: Any, monkeypatch: Any
+) -> None:
+    settings.SYNC_MAX_JOBS_PER_CONNECTION = 1
+    first, second = (
+        SyncJob.objects.create(connection=connection, data_type=data_type, kind=JobKind.FULL)
+        for data_type in ("customers", "products")
+    )
+    real_run = full_sync_tasks.sync_job_run
+
+    def run_while_another_job_is_turned_away(**kwargs: Any) -> Any:
+        with pytest.raises(Retry):
+            sync_job_run_task(second.pk)  # the connection's only slot is this run's
+        return real_run(**kwargs)
+
+    monkeypatch.setattr(full_sync_tasks, "sync_job_run", run_while_another_job_is_turned_away)
+    assert sync_job_run_task(first.pk) == {"job": first.pk, "state": "succeeded"}
+
+    second.refresh_from_db()
+    assert (second.state, second.attempts) == (JobState.QUEUED, 0)
+    assert second.resume_at is not None and second.resume_at <= timezone.now()
+    assert sent_jobs(sync_queue) == [(second.pk, True)]
+    assert sync_job_slot(connection_id=connection.pk).holders() == 0
