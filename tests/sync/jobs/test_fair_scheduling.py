@@ -274,10 +274,12 @@ def test_deferred_full_syncs_are_sent_on_one_a_slot_as_their_connection_gives_sl
     assert sync_jobs_look_again(connection_id=connection.pk) == orders.pk  # the longest waiting, alone
     orders.refresh_from_db()
     assert orders.state == JobState.QUEUED
-    assert orders.resume_at is not None and orders.resume_at <= timezone.now()  # due now: the sweeper agrees
+    assert orders.resume_at is not None
+    assert orders.resume_at <= timezone.now()  # due now: the sweeper agrees
     assert sent_jobs(sync_queue) == [(orders.pk, True)]  # sent on, due at once
     store_settings.refresh_from_db()
-    assert store_settings.resume_at is not None and store_settings.resume_at > timezone.now()  # still waits
+    assert store_settings.resume_at is not None
+    assert store_settings.resume_at > timezone.now()  # still waits
 
     # the next slot given back (no job was turned away since) sends the other one on
     assert sync_jobs_look_again(connection_id=connection.pk) == store_settings.pk
@@ -325,6 +327,7 @@ def test_a_full_sync_that_ends_sends_on_the_job_its_connection_turned_away_meanw
 
     second.refresh_from_db()
     assert (second.state, second.attempts) == (JobState.QUEUED, 0)
-    assert second.resume_at is not None and second.resume_at <= timezone.now()
+    assert second.resume_at is not None
+    assert second.resume_at <= timezone.now()
     assert sent_jobs(sync_queue) == [(second.pk, True)]
     assert sync_job_slot(connection_id=connection.pk).holders() == 0
