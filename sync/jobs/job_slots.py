@@ -65,7 +65,8 @@ def sync_job_defer(*, job_id: int, connection_id: int | None = None) -> float:
 
 def sync_jobs_look_again(*, connection_id: int) -> int | None:
     """After giving back a slot: send the connection's longest-waiting deferred job now (its due time
-    moved to now); returns its id, or None when no noted job still waits."""
+    moved to now); returns its id, or None when no noted job still waits. Never raises for Redis or
+    the broker: the job's own deferral retry, and the sweeper, still bring it back."""
     client = cache_redis()
     if client is None:
         return None
@@ -84,6 +85,10 @@ def sync_jobs_look_again(*, connection_id: int) -> int | None:
             pk=job_id, connection_id=connection_id, kind=JobKind.FULL, state=JobState.QUEUED, resume_at__gt=now
         ).update(resume_at=now, updated_at=now)
         if waiting:  # else it already runs, ended, or was never deferred (a stale note): try the next
-            task_id = sync_job_run_send(job_id=job_id)
+            try:
+                task_id = sync_job_run_send(job_id=job_id)
+            except Exception:  # noqa: BLE001 - a run that ended must not fail for this: the retry and the sweeper remain
+                logger.warning("waiting sync job not sent on", extra={"job": job_id}, exc_info=True)
+                return None
             SyncJob.objects.filter(pk=job_id).update(celery_task_id=task_id)  # a cancel revokes the newest
             return job_id

@@ -331,3 +331,25 @@ def test_a_full_sync_that_ends_sends_on_the_job_its_connection_turned_away_meanw
     assert second.resume_at <= timezone.now()
     assert sent_jobs(sync_queue) == [(second.pk, True)]
     assert sync_job_slot(connection_id=connection.pk).holders() == 0
+
+
+def test_a_broker_that_cannot_take_the_message_leaves_the_job_to_its_own_retry(
+    connection: Connection, settings: Any, monkeypatch: Any
+) -> None:
+    from sync.jobs import job_slots
+
+    settings.SYNC_MAX_JOBS_PER_CONNECTION = 1
+    job = SyncJob.objects.create(connection=connection, data_type="products", kind=JobKind.FULL)
+    running = sync_job_slot(connection_id=connection.pk)
+    assert running.acquire()
+    with pytest.raises(Retry):
+        sync_job_run_task(job.pk)
+    running.release()
+
+    def broker_down(*, job_id: int) -> str:
+        raise ConnectionError("the broker is down")
+
+    monkeypatch.setattr(job_slots, "sync_job_run_send", broker_down)
+    assert sync_jobs_look_again(connection_id=connection.pk) is None  # no exception for the run that ended
+    job.refresh_from_db()
+    assert (job.state, job.attempts) == (JobState.QUEUED, 0)  # still queued: its retry and the sweeper remain
