@@ -21,7 +21,7 @@ from ignite_bridge.core import metrics
 from sync.jobs.full_sync import sync_job_run
 from sync.jobs.job_slots import sync_job_defer, sync_job_slot, sync_jobs_look_again
 from sync.jobs.sweep import sync_jobs_sweep
-from sync.models import SyncJob
+from sync.models import JobState, SyncJob
 
 logger = logging.getLogger(__name__)
 
@@ -44,6 +44,9 @@ def sync_job_run_task(self: Task, job_id: int) -> dict[str, Any]:
     job = SyncJob.objects.select_related("connection").filter(pk=job_id).first()
     if job is None:
         return {"job": job_id, "state": "skipped"}
+    if job.state != JobState.QUEUED and superseded(job, self.request.id):
+        # sent again since this message (a waiting job sent on, a re-send) and taken or ended: nothing to do
+        return {"job": job_id, "state": "superseded"}
     labels = {"platform": job.connection.platform, "data_type": job.data_type, "kind": job.kind}
     slot = sync_job_slot(connection_id=job.connection_id)
     if not slot.acquire():
@@ -69,6 +72,14 @@ def sync_job_run_task(self: Task, job_id: int) -> dict[str, Any]:
     if result.state in ("rescheduled", "busy"):
         raise self.retry(countdown=result.countdown, max_retries=None)
     return {"job": job_id, "state": result.state}
+
+
+def superseded(job: SyncJob, task_id: str | None) -> bool:
+    """Whether the job was sent again after the message ``task_id`` (its newest message's id is kept on
+    the job). An older message, such as the deferral retry of a job sent on when a slot came free,
+    finding the job running or ended has nothing to add: the newer message ran it, and a run that dies
+    is the sweeper's. Only a job no longer queued is judged so: a queued one runs whichever arrives."""
+    return bool(task_id and job.celery_task_id and task_id != job.celery_task_id)
 
 
 @shared_task(name="sync.tasks.sync_job_sweep_task", time_limit=120, soft_time_limit=100)

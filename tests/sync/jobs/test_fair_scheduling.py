@@ -353,3 +353,40 @@ def test_a_broker_that_cannot_take_the_message_leaves_the_job_to_its_own_retry(
     assert sync_jobs_look_again(connection_id=connection.pk) is None  # no exception for the run that ended
     job.refresh_from_db()
     assert (job.state, job.attempts) == (JobState.QUEUED, 0)  # still queued: its retry and the sweeper remain
+
+
+def test_an_older_message_of_a_job_sent_on_since_does_nothing_once_the_job_is_taken(
+    connection: Connection, settings: Any, sync_queue: Any
+) -> None:
+    """The deferral's own retry of a job that was sent on when a slot came free: it arrives to find the
+    job running (or ended) under the newer message, and neither waits for a slot nor comes back."""
+    settings.SYNC_MAX_JOBS_PER_CONNECTION = 1
+    job = SyncJob.objects.create(
+        connection=connection, data_type="products", kind=JobKind.FULL, celery_task_id="the-first-message"
+    )
+    running = sync_job_slot(connection_id=connection.pk)
+    assert running.acquire()
+    with pytest.raises(Retry):
+        sync_job_run_task(job.pk)
+    running.release()
+    assert sync_jobs_look_again(connection_id=connection.pk) == job.pk
+    job.refresh_from_db()
+    newest = job.celery_task_id
+    assert newest not in ("", "the-first-message")
+    SyncJob.objects.filter(pk=job.pk).update(state=JobState.RUNNING, claim_token=newest, heartbeat_at=timezone.now())
+
+    late = sync_job_run_task.apply(args=(job.pk,), task_id="the-first-message")  # the deferral's retry
+    assert late.result == {"job": job.pk, "state": "superseded"}
+    assert sync_job_slot(connection_id=connection.pk).holders() == 0  # it took no slot
+    again = sync_job_run_task.apply(args=(job.pk,), task_id=newest)  # the newest message itself is not judged so
+    assert again.result != {"job": job.pk, "state": "superseded"}
+
+
+def test_a_queued_job_runs_whichever_of_its_messages_arrives(connection: Connection) -> None:
+    job = SyncJob.objects.create(
+        connection=connection, data_type="products", kind=JobKind.FULL, celery_task_id="a-newer-message"
+    )
+    assert sync_job_run_task.apply(args=(job.pk,), task_id="an-older-message").result == {
+        "job": job.pk,
+        "state": "succeeded",
+    }
