@@ -34,7 +34,14 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.common import ensure_database  # noqa: E402
-from bench.webhook_latency import Processes, free_port, wait_http, wait_worker  # noqa: E402
+from bench.webhook_latency import (  # noqa: E402
+    Processes,
+    free_port,
+    start_sandboxes,
+    wait_http,
+    wait_worker,
+    worker_env,
+)
 
 SITE_ID = "bench-connect"
 
@@ -65,28 +72,16 @@ def run(args: argparse.Namespace, procs: Processes, logs: Path) -> None:
     spark, woo, web = (f"http://127.0.0.1:{p}" for p in (spark_port, woo_port, web_port))
     env = dict(os.environ)
     env.update({
+        **worker_env(args.database, spark),
         "DJANGO_SETTINGS_MODULE": "ignite_bridge.settings.local",  # the test settings fix the public URL
         "DJANGO_DEBUG": "false",
-        "DATABASE_URL": args.database,
-        "CELERY_BROKER_URL": env.get("BENCH_BROKER_URL", "redis://127.0.0.1:6379/9"),
-        "CELERY_RESULT_BACKEND": "",
-        "CACHE_URL": env.get("BENCH_CACHE_URL", "redis://127.0.0.1:6379/11"),
-        "SPARKLAYER_URL_TEST": spark,
         "IGNITE_PUBLIC_URL": web,
         "IGNITE_ALLOWED_PLATFORM_HOSTS": "127.0.0.1",
-        "LOG_LEVEL": "WARNING",
-        "DATABASE_CONN_MAX_AGE": "600",
-        "CELERY_TASK_ALWAYS_EAGER": "false",
     })  # fmt: skip
     os.environ.update(env)
     py = sys.executable
-    spark_proc = procs.start("sparklayer sandbox", [py, "-m", "sandbox.sparklayer", "--port", str(spark_port)], env,
-                             logs / "sparklayer.log")  # fmt: skip
-    woo_proc = procs.start("woocommerce sandbox", [py, "-m", "sandbox.woocommerce", "--port", str(woo_port),
-                           "--products", str(args.products), "--customers", str(args.customers),
-                           "--orders", str(args.orders)], env, logs / "woocommerce.log")  # fmt: skip
-    wait_http(f"{spark}/_sandbox/stats", spark_proc, "SparkLayer sandbox")
-    wait_http(f"{woo}/_sandbox/stats", woo_proc, "WooCommerce sandbox")
+    start_sandboxes(procs, env, logs, ports=(spark_port, woo_port), store=("--products", str(args.products),
+                    "--customers", str(args.customers), "--orders", str(args.orders)))  # fmt: skip
 
     import django
 

@@ -95,6 +95,36 @@ def wait_http(url: str, proc: subprocess.Popen[bytes], what: str, timeout: float
     raise SystemExit(f"{what} did not start within {timeout:.0f} s")
 
 
+def worker_env(database: str, spark: str) -> dict[str, str]:
+    """What a benchmark's bridge processes share: its own database, the broker and cache Redis
+    (``BENCH_BROKER_URL``, ``BENCH_CACHE_URL``), the SparkLayer sandbox, a real worker."""
+    return {
+        "DATABASE_URL": database,
+        "CELERY_BROKER_URL": os.environ.get("BENCH_BROKER_URL", "redis://127.0.0.1:6379/9"),
+        "CELERY_RESULT_BACKEND": "",
+        "CACHE_URL": os.environ.get("BENCH_CACHE_URL", "redis://127.0.0.1:6379/11"),
+        "SPARKLAYER_URL_TEST": spark,
+        "LOG_LEVEL": "WARNING",
+        "DATABASE_CONN_MAX_AGE": "600",
+        "CELERY_TASK_ALWAYS_EAGER": "false",
+    }
+
+
+def start_sandboxes(
+    procs: Processes, env: dict[str, str], logs: Path, *, ports: tuple[int, int], store: tuple[str, ...]
+) -> None:
+    """The SparkLayer and WooCommerce sandboxes (``store``: the latter's catalogue arguments) on
+    ``ports``, each in its own process; returns once both answer."""
+    py = sys.executable
+    spark_port, woo_port = ports
+    spark = procs.start("sparklayer sandbox", [py, "-m", "sandbox.sparklayer", "--port", str(spark_port)], env,
+                        logs / "sparklayer.log")  # fmt: skip
+    woo = procs.start("woocommerce sandbox", [py, "-m", "sandbox.woocommerce", "--port", str(woo_port), *store], env,
+                      logs / "woocommerce.log")  # fmt: skip
+    wait_http(f"http://127.0.0.1:{spark_port}/_sandbox/stats", spark, "SparkLayer sandbox")
+    wait_http(f"http://127.0.0.1:{woo_port}/_sandbox/stats", woo, "WooCommerce sandbox")
+
+
 def wait_worker(name: str, proc: subprocess.Popen[bytes], log: Path, timeout: float = 120) -> None:
     """Until the worker answers a broadcast ping (it consumes its queues from then on)."""
     from ignite_bridge.celery import app
@@ -140,28 +170,12 @@ def run(args: argparse.Namespace, procs: Processes, logs: Path) -> dict[str, Any
     spark_port, woo_port, web_port = free_port(), free_port(), free_port()
     spark, woo, web = (f"http://127.0.0.1:{p}" for p in (spark_port, woo_port, web_port))
     env = dict(os.environ)
-    env.update({
-        "DJANGO_SETTINGS_MODULE": "ignite_bridge.settings.test",
-        "DATABASE_URL": args.database,
-        "CELERY_BROKER_URL": env.get("BENCH_BROKER_URL", "redis://127.0.0.1:6379/9"),
-        "CELERY_RESULT_BACKEND": "",
-        "CACHE_URL": env.get("BENCH_CACHE_URL", "redis://127.0.0.1:6379/11"),
-        "SPARKLAYER_URL_TEST": spark,
-        "LOG_LEVEL": "WARNING",
-        "DATABASE_CONN_MAX_AGE": "600",
-        "CELERY_TASK_ALWAYS_EAGER": "false",
-        "WEBHOOK_SKIP_ENQUEUE": "false",
-    })  # fmt: skip
+    env.update({**worker_env(args.database, spark), "DJANGO_SETTINGS_MODULE": "ignite_bridge.settings.test",
+                "WEBHOOK_SKIP_ENQUEUE": "false"})  # fmt: skip
     os.environ.update(env)
     py = sys.executable
-
-    spark_proc = procs.start("sparklayer sandbox", [py, "-m", "sandbox.sparklayer", "--port", str(spark_port)], env,
-                             logs / "sparklayer.log")  # fmt: skip
-    woo_proc = procs.start("woocommerce sandbox", [py, "-m", "sandbox.woocommerce", "--port", str(woo_port),
-                           "--products", str(args.products), "--customers", "5", "--orders", "2"], env,
-                           logs / "woocommerce.log")  # fmt: skip
-    wait_http(f"{spark}/_sandbox/stats", spark_proc, "SparkLayer sandbox")
-    wait_http(f"{woo}/_sandbox/stats", woo_proc, "WooCommerce sandbox")
+    start_sandboxes(procs, env, logs, ports=(spark_port, woo_port), store=("--products", str(args.products),
+                    "--customers", "5", "--orders", "2"))  # fmt: skip
 
     import django
 

@@ -107,3 +107,32 @@ def serving(handler: type[BaseHTTPRequestHandler], *, tls: ssl.SSLContext | None
     finally:
         httpd.shutdown()
         httpd.server_close()
+
+
+@contextmanager
+def emptied_broker_queue(name: str) -> Iterator[Any]:
+    """A Redis client of the Celery broker with its queue ``name`` emptied before and after: for tests
+    that read what was sent to it (``broker_messages``)."""
+    import redis
+    from django.conf import settings
+
+    client = redis.Redis.from_url(settings.CELERY_BROKER_URL)
+    client.delete(name)
+    try:
+        yield client
+    finally:
+        client.delete(name)
+
+
+def broker_messages(client: Any, name: str) -> list[tuple[dict[str, Any], list[Any], dict[str, Any]]]:
+    """(headers, args, kwargs) of every message waiting in the broker's queue ``name``, newest first
+    (Celery's message protocol 2 on the Redis transport)."""
+    import base64
+    import json
+
+    messages = []
+    for raw in client.lrange(name, 0, -1):
+        message = json.loads(raw)
+        args, kwargs, _embed = json.loads(base64.b64decode(message["body"]))
+        messages.append((message["headers"], args, kwargs))
+    return messages

@@ -3,13 +3,10 @@ every event still processed (against both sandboxes, through the real task funct
 
 from __future__ import annotations
 
-import base64
-import json
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
-import redis
-from django.conf import settings as django_settings
 from django.core.cache import caches
 from django.core.cache.backends.redis import RedisCache
 from django.test import Client
@@ -20,6 +17,7 @@ from sync.intake.enqueue import webhook_event_send_after_commit
 from sync.intake.nudge import webhook_nudge_claim, webhook_nudge_release
 from sync.models import EventOutcome, EventState, WebhookEvent
 from sync.tasks.webhooks import webhook_process_task
+from tests.support import broker_messages, emptied_broker_queue
 from tests.sync.helpers import make_connection, spark_state
 from tests.sync.webhook_support import post_delivery, store_body, woo_headers
 
@@ -31,18 +29,15 @@ needs_redis_cache = pytest.mark.skipif(
 
 
 @pytest.fixture
-def broker() -> Any:
-    client = redis.Redis.from_url(django_settings.CELERY_BROKER_URL)
-    client.delete("webhooks")
-    yield client
-    client.delete("webhooks")
+def broker() -> Iterator[Any]:
+    with emptied_broker_queue("webhooks") as client:
+        yield client
 
 
 def sent_task(broker: Any) -> tuple[list[Any], dict[str, Any]]:
-    """The arguments of the processing task waiting in the broker (Celery's message protocol 2)."""
-    message = json.loads(broker.lindex("webhooks", 0))
-    assert message["headers"]["task"] == "sync.tasks.webhook_process_task"
-    args, kwargs, _embed = json.loads(base64.b64decode(message["body"]))
+    """The arguments of the newest processing task waiting in the broker."""
+    headers, args, kwargs = broker_messages(broker, "webhooks")[0]
+    assert headers["task"] == "sync.tasks.webhook_process_task"
     return args, kwargs
 
 

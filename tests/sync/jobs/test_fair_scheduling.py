@@ -4,15 +4,13 @@ Against both sandboxes, through the real processing functions and the real Redis
 
 from __future__ import annotations
 
-import json
 import time
+from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
 import pytest
-import redis
 from celery.exceptions import Retry
-from django.conf import settings as django_settings
 from django.core.cache import caches
 from django.core.cache.backends.redis import RedisCache
 from django.utils import timezone
@@ -26,6 +24,7 @@ from sync.jobs.job_slots import sync_job_slot, sync_jobs_look_again
 from sync.models import EventState, JobKind, JobState, SyncJob, WebhookEvent
 from sync.tasks import full_sync as full_sync_tasks
 from sync.tasks.full_sync import sync_job_run_task
+from tests.support import broker_messages, emptied_broker_queue
 from tests.sync.helpers import make_connection
 from tests.sync.webhook_support import deliver_product
 
@@ -36,11 +35,9 @@ pytestmark = [
 
 
 @pytest.fixture
-def broker() -> Any:
-    client = redis.Redis.from_url(django_settings.CELERY_BROKER_URL)
-    client.delete("webhooks")
-    yield client
-    client.delete("webhooks")
+def broker() -> Iterator[Any]:
+    with emptied_broker_queue("webhooks") as client:
+        yield client
 
 
 @pytest.fixture(autouse=True)
@@ -58,10 +55,7 @@ def product_ids(store: Any, count: int) -> list[int]:
 
 
 def queued_event_ids(broker: Any) -> list[int]:
-    return [
-        json.loads(__import__("base64").b64decode(json.loads(raw)["body"]))[0][0]
-        for raw in broker.lrange("webhooks", 0, -1)
-    ]
+    return [args[0] for _headers, args, _kwargs in broker_messages(broker, "webhooks")]
 
 
 def test_a_connection_at_its_cap_is_refused_at_once_and_its_event_waits(
@@ -238,38 +232,35 @@ def test_a_full_sync_with_a_free_slot_runs_gives_the_slot_back_and_is_counted(co
 
 
 @pytest.fixture
-def sync_queue() -> Any:
-    client = redis.Redis.from_url(django_settings.CELERY_BROKER_URL)
-    client.delete("sync")
-    yield client
-    client.delete("sync")
+def sync_queue() -> Iterator[Any]:
+    with emptied_broker_queue("sync") as client:
+        yield client
 
 
 def sent_jobs(broker: Any) -> list[tuple[int, bool]]:
     """(job id, whether it is due at once) of every message on the ``sync`` queue."""
-    sent = []
-    for raw in broker.lrange("sync", 0, -1):
-        message = json.loads(raw)
-        body = json.loads(__import__("base64").b64decode(message["body"]))
-        sent.append((body[0][0], message["headers"].get("eta") is None))
-    return sent
+    return [(args[0], headers.get("eta") is None) for headers, args, _kwargs in broker_messages(broker, "sync")]
+
+
+def turned_away(connection: Connection, *data_types: str) -> list[SyncJob]:
+    """Full syncs of ``data_types`` sent while the connection's only slot was taken: each deferred and
+    noted as waiting (called here, a task's retry is not sent); the slot is free again afterwards."""
+    jobs = [SyncJob.objects.create(connection=connection, data_type=t, kind=JobKind.FULL) for t in data_types]
+    running = sync_job_slot(connection_id=connection.pk)
+    assert running.acquire()
+    for job in jobs:
+        with pytest.raises(Retry):
+            sync_job_run_task(job.pk)
+    running.release()
+    return jobs
 
 
 def test_deferred_full_syncs_are_sent_on_one_a_slot_as_their_connection_gives_slots_back(
     connection: Connection, settings: Any, sync_queue: Any
 ) -> None:
     settings.SYNC_MAX_JOBS_PER_CONNECTION = 1
-    orders, store_settings = (
-        SyncJob.objects.create(connection=connection, data_type=data_type, kind=JobKind.FULL)
-        for data_type in ("purchases", "merchant")
-    )
-    running = sync_job_slot(connection_id=connection.pk)
-    assert running.acquire()
-    for job in (orders, store_settings):
-        with pytest.raises(Retry):
-            sync_job_run_task(job.pk)  # refused: deferred for 5 to 15 s (called here, its retry is not sent)
+    orders, store_settings = turned_away(connection, "purchases", "merchant")  # deferred for 5 to 15 s
     assert sent_jobs(sync_queue) == []
-    running.release()
 
     assert sync_jobs_look_again(connection_id=connection.pk) == orders.pk  # the longest waiting, alone
     orders.refresh_from_db()
@@ -291,16 +282,7 @@ def test_a_noted_job_that_no_longer_waits_is_not_sent_again(
     connection: Connection, settings: Any, sync_queue: Any
 ) -> None:
     settings.SYNC_MAX_JOBS_PER_CONNECTION = 1
-    started, waiting = (
-        SyncJob.objects.create(connection=connection, data_type=data_type, kind=JobKind.FULL)
-        for data_type in ("products", "customers")
-    )
-    running = sync_job_slot(connection_id=connection.pk)
-    assert running.acquire()
-    for job in (started, waiting):
-        with pytest.raises(Retry):
-            sync_job_run_task(job.pk)
-    running.release()
+    started, waiting = turned_away(connection, "products", "customers")
     SyncJob.objects.filter(pk=started.pk).update(state=JobState.RUNNING)  # its own retry came first and runs
 
     assert sync_jobs_look_again(connection_id=connection.pk) == waiting.pk  # the next that still waits
@@ -339,12 +321,7 @@ def test_a_broker_that_cannot_take_the_message_leaves_the_job_to_its_own_retry(
     from sync.jobs import job_slots
 
     settings.SYNC_MAX_JOBS_PER_CONNECTION = 1
-    job = SyncJob.objects.create(connection=connection, data_type="products", kind=JobKind.FULL)
-    running = sync_job_slot(connection_id=connection.pk)
-    assert running.acquire()
-    with pytest.raises(Retry):
-        sync_job_run_task(job.pk)
-    running.release()
+    (job,) = turned_away(connection, "products")
 
     def broker_down(*, job_id: int) -> str:
         raise ConnectionError("the broker is down")
@@ -361,14 +338,8 @@ def test_an_older_message_of_a_job_sent_on_since_does_nothing_once_the_job_is_ta
     """The deferral's own retry of a job that was sent on when a slot came free: it arrives to find the
     job running (or ended) under the newer message, and neither waits for a slot nor comes back."""
     settings.SYNC_MAX_JOBS_PER_CONNECTION = 1
-    job = SyncJob.objects.create(
-        connection=connection, data_type="products", kind=JobKind.FULL, celery_task_id="the-first-message"
-    )
-    running = sync_job_slot(connection_id=connection.pk)
-    assert running.acquire()
-    with pytest.raises(Retry):
-        sync_job_run_task(job.pk)
-    running.release()
+    (job,) = turned_away(connection, "products")
+    SyncJob.objects.filter(pk=job.pk).update(celery_task_id="the-first-message")
     assert sync_jobs_look_again(connection_id=connection.pk) == job.pk
     job.refresh_from_db()
     newest = job.celery_task_id
