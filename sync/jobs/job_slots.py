@@ -44,16 +44,16 @@ def _waiting_key(connection_id: int) -> str:
     return cache_key(f"sync-jobs-waiting:{connection_id}")
 
 
-def sync_job_defer(*, job_id: int, connection_id: int | None = None) -> float:
-    """Put a queued job off because its connection's slots are taken; returns the countdown to retry after.
-    With ``connection_id``, the job is noted as waiting for the connection's next free slot."""
+def sync_job_defer(*, job_id: int, connection_id: int) -> float:
+    """Put a queued job off because its connection's slots are taken, noted as waiting for the
+    connection's next free slot; returns the countdown to retry after."""
     delay = DEFER_SECONDS * random.uniform(0.5, 1.5)
     now = timezone.now()
     SyncJob.objects.filter(pk=job_id, state=JobState.QUEUED).update(
         resume_at=now + timedelta(seconds=delay), updated_at=now
     )
-    client = cache_redis() if connection_id is not None else None
-    if client is not None and connection_id is not None:
+    client = cache_redis()
+    if client is not None:
         try:
             key = _waiting_key(connection_id)
             client.zadd(key, {str(job_id): time.time()}, nx=True)  # the first deferral keeps its place
