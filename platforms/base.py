@@ -12,6 +12,7 @@ See ``platforms/README.md`` for a walk-through with the WooCommerce adapter.
 from __future__ import annotations
 
 import importlib
+import logging
 import threading
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Collection, Iterator, Mapping
@@ -94,6 +95,9 @@ class Platform(ABC):
     credential_keys: ClassVar[tuple[str, ...]] = ()
     #: a connect call's ``extra_config`` for this platform, for the API schema (None: no example)
     connect_example: ClassVar[ConnectExample | None] = None
+    #: the level the adapter's store calls answered below 400 are logged at, given to its HTTP client
+    #: when it is built (``HttpClientBase.success_log_level``); a full sync sets it before its first call
+    success_log_level: int = logging.INFO
 
     def __init__(
         self,

@@ -274,6 +274,9 @@ class HttpClientBase:
     #: open connections only to checked public (or allow-listed) addresses: every platform call.
     #: Off only for clients whose hosts come from the deployment's settings (SparkLayer).
     guard_addresses = True
+    #: the level a call answered below 400 is logged at; others always log at INFO. A full sync lowers
+    #: it on its own clients (``FULL_SYNC_CALL_LOG_LEVEL``).
+    success_log_level = logging.INFO
 
     def __init__(
         self,
@@ -486,7 +489,11 @@ class HttpClientBase:
             status=status,
             duration=duration,
         )
-        logger.info(
+        level = self.success_log_level if status is not None and status < 400 and not error else logging.INFO
+        if not logger.isEnabledFor(level):
+            return
+        logger.log(
+            level,
             "%s request",
             self.service_name,
             extra={

@@ -7,6 +7,7 @@ masks any field whose name says it holds a secret, wherever it sits, before rend
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import MutableMapping
 from typing import Any
@@ -37,9 +38,20 @@ def redact_processor(_logger: Any, _name: str, event_dict: MutableMapping[str, A
     return event_dict
 
 
-_STANDARD_ATTRS = frozenset(
-    vars(__import__("logging").LogRecord("", 0, "", 0, "", None, None)).keys() | {"message", "asctime"}
-)
+def level_number(name: str, *, setting: str) -> int:
+    """The ``logging`` level called ``name`` (``DEBUG``, ``info``...); a clear error naming ``setting`` for
+    anything else, so a mistyped level stops the process at start instead of logging at a surprise level."""
+    levels = logging.getLevelNamesMapping()
+    level = levels.get(name.strip().upper())
+    if level is None or level == logging.NOTSET:
+        from django.core.exceptions import ImproperlyConfigured
+
+        allowed = ", ".join(sorted((n for n, v in levels.items() if v), key=levels.__getitem__))
+        raise ImproperlyConfigured(f"{setting}={name!r} is not a log level; use one of {allowed}")
+    return level
+
+
+_STANDARD_ATTRS = frozenset(vars(logging.LogRecord("", 0, "", 0, "", None, None)).keys() | {"message", "asctime"})
 
 
 def extra_fields_processor(_logger: Any, _name: str, event_dict: MutableMapping[str, Any]) -> MutableMapping[str, Any]:

@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from ignite_bridge.core.logging import build_logging
+from ignite_bridge.core.logging import build_logging, level_number
 from ignite_bridge.settings.celery import *  # noqa: F403
 from ignite_bridge.settings.env import BASE_DIR, VAR_DIR, env
 from ignite_bridge.settings.ignite import *  # noqa: F403
@@ -152,3 +152,10 @@ SPECTACULAR_SETTINGS = {
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
 LOG_FORMAT = env.str("LOG_FORMAT", default="console")  # "json" in production
 LOGGING = build_logging(level=LOG_LEVEL, fmt=LOG_FORMAT)
+#: the level a full sync's *successful* store and SparkLayer calls are logged at. Each of its writes is on a
+#: PushLog row and every call in the metrics, so by default a catalogue's tens of thousands of calls stay out
+#: of the INFO log (one line cost a worker ~30-45 us of CPU a call); failed calls and retries log at INFO
+#: whatever this says. INFO logs every call, as webhook processing and customer requests do.
+FULL_SYNC_CALL_LOG_LEVEL = level_number(
+    env.str("FULL_SYNC_CALL_LOG_LEVEL", default="DEBUG"), setting="FULL_SYNC_CALL_LOG_LEVEL"
+)

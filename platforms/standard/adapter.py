@@ -94,6 +94,7 @@ class StandardAdapter(StandardCustomerRequestsMixin, SyncSource, WebhookSource, 
                 read_timeout=self.read_timeout,
                 max_attempts=self.max_attempts,
             )
+            self._client.success_log_level = self.success_log_level
         return self._client
 
     def discovery(self) -> caps.Discovery:

@@ -231,6 +231,7 @@ class WooCommerceAdapter(WooCommerceCustomerRequestsMixin, WooCommerceOrganisati
                 max_attempts=self.max_attempts,
                 **extra,
             )
+            self._client.success_log_level = self.success_log_level
         return self._client
 
     def forget_store_settings(self) -> None:

@@ -141,6 +141,8 @@ def _run_pages(job: SyncJob, token: str, progress: ProgressCallback | None) -> N
     data_type = DataType(job.data_type)
     adapter = connection_sync_source(connection)
     client = connection_sparklayer_client(connection)
+    # a catalogue's calls are on PushLog rows and in the metrics; its failures still log at INFO
+    adapter.success_log_level = client.success_log_level = settings.FULL_SYNC_CALL_LOG_LEVEL
     skip = _skip_reason(connection, data_type, adapter.data_types)
     if skip:
         job.result = {**job.result, "note": skip}

@@ -41,3 +41,11 @@ def test_the_settings_that_run_the_sandboxes_install_them(module, tmp_path):
     result = run_settings(module, {}, tmp_path)
     assert result.returncode == 0, result.stderr
     assert '"sandbox": true' in result.stdout
+
+
+def test_a_full_syncs_call_log_level_is_a_level_name_or_the_process_stops_naming_it(tmp_path):
+    refused = run_settings("ignite_bridge.settings.local", {"FULL_SYNC_CALL_LOG_LEVEL": "LOUD"}, tmp_path)
+    assert refused.returncode != 0
+    assert "FULL_SYNC_CALL_LOG_LEVEL='LOUD' is not a log level; use one of DEBUG, INFO" in refused.stderr
+    taken = run_settings("ignite_bridge.settings.local", {"FULL_SYNC_CALL_LOG_LEVEL": "info"}, tmp_path)
+    assert taken.returncode == 0, taken.stderr

@@ -314,3 +314,19 @@ def test_no_secret_or_token_in_logs(
         assert "tok-1" not in text
         assert "tok-2" not in text
     assert SECRET not in repr(client)
+
+
+def test_a_call_logs_at_info_unless_its_client_lowers_the_level_of_successes(
+    client: SparkLayerClient, token_endpoint: responses.RequestsMock, caplog: pytest.LogCaptureFixture
+) -> None:
+    token_endpoint.patch(f"{BASE}/api/v1/products/p-1", json=PRODUCT)
+    token_endpoint.patch(f"{BASE}/api/v1/products/p-1", status=503)
+    token_endpoint.patch(f"{BASE}/api/v1/products/p-1", json=PRODUCT)
+    caplog.set_level(logging.DEBUG, logger="ignite_bridge.core.http")
+
+    client.update_product("p-1", PRODUCT)
+    client.success_log_level = logging.DEBUG  # as a full sync sets it
+    client.update_product("p-1", PRODUCT)  # a 503, then a success
+
+    writes = [(r.status, r.levelno) for r in caplog.records if getattr(r, "path", "") == "/api/v1/products/p-1"]
+    assert writes == [(200, logging.INFO), (503, logging.INFO), (200, logging.DEBUG)]
