@@ -9,7 +9,8 @@ first, as a worker process does: ``ignite_bridge/core/collector.py``);
 then a re-sync with nothing changed, then one with 1% of products changed. Reports wall time,
 records/s, SparkLayer calls (sandbox stats), the sync process's CPU seconds over the run (``cpu``:
 its own work, which a 2-core machine shares with both sandboxes and PostgreSQL), its garbage
-collections (``gc``: count and seconds per generation) and its peak RSS.
+collections (``gc``: count and seconds per generation) and its peak RSS. The sync logs as a worker does
+(``LOG_LEVEL``, ``FULL_SYNC_CALL_LOG_LEVEL``), into the captured stderr.
 
 A store with a real store's latency, and how far the store's concurrency adapts (``PLATFORM_MAX_CONCURRENCY``):
 
@@ -176,12 +177,11 @@ class CallTimeline:
 
 def child(data_type: str, woo: str, spark: str, mode: str) -> None:
     sys.path.insert(0, str(ROOT))
-    import logging
-
     import django
 
+    # logs as a worker logs (LOG_LEVEL, default INFO; the lines go to the captured stderr), so what they
+    # cost is in the figures: ``FULL_SYNC_CALL_LOG_LEVEL=INFO`` logs every call, as before that setting
     django.setup()
-    logging.disable(logging.INFO)
     timeline = CallTimeline() if os.environ.get("BENCH_TIMELINE") else None
     if timeline is not None:
         timeline.install()
