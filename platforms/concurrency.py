@@ -15,6 +15,9 @@ calls still running at the old limit) is not at least ``RELIEF`` better than the
 it, the store is slower for every caller, or for the pages read now (deeper in its listing): the
 cut is undone and the baseline moves to the new pace (each kind's best times the window's mean),
 instead of halving again, all the way down to 1, while the store answers as fast at 4 as at 1.
+That holds whether that window is still past ``RISING`` or only between flat and rising: a cut
+kept there held the limit against a baseline the store no longer reaches, and the next rise cut
+it again, one step at a time down to 1.
 
 A refusal or a timeout halves it at once (at most once per window, so one burst of refusals is one
 cut) and remembers how many calls were running when it came: growth stops one below that (the
@@ -137,12 +140,14 @@ class AIMDLimiter:
         self.window, self.cut_in_window = [], False
         self.filled_in_window = self.in_flight >= self.limit
         after_cut, self.latency_cut_mean = self.latency_cut_mean, 0.0
+        if after_cut and not cut_already and mean > RELIEF * after_cut:
+            # the cut did not relieve it (still rising, or only no longer past ``RISING``): the latency
+            # is not ours; undone, and the baseline moves to the new pace
+            self.best = {k: v * mean for k, v in self.best.items()}
+            self._set(min(self.latency_cut_from, self.ceiling or self.maximum))
+            return
         if mean > RISING:
             if cut_already:
-                return
-            if after_cut and mean > RELIEF * after_cut:  # the cut did not relieve it: not ours, undone
-                self.best = {k: v * mean for k, v in self.best.items()}
-                self._set(min(self.latency_cut_from, self.ceiling or self.maximum))
                 return
             self.latency_cut_from = self.limit
             self._set(max(1, self.limit // 2))

@@ -95,6 +95,30 @@ def test_latency_a_cut_does_not_relieve_undoes_the_cut_and_moves_the_baseline() 
     assert limiter.limit == 8
 
 
+def test_a_cut_that_leaves_the_latency_between_flat_and_rising_no_better_is_undone_too() -> None:
+    """A store whose pace steps from 2.2x to 1.8x its best and stays there: the cut brought nothing, so
+    it is undone, and the limit does not step down to 1 with every rise after it."""
+    limiter = AIMDLimiter(maximum=4, limit=4)
+    calls(limiter, 4, 0.010)
+    calls(limiter, 4, 0.022)  # 2.2x: cut
+    assert limiter.limit == 2
+    calls(limiter, 4, 0.018)  # 1.8x: not past RISING, but not RELIEF better than 2.2x either
+    assert limiter.limit == 4
+    assert limiter.best["listing"] > 0.017  # the new pace is the baseline
+    calls(limiter, 40, 0.022)  # the same 2.2x again is now flat: no cut
+    assert limiter.limit == 4
+    assert limiter.changes == [2, 4]
+
+
+def test_a_cut_that_brings_the_latency_down_between_flat_and_rising_holds() -> None:
+    limiter = AIMDLimiter(maximum=4, limit=4)
+    calls(limiter, 4, 0.010)
+    calls(limiter, 4, 0.030)  # 3x: cut
+    calls(limiter, 4, 0.016)  # 1.6x: relieved (at most RELIEF of 3x), not yet flat: the cut stands
+    assert limiter.limit == 2
+    assert limiter.best["listing"] == 0.010
+
+
 def test_a_refusal_after_a_latency_cut_is_not_undone() -> None:
     limiter = AIMDLimiter(maximum=8, limit=8)
     calls(limiter, 8, 0.010)
