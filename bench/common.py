@@ -21,6 +21,21 @@ def ensure_database(url: str) -> None:
             pg.execute(f'CREATE DATABASE "{name}"')
 
 
+def connections_truncated() -> None:
+    """Every connection and every row that hangs off one gone, with no dead rows left behind (PostgreSQL:
+    ``TRUNCATE ... CASCADE``). Deleting them left ~1.7 million dead push-log and record-state rows in a
+    benchmark database after a few 20,000-product runs (1.3 GB), and each run after was slower for it."""
+    from django.db import connection as db
+
+    from connections.models import Connection
+
+    if db.vendor != "postgresql":
+        Connection.objects.all().delete()
+        return
+    with db.cursor() as cursor:
+        cursor.execute(f"TRUNCATE {db.ops.quote_name(Connection._meta.db_table)} CASCADE")
+
+
 def wait_up(url: str, *, auth: tuple[str, str] | None = None, tries: int = 150) -> None:
     """Poll ``url`` (as through a TLS proxy) until it answers below 500; exit the script if it never does."""
     for _ in range(tries):

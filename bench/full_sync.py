@@ -59,7 +59,7 @@ import requests
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.common import ensure_database  # noqa: E402
+from bench.common import connections_truncated, ensure_database  # noqa: E402
 
 
 def free_port() -> int:
@@ -193,7 +193,7 @@ def child(data_type: str, woo: str, spark: str, mode: str) -> None:
 
     if mode == "first":
         call_command("migrate", verbosity=0)
-        Connection.objects.all().delete()
+        connections_truncated()  # a first sync starts from an empty database, not a bloated one
         Connection.objects.create(
             site_env="test", site_id="bench", platform="woocommerce", store_id="bench", store_url=woo,
             state="active", spark_client_id="id", spark_client_secret="secret",
