@@ -24,7 +24,7 @@ def ensure_database(url: str) -> None:
 def connections_truncated() -> None:
     """Every connection and every row that hangs off one gone, with no dead rows left behind (PostgreSQL:
     ``TRUNCATE ... CASCADE``). Deleting them left ~1.7 million dead push-log and record-state rows in a
-    benchmark database after a few 20,000-product runs (1.3 GB), and each run after was slower for it."""
+    benchmark database after a few 20,000-product runs (1.3 GB), for every later run to work around."""
     from django.db import connection as db
 
     from connections.models import Connection
