@@ -100,8 +100,8 @@ SYNC_JOB_MAX_RETRIES = env.int("SYNC_JOB_MAX_RETRIES", default=100)
 #: backoff of a rescheduled job: base * 2**n, capped, plus jitter (never above the broker visibility timeout)
 SYNC_JOB_RETRY_BASE_SECONDS = env.float("SYNC_JOB_RETRY_BASE_SECONDS", default=5.0)
 SYNC_JOB_RETRY_MAX_SECONDS = env.float("SYNC_JOB_RETRY_MAX_SECONDS", default=600.0)
-#: keep what each SparkLayer write sent (flattened, at most 300 fields, ~1 KB a product) on its PushLog row, so
-#: the record timeline can show which fields changed between two writes
+#: keep what each SparkLayer write sent (as sent up to 4 KB of JSON, else flattened to at most 300 fields; ~1.5 KB a
+#: product) on its PushLog row, so the record timeline can show which fields changed between two writes
 SYNC_PUSH_LOG_PAYLOADS = env.bool("SYNC_PUSH_LOG_PAYLOADS", default=True)
 #: how long a pull cursor handed to SparkLayer stays valid (seconds)
 SYNC_PULL_CURSOR_MAX_AGE_SECONDS = env.int("SYNC_PULL_CURSOR_MAX_AGE_SECONDS", default=24 * 3600)

@@ -129,7 +129,7 @@ class PushLog(models.Model):
     event = models.ForeignKey("sync.WebhookEvent", null=True, blank=True, on_delete=models.SET_NULL)
     at = models.DateTimeField(auto_now_add=True, db_index=True)
     payload = models.JSONField(
-        null=True, blank=True, help_text="What was sent, flattened and bounded (sync/engine/push_payloads.py)."
+        null=True, blank=True, help_text="What was sent, kept whole or flattened (sync/engine/push_payloads.py)."
     )
 
     class Meta:

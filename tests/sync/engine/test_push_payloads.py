@@ -6,20 +6,24 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any
 
+import orjson
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from platforms.types import DataType, SyncRecord
+from sync.engine import push_payloads
 from sync.engine.push_payloads import (
     IDENTITY_KEYS,
     MAX_FIELDS,
     MAX_TEXT,
+    digest_fields,
     flatten,
     payload_changes,
     push_payload_digest,
     record_name,
 )
+from sync.engine.sql import _json_text
 
 
 def product(title: str, variants: list[dict[str, object]]) -> SyncRecord:
@@ -53,7 +57,7 @@ def test_the_digest_names_the_record_and_diffs_two_pushes() -> None:
     ]  # the variant inserted in front does not make H-S look changed
     stock = push_payload_digest(product("Hoodie", []), "stock")
     assert "name" not in stock  # only the record's own write carries its name and links
-    assert stock["fields"] == {"stock[sku=H-S].sku": "H-S", "stock[sku=H-S].stock_level": 4,
+    assert digest_fields(stock) == {"stock[sku=H-S].sku": "H-S", "stock[sku=H-S].stock_level": 4,
                                "stock[sku=H-S].stock_location_external_id": "main"}  # fmt: skip
 
 
@@ -88,7 +92,8 @@ def test_a_real_push_keeps_what_was_sent_with_the_name_and_store_link(connection
                          timeout=30).json()  # fmt: skip
     stored = next(p for p in state["products"] if p["external_id"] == push.external_id)
     assert push.payload["name"] == stored["title"]
-    assert push.payload["fields"]["title"] == stored["title"]
+    assert push.payload["sent"]["title"] == stored["title"]  # a product this size is kept as it was sent
+    assert digest_fields(push.payload)["title"] == stored["title"]
     assert push.payload["platform_url"].endswith(f"post={push.external_id}&action=edit")
 
 
@@ -147,3 +152,49 @@ _documents = st.recursive(
 @settings(max_examples=300, deadline=None)
 def test_flatten_yields_the_leaves_the_rule_names_in_its_order(document: Any) -> None:
     assert flatten(document) == _reference_leaves(document)
+
+
+def stored(value: Any) -> Any:
+    """``value`` as the push log's jsonb column gives it back."""
+    return orjson.loads(_json_text(value))
+
+
+def _identified_by_a_container(value: Any) -> bool:
+    """Whether a list item anywhere in ``value`` names itself by a list or mapping (``sku=()``): Python
+    text of a tuple differs from that of the list JSON gives back. Identities are texts in every payload."""
+    if isinstance(value, Mapping):
+        return any(_identified_by_a_container(v) for v in value.values())
+    if isinstance(value, list | tuple):
+        return any(
+            (isinstance(item, Mapping) and any(isinstance(item.get(k), list | tuple | Mapping) for k in IDENTITY_KEYS))
+            or _identified_by_a_container(item)
+            for item in value
+        )
+    return False
+
+
+@given(document=_documents, operation=st.sampled_from(["upsert", "stock", "pricing"]))
+@settings(max_examples=300, deadline=None)
+def test_a_write_kept_as_sent_reads_back_as_the_fields_flattening_it_at_once_kept(
+    document: Any, operation: str
+) -> None:
+    assume(not _identified_by_a_container([document]))
+    record = SyncRecord(DataType.PRODUCTS, "7", {"external_id": "7", "doc": document}, stock=[{"doc": document}],
+                        pricing=[{"doc": document}])  # fmt: skip
+    kept = push_payload_digest(record, operation)
+    with pytest.MonkeyPatch.context() as flattening:
+        flattening.setattr(push_payloads, "MAX_SENT_BYTES", -1)  # every write flattened when kept
+        flattened = push_payload_digest(record, operation)
+    assert "sent" in kept or "fields" in kept  # a document with an integer past 64 bits is flattened either way
+    assert digest_fields(stored(kept)) == stored(flattened)["fields"]
+    assert payload_changes(stored(flattened), stored(kept)) == []  # a row from before beside one from after
+
+
+def test_a_write_past_the_size_kept_as_sent_is_flattened_and_bounded_when_kept() -> None:
+    small = push_payload_digest(product("Hoodie", [{"sku": "H-S", "position": 1}]), "upsert")
+    big = push_payload_digest(product("Big", [{"sku": f"S{n}", "w": "x" * 100} for n in range(40)]), "upsert")
+    assert set(small) == {"sent", "name", "platform_url", "visible_id"}
+    assert "sent" not in big
+    assert len(big["fields"]) == 40 * 2 + 3
+    assert len(_json_text(small)) < push_payloads.MAX_SENT_BYTES + 1024  # the bound, with the record's name and links
+    assert payload_changes(small, big)[0] == ("title", "Hoodie", "Big")
