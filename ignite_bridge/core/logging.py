@@ -13,6 +13,7 @@ from collections.abc import MutableMapping
 from typing import Any
 
 import structlog
+from django.core.exceptions import ImproperlyConfigured
 
 from ignite_bridge.core.correlation import log_processor as correlation_processor
 
@@ -44,8 +45,6 @@ def level_number(name: str, *, setting: str) -> int:
     levels = logging.getLevelNamesMapping()
     level = levels.get(name.strip().upper())
     if level is None or level == logging.NOTSET:
-        from django.core.exceptions import ImproperlyConfigured
-
         allowed = ", ".join(sorted((n for n, v in levels.items() if v), key=levels.__getitem__))
         raise ImproperlyConfigured(f"{setting}={name!r} is not a log level; use one of {allowed}")
     return level

@@ -35,6 +35,8 @@ NAME, STORE_URL, VISIBLE_ID, FIELDS, MORE = "name", "platform_url", "visible_id"
 SENT = "sent"
 #: the longest content (JSON bytes) kept as it was sent; a longer one is flattened and bounded at once
 MAX_SENT_BYTES = 4096
+#: dates and dataclasses go to ``_as_json`` as text, as ``flatten`` keeps them
+_KEEP_OPTIONS = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
 
 
 def _scalar(value: Any) -> Any:
@@ -160,10 +162,6 @@ def _kept_as_sent(sent: Any) -> dict[str, Any] | None:
     return {SENT: orjson.loads(text)} if len(text) <= MAX_SENT_BYTES else None
 
 
-#: dates and dataclasses go to ``_as_json`` as text, as ``flatten`` keeps them
-_KEEP_OPTIONS = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
-
-
 def _as_json(value: Any) -> Any:
     """What orjson does not write itself, as ``flatten`` would keep it: any mapping as one, else its text."""
     if isinstance(value, Mapping):
@@ -177,7 +175,7 @@ def digest_fields(digest: Mapping[str, Any] | None) -> dict[str, Any]:
     if not digest:
         return {}
     if SENT in digest:
-        return dict(flatten(digest[SENT])[:MAX_FIELDS]) if digest[SENT] else {}
+        return dict(flatten(digest[SENT])[:MAX_FIELDS])  # never empty: empty content is flattened when kept
     return dict(digest.get(FIELDS) or {})
 
 
