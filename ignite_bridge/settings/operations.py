@@ -56,14 +56,22 @@ RETENTION_JOBS_KEPT = env.int("RETENTION_JOBS_KEPT", default=200)
 RETENTION_BATCH_SIZE = env.int("RETENTION_BATCH_SIZE", default=500)
 
 
+def database_engine(engine: str) -> str:
+    """The backend for a database URL's ``engine``: PostgreSQL through the bridge's own backend (a
+    health check without a round trip while the connection is quiet: ``ignite_bridge/core/db/health.py``),
+    with django-prometheus's query counts and durations when ``METRICS_ENABLED``; any other engine (the
+    embedded SQLite default) as it is."""
+    if engine != "django.db.backends.postgresql":
+        return engine
+    return "ignite_bridge.core.db.postgresql_metrics" if METRICS_ENABLED else "ignite_bridge.core.db.postgresql"
+
+
 def metrics_instrumented(*, middleware: list[str], database: dict[str, Any]) -> tuple[list[str], dict[str, Any]]:
-    """Request metrics (``ignite_bridge/core/metrics_middleware.py``, right after the correlation id)
-    and django-prometheus's PostgreSQL wrapper (query counts and durations; the embedded SQLite default
-    is left as it is)."""
+    """The database on its backend (``database_engine``) and, when ``METRICS_ENABLED``, request metrics
+    (``ignite_bridge/core/metrics_middleware.py``, right after the correlation id)."""
+    database = {**database, "ENGINE": database_engine(database["ENGINE"])}
     if not METRICS_ENABLED:
         return middleware, database
-    wrapped = {"django.db.backends.postgresql": "django_prometheus.db.backends.postgresql"}
-    database = {**database, "ENGINE": wrapped.get(database["ENGINE"], database["ENGINE"])}
     first = 1 if middleware[:1] == ["ignite_bridge.core.correlation.CorrelationIdMiddleware"] else 0
     middleware = [
         *middleware[:first],

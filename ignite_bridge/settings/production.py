@@ -2,7 +2,7 @@
 
 from ignite_bridge.settings.base import *  # noqa: F403
 from ignite_bridge.settings.env import env, require
-from ignite_bridge.settings.operations import metrics_instrumented
+from ignite_bridge.settings.operations import database_engine
 
 DEBUG = False
 SECRET_KEY = require("SECRET_KEY")
@@ -12,7 +12,7 @@ IGNITE_PUBLIC_URL = require("IGNITE_PUBLIC_URL")
 DATABASES = {"default": env.db_url_config(require("DATABASE_URL"))}
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
-DATABASES["default"]["ENGINE"] = metrics_instrumented(middleware=[], database=DATABASES["default"])[1]["ENGINE"]
+DATABASES["default"]["ENGINE"] = database_engine(DATABASES["default"]["ENGINE"])
 CELERY_BROKER_URL = require("CELERY_BROKER_URL")
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_TASK_TIME_LIMIT + 600}  # noqa: F405
 CACHES = {"default": env.cache_url_config(env.str("CACHE_URL", default=CELERY_BROKER_URL))}

@@ -1,0 +1,3 @@
+"""The bridge's PostgreSQL database backends: Django's, with a health check that needs no round trip
+while the connection is quiet (``ignite_bridge/core/db/health.py``); ``postgresql_metrics`` adds
+django-prometheus's query metrics. ``ignite_bridge.settings.operations.database_engine`` picks one."""
