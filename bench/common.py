@@ -1,10 +1,11 @@
 """What several benchmark scripts need: their scratch database, a server that is up, and the
-environment of a bridge running on the production settings."""
+environment of a bridge running on the production settings, and the CPU a run used."""
 
 from __future__ import annotations
 
 import os
 import time
+from pathlib import Path
 
 import requests
 
@@ -74,3 +75,24 @@ def metrics_dir(*, prefix: str) -> str:
 
     ram_disk = "/dev/shm"  # noqa: S108 - mkdtemp makes a private directory with a random name
     return tempfile.mkdtemp(prefix=prefix, dir=ram_disk if os.path.isdir(ram_disk) else None)
+
+
+def group_cpu_seconds(pgid: int) -> float:
+    """CPU seconds (user and system) used so far by the live processes of process group ``pgid`` (Linux /proc)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:  # ended meanwhile
+            continue
+        if int(fields[2]) == pgid:  # fields after the name: state, ppid, pgrp, ..., utime (12), stime (13)
+            total += int(fields[11]) + int(fields[12])
+    return total / tick
+
+
+def machine_busy_seconds() -> float:
+    """CPU seconds every core of this machine has spent not idle since boot (Linux /proc/stat)."""
+    values = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    idle = values[3] + values[4]  # idle, iowait
+    return (sum(values[:8]) - idle) / os.sysconf("SC_CLK_TCK")

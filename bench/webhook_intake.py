@@ -4,8 +4,10 @@ Sends signed WooCommerce-format deliveries at fixed times t0 + i/rate, whatever 
 (``bench/loadgen.py``: one asyncio loop on keep-alive sockets fires each at its slot, so a slow
 server cannot slow the arrivals: no coordinated omission). A warm-up at the same rate (default
 5 s) runs first and is reported apart: a fresh server's first second includes lazy imports and
-its first database connections. Reports p50/p99 latency measured from each request's *scheduled* time, non-2xx count,
-and events stored vs sent. Uses its own database (default ``bench_webhooks``), migrated here.
+its first database connections. Reports p50/p99 latency measured from each request's *scheduled*
+time, non-2xx count, events stored vs sent, and the CPU each delivery cost over the measured run: the
+server's (gunicorn's processes) and the whole machine's (with PostgreSQL, Redis and the load
+generator). Uses its own database (default ``bench_webhooks``), migrated here.
 
     .venv/bin/python bench/webhook_intake.py --rate 300 --seconds 60
 """
@@ -25,7 +27,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.common import ensure_database, metrics_dir, production_server_env, wait_up  # noqa: E402
+from bench.common import (  # noqa: E402
+    ensure_database,
+    group_cpu_seconds,
+    machine_busy_seconds,
+    metrics_dir,
+    production_server_env,
+    wait_up,
+)
 
 
 def main() -> None:
@@ -87,7 +96,9 @@ def main() -> None:
         warmup = _run(url, conn.webhook_secret, args.rate, args.warmup, offset=10**6) if args.warmup else None
         stored_before = WebhookEvent.objects.filter(connection=conn).count()
         db.close()
+        server_cpu, machine_busy = group_cpu_seconds(server.pid), machine_busy_seconds()
         result = _run(url, conn.webhook_secret, args.rate, args.seconds)
+        server_cpu, machine_busy = group_cpu_seconds(server.pid) - server_cpu, machine_busy_seconds() - machine_busy
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
@@ -98,6 +109,9 @@ def main() -> None:
         result["warmup"] = warmup
         warmup["stored"] = stored_before
     result["stored"] = stored - stored_before
+    sent = max(1, int(result.get("sent") or 0))  # type: ignore[call-overload]
+    result["server_cpu_ms_per_delivery"] = round(1000 * server_cpu / sent, 2)
+    result["machine_cpu_ms_per_delivery"] = round(1000 * machine_busy / sent, 2)
     result["machine"] = f"{platform.node()} {platform.machine()} {os.cpu_count()} cpu, {platform.python_version()}"
     print(json.dumps(result, indent=2))
 
