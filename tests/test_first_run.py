@@ -27,7 +27,7 @@ SITE = "first-run-store"
 def fresh_database() -> Iterator[str]:
     """An empty PostgreSQL database on this run's server; its URL. Dropped afterwards."""
     db = test_connection.settings_dict
-    if not db["ENGINE"].endswith("postgresql"):
+    if test_connection.vendor != "postgresql":
         pytest.skip("needs PostgreSQL (DATABASE_URL)")
     name = f"first_run_{uuid.uuid4().hex[:10]}"
     server = {"host": db["HOST"] or "127.0.0.1", "port": db["PORT"] or 5432, "user": db["USER"] or "postgres"}

@@ -18,7 +18,7 @@ def worker_environment(**extra: str) -> dict[str, str]:
     db = connection.settings_dict
     env = dict(os.environ)
     env["DJANGO_SETTINGS_MODULE"] = "ignite_bridge.settings.test"
-    if db["ENGINE"].endswith("postgresql"):
+    if connection.vendor == "postgresql":
         env["DATABASE_URL"] = (
             f"postgres://{db['USER'] or ''}{':' + db['PASSWORD'] if db['PASSWORD'] else ''}@"
             f"{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"

@@ -63,7 +63,7 @@ def database_engine(engine: str) -> str:
     embedded SQLite default) as it is."""
     if engine != "django.db.backends.postgresql":
         return engine
-    return "ignite_bridge.core.db.postgresql_metrics" if METRICS_ENABLED else "ignite_bridge.core.db.postgresql"
+    return "ignite_bridge.core.db.metrics.postgresql" if METRICS_ENABLED else "ignite_bridge.core.db.postgresql"
 
 
 def metrics_instrumented(*, middleware: list[str], database: dict[str, Any]) -> tuple[list[str], dict[str, Any]]:

@@ -105,7 +105,7 @@ def test_a_closed_connection_is_not_quiet():
 
 
 @pytest.mark.parametrize(("metrics", "engine"), [
-    ("true", "ignite_bridge.core.db.postgresql_metrics"),
+    ("true", "ignite_bridge.core.db.metrics.postgresql"),
     ("false", "ignite_bridge.core.db.postgresql"),
 ])  # fmt: skip
 def test_production_runs_postgresql_on_the_bridges_backend(metrics, engine, tmp_path):
