@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from connections.models import Connection
 from platforms.types import RecordIssue
-from sync.engine.sql import issues_open_insert, issues_open_select
+from sync.engine.sql import issues_open_insert, issues_open_select, issues_seen_again_update
 from sync.models import IssueAction, IssueState, SyncIssue, SyncIssueChange, SyncJob, WebhookEvent
 
 logger = logging.getLogger(__name__)
@@ -77,6 +77,25 @@ def issues_record(
         by_key.setdefault((issue.external_id, issue.code), issue)
     if not by_key:
         return 0
+    count = len(by_key)
+    if db.vendor == "postgresql":  # the common case on a re-sync, one statement (``sync/engine/sql.py``)
+        for key in _seen_again(connection, data_type, by_key, now=now, job=job, event=event):
+            del by_key[key]
+    if by_key:
+        _record(connection, data_type, by_key, now=now, job=job, event=event)
+    return count
+
+
+def _record(
+    connection: Connection,
+    data_type: str,
+    by_key: Mapping[tuple[str, str], RecordIssue],
+    *,
+    now: datetime,
+    job: SyncJob | None,
+    event: WebhookEvent | None,
+) -> None:
+    """``issues_record`` for these keys by reading their rows: refresh, reopen or open each one."""
     seen_by: dict[str, Any] = {}
     if job is not None:
         seen_by["last_job"] = job
@@ -130,7 +149,30 @@ def issues_record(
         missing = _reopen(connection, missing, resolved, now=now, job=job, event=event)
     if missing:
         _open(connection, data_type, missing, now=now, job=job, event=event)
-    return len(by_key)
+
+
+def _seen_again(
+    connection: Connection,
+    data_type: str,
+    by_key: Mapping[tuple[str, str], RecordIssue],
+    *,
+    now: datetime,
+    job: SyncJob | None,
+    event: WebhookEvent | None,
+) -> set[tuple[str, str]]:
+    """Refresh the live issues that came back with the same message and links; returns their keys."""
+    return issues_seen_again_update(
+        connection_id=connection.pk,
+        data_type=data_type,
+        issues=[
+            (external_id, code, issue.message, issue.platform_url[:500], issue.visible_id[:255])
+            for (external_id, code), issue in by_key.items()
+        ],
+        states=[str(state) for state in LIVE_STATES],
+        now=now,
+        job_id=job.pk if job is not None else None,
+        event_id=event.pk if event is not None else None,
+    )
 
 
 def _reopen(

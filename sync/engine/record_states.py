@@ -275,34 +275,15 @@ def states_confirm_raw_unchanged(
     )
 
 
-def states_mark_seen(*, connection: Connection, data_type: str, external_ids: Iterable[str], job_id: int) -> int:
-    """One UPDATE for a page: these records still exist on the platform as of this job."""
-    ids = list(external_ids)
-    if not ids:
-        return 0
-    return RecordState.objects.filter(connection=connection, data_type=data_type, external_id__in=ids).update(
-        last_seen_job_id=job_id
-    )
-
-
 def states_track(*, connection: Connection, data_type: str, external_ids: Iterable[str], job_id: int | None) -> None:
     """Make sure every record a sync saw on the platform has a live row (records never pushed, e.g.
     with issues, too), so deletion detection and issue resolution know them. Existing rows are only
-    marked live again (a record back after it was gone) and seen by ``job_id``."""
-    ids = list(external_ids)
-    if not ids:
-        return
-    RecordState.objects.bulk_create(
-        [
-            RecordState(connection=connection, data_type=data_type, external_id=external_id, last_seen_job_id=job_id)
-            for external_id in ids
-        ],
-        update_conflicts=True,
-        unique_fields=["connection", "data_type", "external_id"],
-        update_fields=["deleted"],
-    )
-    if job_id is not None:
-        states_mark_seen(connection=connection, data_type=data_type, external_ids=ids, job_id=job_id)
+    marked live again (a record back after it was gone) and, with ``job_id``, seen by that job; new
+    rows hold nothing yet. One statement (``_upsert``)."""
+    rows = {external_id: StateRow(last_seen_job_id=job_id) for external_id in external_ids}
+    if rows:
+        fields = ("deleted", "last_seen_job_id") if job_id is not None else ("deleted",)
+        _upsert(connection=connection, data_type=data_type, rows=rows, fields=fields)
 
 
 def sku_holders(

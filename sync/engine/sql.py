@@ -21,6 +21,10 @@ and again under the records' locks, by a fixed statement where the ORM compiled 
 one ``INSERT ... ON CONFLICT DO NOTHING RETURNING`` feeding a second ``INSERT``, where the ORM took an
 insert, a read back of what it inserted and a third statement for the history.
 
+**Issues seen again** (``issues_seen_again_update``): a re-sync finds most of a page's issues as they were;
+one ``UPDATE ... FROM jsonb_to_recordset(...) RETURNING`` counts them, where the ORM read every issue of the
+page's records into model instances and then updated the ones it found unchanged.
+
 **Per-event reads** (``issues_open_select``, ``record_state_hash_select``): the open issues of the records
 just written, and the live hash of one data type (the store settings' version a webhook's adapter is
 keyed by), both read for every webhook event.
@@ -126,6 +130,50 @@ _ISSUES_OPEN_SQL = """
 SELECT id, external_id, code FROM sync_syncissue
 WHERE connection_id = %s AND data_type = %s AND external_id = ANY(%s) AND state = %s
 """
+
+_ISSUES_SEEN_AGAIN_SQL = """
+UPDATE sync_syncissue AS i
+SET last_seen_at = %(now)s, updated_at = %(now)s, occurrences = i.occurrences + 1,
+    last_job_id = COALESCE(%(job_id)s, i.last_job_id), last_event_id = COALESCE(%(event_id)s, i.last_event_id)
+FROM jsonb_to_recordset(%(rows)s::jsonb) AS v(external_id text, code text, message text, platform_url text,
+                                              visible_id text)
+WHERE i.connection_id = %(connection_id)s AND i.data_type = %(data_type)s AND i.state = ANY(%(states)s)
+  AND i.external_id = v.external_id AND i.code = v.code AND i.message = v.message
+  AND i.platform_url = COALESCE(NULLIF(v.platform_url, ''), i.platform_url)
+  AND i.visible_id = COALESCE(NULLIF(v.visible_id, ''), i.visible_id)
+RETURNING i.external_id, i.code
+"""
+
+
+def issues_seen_again_update(
+    *,
+    connection_id: int,
+    data_type: str,
+    issues: Sequence[tuple[str, str, str, str, str]],
+    states: Sequence[str],
+    now: datetime,
+    job_id: int | None,
+    event_id: int | None,
+) -> set[tuple[str, str]]:
+    """The refresh of issues that came back as they were, in one statement: per ``(external_id, code,
+    message, platform_url, visible_id)`` (values already cut to their columns), where that record's issue
+    of that code in one of ``states`` has that message and that platform URL and visible id (an empty
+    one given matches any), count one more occurrence, seen ``now`` and, when given, by ``job_id`` and
+    ``event_id``. Returns the ``(external_id, code)`` of the issues it refreshed."""
+    document = _json_text(
+        [
+            {"external_id": external_id, "code": code, "message": message, "platform_url": url, "visible_id": visible}
+            for external_id, code, message, url, visible in issues
+        ]
+    )
+    params: dict[str, Any] = {
+        "rows": document, "connection_id": connection_id, "data_type": data_type, "states": list(states),
+        "now": now, "job_id": job_id, "event_id": event_id,
+    }  # fmt: skip
+    with db.cursor() as cursor:
+        cursor.execute(_ISSUES_SEEN_AGAIN_SQL, params)
+        return {(str(external_id), str(code)) for external_id, code in cursor.fetchall()}
+
 
 _STATE_HASH_SQL = """
 SELECT content_hash FROM sync_recordstate WHERE connection_id = %s AND data_type = %s AND NOT deleted

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from django.db.models import F
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -15,6 +16,7 @@ from sync.engine.record_states import STATE_FIELDS, Unchanged
 from sync.engine.sql import (
     issues_open_insert,
     issues_open_select,
+    issues_seen_again_update,
     record_state_hash_select,
     record_states_confirm_raw_unchanged,
     record_states_confirm_unchanged,
@@ -415,6 +417,82 @@ def test_the_issues_insert_opens_and_records_what_the_orm_does(
         )  # fmt: skip
         assert (issue_rows(), count) == (by_orm, count_by_orm)
         assert not SyncIssue.objects.filter(first_seen_at=now).exclude(created_at=now, updated_at=now).exists()
+
+
+@EXAMPLES
+@given(
+    stored=st.lists(
+        st.tuples(
+            st.sampled_from(RECORDS),
+            st.sampled_from(["missing_sku", "refused"]),
+            st.sampled_from(["open", "muted", "resolved"]),
+            st.sampled_from(["m1", "m2"]),
+            st.sampled_from(["https://store.test/1", "https://store.test/2"]),
+            st.sampled_from(["SKU-1", "SKU-2"]),
+        ),
+        max_size=6,
+        unique_by=lambda issue: issue[:2] if issue[2] != "resolved" else issue,  # one live issue a key
+    ),
+    incoming=st.lists(
+        st.tuples(
+            st.sampled_from([*RECORDS, "absent"]),
+            st.sampled_from(["missing_sku", "refused"]),
+            st.sampled_from(["m1", "m2"]),
+            st.sampled_from(["", "https://store.test/1", "https://store.test/2"]),
+            st.sampled_from(["", "SKU-1", "SKU-2"]),
+        ),
+        min_size=1,
+        max_size=5,
+        unique_by=lambda issue: issue[:2],
+    ),
+    with_job=st.booleans(),
+    other_data_type=st.booleans(),
+)
+def test_the_issues_seen_again_update_refreshes_what_the_orm_did(
+    stored: list[tuple[str, str, str, str, str, str]],
+    incoming: list[tuple[str, str, str, str, str]],
+    with_job: bool,
+    other_data_type: bool,
+    example_rolled_back: Any,
+) -> None:
+    """A live issue (open or muted) of the same record and code whose message, platform URL and visible id
+    are the ones given (an empty one given matches any) counts one more occurrence, seen now and by the
+    job; nothing else changes: the read and ``update`` the ORM did per page."""
+    with example_rolled_back():
+        connection = ConnectionFactory()
+        other = ConnectionFactory()  # its issues are never touched
+        job: SyncJob | None = SyncJobFactory(connection=connection) if with_job else None
+        for owner in (connection, other):
+            for external_id, code, state, message, url, visible in stored:
+                SyncIssueFactory(connection=owner, data_type="products", external_id=external_id, code=code,
+                                 state=state, message=message, platform_url=url, visible_id=visible,
+                                 first_seen_at=BASE, last_seen_at=BASE, occurrences=3)  # fmt: skip
+        data_type = "customers" if other_data_type else "products"
+        now = BASE + timedelta(hours=1)
+        with example_rolled_back():
+            live = {
+                (row.external_id, row.code): row
+                for row in SyncIssue.objects.filter(connection=connection, data_type=data_type,
+                                                    state__in=["open", "muted"])
+            }  # fmt: skip
+            seen_again = []
+            for external_id, code, message, url, visible in incoming:
+                row = live.get((external_id, code))
+                if row is not None and (row.message, row.platform_url, row.visible_id) == (
+                    message, url or row.platform_url, visible or row.visible_id
+                ):  # fmt: skip
+                    seen_again.append(row)
+            SyncIssue.objects.filter(pk__in=[row.pk for row in seen_again]).update(
+                last_seen_at=now, occurrences=F("occurrences") + 1, updated_at=now,
+                **({"last_job": job} if job is not None else {}),
+            )  # fmt: skip
+            by_orm, keys_by_orm = issue_rows(), {(row.external_id, row.code) for row in seen_again}
+        keys = issues_seen_again_update(
+            connection_id=connection.pk, data_type=data_type, issues=incoming, states=["open", "muted"], now=now,
+            job_id=job.pk if job is not None else None, event_id=None,
+        )  # fmt: skip
+        assert (issue_rows(), keys) == (by_orm, keys_by_orm)
+        assert SyncIssue.objects.filter(last_seen_at=now).exclude(updated_at=now).count() == 0
 
 
 @EXAMPLES

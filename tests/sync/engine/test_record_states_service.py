@@ -17,7 +17,6 @@ from sync.engine.record_states import (
     states_confirm_raw_unchanged,
     states_confirm_unchanged,
     states_load,
-    states_mark_seen,
     states_save,
     states_track,
 )
@@ -165,27 +164,28 @@ def test_confirm_raw_unchanged_confirms_rows_with_that_raw_hash_and_content(conn
     assert RecordState.objects.get(connection=connection, external_id="2").last_seen_job_id is None
 
 
-def test_mark_seen_updates_only_the_ids_given(connection: Connection) -> None:
-    job = SyncJobFactory(connection=connection)
-    pushed(connection, "1")
-    pushed(connection, "2")
-
-    assert states_mark_seen(connection=connection, data_type=PRODUCTS, external_ids=["1", "9"], job_id=job.pk) == 1
-    assert states_mark_seen(connection=connection, data_type=PRODUCTS, external_ids=[], job_id=job.pk) == 0
-
-    seen = dict(RecordState.objects.filter(connection=connection).values_list("external_id", "last_seen_job_id"))
-    assert seen == {"1": job.pk, "2": None}
-
-
 def test_track_creates_live_rows_and_revives_gone_ones_without_touching_their_hashes(connection: Connection) -> None:
     job = SyncJobFactory(connection=connection)
     pushed(connection, "1", deleted=True)
+    pushed(connection, "3")
 
     states_track(connection=connection, data_type=PRODUCTS, external_ids=["1", "2"], job_id=job.pk)
 
     rows = {r.external_id: r for r in RecordState.objects.filter(connection=connection)}
     assert (rows["1"].deleted, rows["1"].content_hash, rows["1"].last_seen_job_id) == (False, "c1", job.pk)
     assert (rows["2"].deleted, rows["2"].content_hash, rows["2"].last_seen_job_id) == (False, "", job.pk)
+    assert rows["3"].last_seen_job_id is None  # not seen: not marked
+    assert StateRow.from_model(rows["2"]).values() == {**StateRow().values(), "last_seen_job_id": job.pk}
+
+
+def test_track_without_a_job_leaves_what_a_job_saw(connection: Connection) -> None:
+    job = SyncJobFactory(connection=connection)
+    pushed(connection, "1", deleted=True, last_seen_job_id=job.pk)
+
+    states_track(connection=connection, data_type=PRODUCTS, external_ids=["1", "2"], job_id=None)
+
+    seen = {r.external_id: (r.deleted, r.last_seen_job_id) for r in RecordState.objects.filter(connection=connection)}
+    assert seen == {"1": (False, job.pk), "2": (False, None)}
 
 
 def test_sku_holders_finds_other_live_records_claiming_a_sku(connection: Connection) -> None:
