@@ -136,7 +136,7 @@ def _record(
         for name, value in seen_by.items():
             setattr(row, name, value)
         refreshed.append(row)
-    if seen_again:  # the common case on a re-sync: one plain UPDATE, not a CASE per row
+    if seen_again:  # one plain UPDATE, not a CASE per row (on PostgreSQL ``_seen_again`` took most before)
         SyncIssue.objects.filter(pk__in=seen_again).update(
             last_seen_at=now, occurrences=F("occurrences") + 1, updated_at=now, **seen_by
         )
