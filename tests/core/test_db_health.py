@@ -4,13 +4,17 @@ whenever anything could be wrong (``ignite_bridge/core/db/health.py``)."""
 from __future__ import annotations
 
 import time
+import uuid
 
 import psycopg
 import pytest
+import requests
 from django.db import connection, connections
 
 from ignite_bridge.core.db.health import QuietHealthCheck, connection_quiet
 from tests.core.settings_support import PRODUCTION_ENV, run_settings
+from tests.processes import Processes, free_port, wait_until
+from tests.workers import worker_environment
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),  # autocommit: a connection idle outside a transaction
@@ -112,3 +116,56 @@ def test_production_runs_postgresql_on_the_bridges_backend(metrics, engine, tmp_
     result = run_settings("ignite_bridge.settings.production", {**PRODUCTION_ENV, "METRICS_ENABLED": metrics}, tmp_path)
     assert result.returncode == 0, result.stderr
     assert f'"engine": "{engine}"' in result.stdout
+
+
+@pytest.mark.integration
+def test_gunicorn_on_production_settings_answers_after_its_database_connections_were_ended(tmp_path):
+    """The production layout end to end: connections kept between requests and checked before reuse.
+    PostgreSQL ends every connection the server holds (as a restart does); the next requests get
+    their answer, not a 500 from a dead connection."""
+    name = f"health-check-{uuid.uuid4().hex[:8]}"
+    port = free_port()
+    env = {
+        **worker_environment(),
+        **PRODUCTION_ENV,
+        "DJANGO_SETTINGS_MODULE": "ignite_bridge.settings.production",
+        "DATABASE_URL": f"{worker_environment()['DATABASE_URL']}?application_name={name}",
+        "CELERY_BROKER_URL": worker_environment()["CELERY_BROKER_URL"],
+        "DATABASE_CONN_MAX_AGE": "600",
+        "METRICS_ENABLED": "false",
+        "SECURE_SSL_REDIRECT": "false",
+        "IGNITE_VAR_DIR": str(tmp_path),
+    }
+    processes = Processes(tmp_path / "logs")
+    processes.spawn("web", ["-m", "gunicorn", "-c", "python:ignite_bridge.gunicorn_conf", "ignite_bridge.wsgi",
+                            "--bind", f"127.0.0.1:{port}", "--workers", "1", "--threads", "2"], env)  # fmt: skip
+    delivery = f"http://127.0.0.1:{port}/webhooks/woocommerce/{uuid.uuid4()}/"  # no such connection: a lookup, a 404
+
+    def statuses(count: int) -> list[int]:
+        with requests.Session() as session:  # keep-alive: the same threads, their kept connections
+            return [session.post(delivery, data=b"{}", timeout=10).status_code for _ in range(count)]
+
+    try:
+        wait_until(lambda: _answers(delivery), timeout=60, what=f"gunicorn\n{processes.logs()}")
+        assert set(statuses(10)) == {404}
+        with _other_connection() as other:
+            ended = other.execute(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = %s", [name]
+            ).fetchone()
+            assert ended is not None
+            assert ended[0] >= 1  # the two threads' kept connections, or the one that served both
+            wait_until(
+                lambda: other.execute("SELECT count(*) FROM pg_stat_activity WHERE application_name = %s", [name])
+                .fetchone() == (0,),
+                timeout=10, what="the ended connections gone",
+            )  # fmt: skip
+        assert statuses(10) == [404] * 10, processes.logs()
+    finally:
+        processes.stop()
+
+
+def _answers(url: str) -> bool:
+    try:
+        return requests.post(url, data=b"{}", timeout=2).status_code == 404
+    except requests.RequestException:
+        return False
