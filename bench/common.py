@@ -77,18 +77,29 @@ def metrics_dir(*, prefix: str) -> str:
     return tempfile.mkdtemp(prefix=prefix, dir=ram_disk if os.path.isdir(ram_disk) else None)
 
 
+def _stat(pid: int | str) -> tuple[int, float]:
+    """(process group, CPU seconds so far: user and system) of process ``pid`` (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    # fields after the name: state, ppid, pgrp, ..., utime (12), stime (13)
+    return int(fields[2]), (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def process_cpu_seconds(pid: int) -> float:
+    """CPU seconds (user and system) process ``pid`` has used so far."""
+    return _stat(pid)[1]
+
+
 def group_cpu_seconds(pgid: int) -> float:
-    """CPU seconds (user and system) used so far by the live processes of process group ``pgid`` (Linux /proc)."""
-    tick = os.sysconf("SC_CLK_TCK")
-    total = 0
-    for stat in Path("/proc").glob("[0-9]*/stat"):
+    """CPU seconds (user and system) used so far by the live processes of process group ``pgid``."""
+    total = 0.0
+    for entry in Path("/proc").glob("[0-9]*"):
         try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
+            group, seconds = _stat(entry.name)
         except OSError:  # ended meanwhile
             continue
-        if int(fields[2]) == pgid:  # fields after the name: state, ppid, pgrp, ..., utime (12), stime (13)
-            total += int(fields[11]) + int(fields[12])
-    return total / tick
+        if group == pgid:
+            total += seconds
+    return total
 
 
 def machine_busy_seconds() -> float:

@@ -78,8 +78,19 @@ def issues_record(
     if not by_key:
         return 0
     count = len(by_key)
-    if db.vendor == "postgresql":  # the common case on a re-sync, one statement (``sync/engine/sql.py``)
-        for key in _seen_again(connection, data_type, by_key, now=now, job=job, event=event):
+    if db.vendor == "postgresql":  # the common case on a re-sync: issues back as they were, one statement
+        for key in issues_seen_again_update(
+            connection_id=connection.pk,
+            data_type=data_type,
+            issues=[
+                (external_id, code, issue.message, issue.platform_url[:500], issue.visible_id[:255])
+                for (external_id, code), issue in by_key.items()
+            ],
+            states=LIVE_STATES,
+            now=now,
+            job_id=job.pk if job is not None else None,
+            event_id=event.pk if event is not None else None,
+        ):
             del by_key[key]
     if by_key:
         _record(connection, data_type, by_key, now=now, job=job, event=event)
@@ -136,7 +147,7 @@ def _record(
         for name, value in seen_by.items():
             setattr(row, name, value)
         refreshed.append(row)
-    if seen_again:  # one plain UPDATE, not a CASE per row (on PostgreSQL ``_seen_again`` took most before)
+    if seen_again:  # one plain UPDATE, not a CASE per row (on PostgreSQL ``issues_seen_again_update`` took most)
         SyncIssue.objects.filter(pk__in=seen_again).update(
             last_seen_at=now, occurrences=F("occurrences") + 1, updated_at=now, **seen_by
         )
@@ -149,30 +160,6 @@ def _record(
         missing = _reopen(connection, missing, resolved, now=now, job=job, event=event)
     if missing:
         _open(connection, data_type, missing, now=now, job=job, event=event)
-
-
-def _seen_again(
-    connection: Connection,
-    data_type: str,
-    by_key: Mapping[tuple[str, str], RecordIssue],
-    *,
-    now: datetime,
-    job: SyncJob | None,
-    event: WebhookEvent | None,
-) -> set[tuple[str, str]]:
-    """Refresh the live issues that came back with the same message and links; returns their keys."""
-    return issues_seen_again_update(
-        connection_id=connection.pk,
-        data_type=data_type,
-        issues=[
-            (external_id, code, issue.message, issue.platform_url[:500], issue.visible_id[:255])
-            for (external_id, code), issue in by_key.items()
-        ],
-        states=[str(state) for state in LIVE_STATES],
-        now=now,
-        job_id=job.pk if job is not None else None,
-        event_id=event.pk if event is not None else None,
-    )
 
 
 def _reopen(
