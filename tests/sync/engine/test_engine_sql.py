@@ -38,6 +38,9 @@ RECORDS = ["r0", "r1", "r2", "r3"]
 
 #: what a text or JSON column may hold: PostgreSQL takes no NUL character
 text = st.text(st.characters(exclude_categories=("Cs",), exclude_characters="\x00"), max_size=8)
+#: an issue's code and state, as the issue tests draw them
+codes = st.sampled_from(["missing_sku", "refused"])
+states = st.sampled_from(["open", "muted", "resolved"])
 moments = st.none() | st.datetimes(
     min_value=datetime(2000, 1, 1), max_value=datetime(2100, 1, 1), timezones=st.just(UTC)
 )
@@ -349,8 +352,8 @@ def issue_rows() -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
     stored=st.lists(
         st.tuples(
             st.sampled_from(RECORDS),
-            st.sampled_from(["missing_sku", "refused"]),
-            st.sampled_from(["open", "muted", "resolved"]),
+            codes,
+            states,
         ),
         max_size=4,
         unique_by=lambda issue: issue[:2],
@@ -360,7 +363,7 @@ def issue_rows() -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
             st.sampled_from(RECORDS),
             text,
             text,
-            st.sampled_from(["missing_sku", "refused"]),
+            codes,
             text | st.text("aé€😀", min_size=1999, max_size=2001),  # either side of the note's cut
         ),
         min_size=1,
@@ -424,8 +427,8 @@ def test_the_issues_insert_opens_and_records_what_the_orm_does(
     stored=st.lists(
         st.tuples(
             st.sampled_from(RECORDS),
-            st.sampled_from(["missing_sku", "refused"]),
-            st.sampled_from(["open", "muted", "resolved"]),
+            codes,
+            states,
             st.sampled_from(["m1", "m2"]),
             st.sampled_from(["https://store.test/1", "https://store.test/2"]),
             st.sampled_from(["SKU-1", "SKU-2"]),
@@ -436,7 +439,7 @@ def test_the_issues_insert_opens_and_records_what_the_orm_does(
     incoming=st.lists(
         st.tuples(
             st.sampled_from([*RECORDS, "absent"]),
-            st.sampled_from(["missing_sku", "refused"]),
+            codes,
             st.sampled_from(["m1", "m2"]),
             st.sampled_from(["", "https://store.test/1", "https://store.test/2"]),
             st.sampled_from(["", "SKU-1", "SKU-2"]),
@@ -502,8 +505,8 @@ def test_the_issues_seen_again_update_refreshes_what_the_orm_did(
             st.integers(0, 1),
             st.sampled_from(["products", "customers"]),
             st.sampled_from(RECORDS),
-            st.sampled_from(["missing_sku", "refused"]),
-            st.sampled_from(["open", "muted", "resolved"]),
+            codes,
+            states,
         ),
         max_size=6,
         unique_by=lambda issue: issue[:4],
