@@ -24,6 +24,7 @@ import json
 import queue
 import resource
 import statistics
+import subprocess
 import threading
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -212,7 +213,12 @@ def main() -> None:
     finally:
         for proc in (woo_proc, spark_proc):
             proc.terminate()
-            proc.wait(timeout=10)
+        for proc in (woo_proc, spark_proc):
+            try:  # gunicorn waits for this process's kept-alive connections before it stops: no need
+                proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
 
 
 if __name__ == "__main__":
