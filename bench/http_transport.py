@@ -1,8 +1,10 @@
 """CPU a SparkLayer write costs the sending process, by transport: requests' ``Session.request``,
 ``session_send`` through requests' adapter (``OUTBOUND_CURL=false``), ``session_send`` through
-libcurl (``ignite_bridge/core/curl.py``, the default).
+libcurl (``ignite_bridge/core/curl.py``, the default). With ``--store-pages N``, also a full sync's
+store read: a listing page of 100 products from the WooCommerce sandbox, on a store's session (through
+the address guard), by ``session_send`` through requests' adapter and through libcurl.
 
-    .venv/bin/python bench/http_transport.py --calls 3000
+    .venv/bin/python bench/http_transport.py --calls 3000 --store-pages 300
 
 Starts the SparkLayer sandbox in its own process and sends ``--calls`` product upserts (a real
 product body, ~2 KB) per transport over one keep-alive connection, in rounds that alternate the
@@ -32,6 +34,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--calls", type=int, default=3000)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--store-pages", type=int, default=0, help="> 0: also this many store listing pages a round")
     args = parser.parse_args()
     import django
 
@@ -41,6 +44,7 @@ def main() -> None:
     from ignite_bridge.core.http import json_request_body, session_send, shared_session
 
     proc, url = start("sandbox.sparklayer", ready="")
+    procs = [proc]
     try:
         token = _token(url)
         session = shared_session(url)
@@ -66,21 +70,48 @@ def main() -> None:
         transports = {"Session.request": usual, "session_send, requests' adapter": through(False),
                       "session_send, libcurl": through(True)}  # fmt: skip
         figures: dict[str, dict[str, list[float]]] = {name: {"cpu": [], "wall": []} for name in transports}
+        calls = dict.fromkeys(transports, args.calls)
+        if args.store_pages > 0:
+            woo_proc, woo = start("sandbox.woocommerce", "--products", "1000", ready="/_sandbox/stats")
+            procs.append(woo_proc)
+            store = shared_session(woo, guarded=True)
+            fields = "id,name,slug,sku,type,status,price,regular_price,stock_quantity,stock_status,date_modified_gmt"
+            page = [0]
+
+            def store_page(curl: bool) -> Any:
+                def call() -> Any:
+                    settings.OUTBOUND_CURL = curl
+                    page[0] = page[0] % 10 + 1
+                    kwargs = {"params": {"per_page": 100, "page": page[0], "orderby": "id", "order": "asc",
+                                         "_fields": fields},
+                              "headers": {"Accept": "application/json", "User-Agent": "bench"},
+                              "auth": ("ck_sandbox", "cs_sandbox"), "timeout": (5, 30)}  # fmt: skip
+                    answer = session_send(store, "GET", f"{woo}/wp-json/wc/v3/products", kwargs)
+                    answer.json()
+                    return answer
+
+                return call
+
+            for name, curl in (("store page, requests' adapter", False), ("store page, libcurl", True)):
+                transports[name] = store_page(curl)
+                calls[name] = args.store_pages
+                figures[name] = {"cpu": [], "wall": []}
         for _ in range(args.rounds):
             for name, call in transports.items():
-                for _ in range(50):
+                for _ in range(min(50, calls[name])):
                     call().raise_for_status()
                 cpu, wall = time.process_time(), time.perf_counter()
-                for _ in range(args.calls):
+                for _ in range(calls[name]):
                     call().raise_for_status()
-                figures[name]["cpu"].append((time.process_time() - cpu) / args.calls * 1e6)
-                figures[name]["wall"].append((time.perf_counter() - wall) / args.calls * 1e6)
+                figures[name]["cpu"].append((time.process_time() - cpu) / calls[name] * 1e6)
+                figures[name]["wall"].append((time.perf_counter() - wall) / calls[name] * 1e6)
         for name, got in figures.items():
-            print(json.dumps({"transport": name, "calls": args.calls, "rounds": args.rounds,
+            print(json.dumps({"transport": name, "calls": calls[name], "rounds": args.rounds,
                               "cpu_us_per_call": round(statistics.median(got["cpu"])),
                               "wall_us_per_call": round(statistics.median(got["wall"]))}))  # fmt: skip
     finally:
-        proc.terminate()
+        for started in procs:
+            started.terminate()
 
 
 def _token(url: str) -> str:

@@ -12,6 +12,7 @@ from django.core.cache import caches
 from django.db import transaction
 from rest_framework.test import APIClient
 
+from ignite_bridge.core.curl import forget_lookups
 from tests.support import Stores, shared_gates_clear
 from tests.workers import WorkerProcess, worker_environment
 
@@ -42,10 +43,13 @@ def _libcurl_loopback_only(monkeypatch: pytest.MonkeyPatch) -> None:
     from pytest_socket import SocketConnectBlockedError
 
     from ignite_bridge.core import http
+    from ignite_bridge.core.pinned import AddressGuardAdapter
 
     real = http.curl_send
 
     def loopback_only(session: Any, method: str, url: str, **kwargs: Any) -> Any:
+        if isinstance(kwargs.get("adapter"), AddressGuardAdapter):
+            return real(session, method, url, **kwargs)  # the guard opens its sockets in Python: held already
         host = urlsplit(url).hostname or ""
         try:
             loopback = host == "localhost" or ipaddress.ip_address(host).is_loopback
@@ -61,6 +65,7 @@ def _libcurl_loopback_only(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.fixture(autouse=True)
 def _shared_gates_cleared() -> None:
     shared_gates_clear()
+    forget_lookups()  # a name looked up under one test's DNS is not another's
 
 
 @pytest.fixture

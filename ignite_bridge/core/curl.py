@@ -7,13 +7,14 @@ package; through a reused libcurl handle the same call costs ~0.08 ms (``bench/h
 
 ``curl_send`` is taken by ``ignite_bridge.core.http.session_send`` only where requests would add
 nothing (``curl_usable``): an http(s) URL on a session whose adapter is requests' own
-``HTTPAdapter`` unchanged (the store sessions mount the SSRF address guard, tests that patch the
-adapter with ``responses`` and OpenTelemetry's instrumentation keep requests' path), with no proxy,
-no client certificate, no ``auth=`` object and no content encoding libcurl cannot decode offered, and with
-``settings.OUTBOUND_CURL`` on (the default).
+``HTTPAdapter`` or the store sessions' address guard (``AddressGuardAdapter``), both unchanged (tests
+that patch the adapter with ``responses`` and OpenTelemetry's instrumentation keep requests' path),
+with no proxy, no client certificate, no ``auth=`` but a (user, password) pair and no content
+encoding libcurl cannot decode offered, and with ``settings.OUTBOUND_CURL`` on (the default).
 
 What goes on the wire is what requests would send: the session's headers, then the call's (a
-``None`` value removes one), the body as given, HTTP/1.1, keep-alive (one libcurl handle per
+``None`` value removes one), a (user, password) ``auth=`` as requests' Basic ``Authorization``
+header, the body as given, HTTP/1.1, keep-alive (one libcurl handle per
 thread and process, its connections kept between calls); libcurl adds no ``Expect: 100-continue``
 and no form content type. The answer comes back as a ``requests.Response`` (status, reason, headers
 with repeated ones joined as urllib3 joins them, the body decoded from gzip/deflate as requests
@@ -22,12 +23,24 @@ decodes it). Certificates are checked against the session's bundle (certifi's, l
 ``ConnectTimeout``, ``ReadTimeout`` (nothing sent or received for the read timeout, as urllib3 counts
 it: ``_perform``), ``SSLError``, ``ConnectionError``. Redirects are not followed here: the
 caller follows them the way requests does (within the origin).
+
+**The address guard** (``ignite_bridge/core/pinned.py``) holds on this path as on requests': a call
+on a guarded session first gets the host's checked addresses (``outbound.checked_addresses``: a
+non-public one refuses the call, ``OutboundUrlRefused``, before anything is sent), hands exactly those
+to libcurl in place of its own name lookup (``CURLOPT_RESOLVE``), and opens each new connection
+itself (``CURLOPT_OPENSOCKETFUNCTION``, through ``pinned.open_socket``), to an address only if it is
+one of them; guarded calls keep their connections apart from plain ones (``curl_handle``). ``Host``,
+TLS SNI and the certificate check keep the host name. A name's lookup is kept for ``LOOKUP_SECONDS``
+(libcurl's own DNS cache keeps one a minute), so a call on a kept-alive connection makes none; what
+is allowed is judged again on every call.
 """
 
 from __future__ import annotations
 
 import functools
+import ipaddress
 import os
+import socket
 import threading
 import time
 from collections.abc import Mapping
@@ -40,13 +53,28 @@ import pycurl
 import requests
 from django.conf import settings
 from requests.adapters import HTTPAdapter
+from requests.auth import _basic_auth_str
 from requests.exceptions import ConnectionError, ConnectTimeout, ReadTimeout, SSLError
 from requests.structures import CaseInsensitiveDict
 from requests.utils import check_header_validity, get_encoding_from_headers
 
-#: ``HTTPAdapter.send`` as requests defines it: anything else (``responses``, an instrumentation)
-#: means someone watches requests' adapter, and the call goes through it
+from ignite_bridge.core import outbound, pinned
+from ignite_bridge.core.pinned import AddressGuardAdapter
+
+#: ``HTTPAdapter.send`` (and the guard's) as defined here: anything else (``responses``, an
+#: instrumentation) means someone watches requests' adapter, and the call goes through it
 _ADAPTER_SEND = HTTPAdapter.send
+_GUARD_SEND = AddressGuardAdapter.send
+_ADAPTERS = (HTTPAdapter, AddressGuardAdapter)
+
+#: seconds a store host's name lookup is used for new connections before it is made again
+LOOKUP_SECONDS = 30.0
+#: most names kept (a process talks to a store or a few; past this, every lookup starts again)
+LOOKUPS_KEPT = 1024
+_lookups: dict[tuple[str, int], tuple[float, list[tuple[Any, ...]]]] = {}
+_lookups_lock = threading.Lock()
+#: urllib3's own option on every connection it opens (the guarded connections are opened here)
+_SOCKET_OPTIONS = [(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)]
 
 _TLS_ERRORS = frozenset(
     {
@@ -83,15 +111,21 @@ def curl_usable(
     """Whether ``curl_send`` sends this call (``headers``: ``request_headers``) exactly as requests' adapter
     would (see the module)."""
     return (
-        type(adapter) is HTTPAdapter
+        type(adapter) in _ADAPTERS
         and HTTPAdapter.send is _ADAPTER_SEND
+        and AddressGuardAdapter.send is _GUARD_SEND
         and not session.proxies
         and not session.cert
-        and auth is None
+        and (auth is None or _user_and_password(auth))
         and url.startswith(("http://", "https://"))
         and _decodable(headers.get("Accept-Encoding"))
         and _enabled()
     )
+
+
+def _user_and_password(auth: Any) -> bool:
+    """An ``auth=`` requests turns into a Basic ``Authorization`` header (``_basic_auth_str``)."""
+    return type(auth) is tuple and len(auth) == 2 and all(type(part) is str for part in auth)
 
 
 @functools.lru_cache(maxsize=16)
@@ -114,15 +148,18 @@ def _enabled() -> bool:
     return bool(getattr(settings, "OUTBOUND_CURL", True)) if settings.configured else True
 
 
-def curl_handle() -> tuple[pycurl.Curl, pycurl.CurlMulti]:
+def curl_handle(*, guarded: bool = False) -> tuple[pycurl.Curl, pycurl.CurlMulti]:
     """This thread's libcurl handle and the multi handle that drives it (its keep-alive connections
-    live there); a forked child makes its own."""
-    handle: pycurl.Curl | None = getattr(_local, "handle", None)
-    if handle is None or _local.pid != os.getpid():
-        handle = _local.handle = pycurl.Curl()
-        _local.multi = pycurl.CurlMulti()
+    live there); a forked child makes its own. Guarded calls have their own pair: a connection libcurl
+    opened for a plain call is never one a store's call finds kept alive."""
+    handles: dict[bool, tuple[pycurl.Curl, pycurl.CurlMulti]] | None = getattr(_local, "handles", None)
+    if handles is None or _local.pid != os.getpid():
+        handles = _local.handles = {}
         _local.pid = os.getpid()
-    return handle, _local.multi
+    pair = handles.get(guarded)
+    if pair is None:
+        pair = handles[guarded] = (pycurl.Curl(), pycurl.CurlMulti())
+    return pair
 
 
 def curl_send(
@@ -133,21 +170,97 @@ def curl_send(
     headers: CaseInsensitiveDict[str],
     body: bytes | None,
     timeout: Any,
+    adapter: Any = None,
+    auth: tuple[str, str] | None = None,
 ) -> requests.Response:
     """One request (``headers``: ``request_headers``) over this thread's handle; the answer as requests
-    would have returned it."""
+    would have returned it. On ``adapter``, the session's, an ``AddressGuardAdapter`` pins the call's
+    connections to checked addresses (the module's last part): ``OutboundUrlRefused`` when there are none."""
     method = method.upper()
-    handle, multi = curl_handle()
+    if auth is not None:
+        headers = CaseInsensitiveDict(headers)
+        headers["Authorization"] = _basic_auth_str(*auth)  # as requests' ``prepare_auth`` sets it
+    guarded = isinstance(adapter, AddressGuardAdapter)
+    handle, multi = curl_handle(guarded=guarded)
     handle.reset()  # options only: the open connections stay with the multi handle
     _set_request(handle, method, url, headers, body)
     connect, read = timeout if isinstance(timeout, tuple) else (timeout, timeout)
     _set_limits(handle, url, connect, session.verify)
+    refused: list[requests.RequestException] = []
+    if guarded:
+        _pin(handle, url, adapter.origin_port, connect, refused)
     chunks: list[bytes] = []
     header_lines: list[bytes] = []
     handle.setopt(pycurl.WRITEFUNCTION, chunks.append)
     handle.setopt(pycurl.HEADERFUNCTION, lambda line: _header_line(header_lines, line))
-    _perform(handle, multi, url, connect, read)
+    try:
+        _perform(handle, multi, url, connect, read)
+    except ConnectionError as exc:
+        if refused:  # what opening the connection met, as requests' guarded path raises it
+            raise refused[-1] from exc
+        raise
     return _response(handle, method, url, headers, body, header_lines, b"".join(chunks))
+
+
+def forget_lookups() -> None:
+    """Drop every kept name lookup (``LOOKUP_SECONDS``)."""
+    with _lookups_lock:
+        _lookups.clear()
+
+
+def _kept_lookup(host: str, port: int, **kwargs: Any) -> list[tuple[Any, ...]]:
+    """``outbound.resolve_host``'s answer, kept ``LOOKUP_SECONDS`` (a failed lookup is not kept)."""
+    key = (host, port)
+    now = time.monotonic()
+    kept = _lookups.get(key)
+    if kept is not None and now - kept[0] < LOOKUP_SECONDS:
+        return kept[1]
+    infos = outbound.resolve_host(host, port, **kwargs)
+    with _lookups_lock:
+        if len(_lookups) >= LOOKUPS_KEPT:
+            _lookups.clear()
+        _lookups[key] = (now, infos)
+    return infos
+
+
+def _pin(
+    handle: pycurl.Curl,
+    url: str,
+    origin_port: int | None,
+    connect: float | None,
+    refused: list[requests.RequestException],
+) -> None:
+    """The address guard on this call: its host's checked addresses (``OutboundUrlRefused`` if any is not
+    allowed) become libcurl's answer for the name, and a new connection is opened here, by
+    ``pinned.open_socket``, to one of them only; what that meets goes to ``refused``."""
+    _scheme, host, port = pinned.origin_of(url)
+    addresses = outbound.checked_addresses(host, port, origin_port=origin_port, resolver=_kept_lookup)
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:  # a name: libcurl looks up nothing, it takes these
+        listed = ",".join(f"[{address}]" if address.version == 6 else str(address) for address in addresses)
+        handle.setopt(pycurl.RESOLVE, [f"{host}:{port}:{listed}"])
+    allowed = frozenset(addresses)
+
+    def open_checked(_purpose: int, address: Any) -> Any:
+        try:
+            chosen = ipaddress.ip_address(str(address.addr[0]).split("%", 1)[0])
+            if chosen not in allowed:
+                refused.append(ConnectionError(f"{host}:{port}: {chosen} is not an address the guard checked"))
+                return pycurl.SOCKET_BAD
+            return pinned.open_socket(str(chosen), address.addr[1], connect, None, _SOCKET_OPTIONS)
+        except TimeoutError:
+            refused.append(ConnectTimeout(f"Connection to {host} timed out. (connect timeout={connect})"))
+        except OSError as exc:
+            refused.append(ConnectionError(f"{host}:{port}: failed to establish a new connection: {exc}"))
+        return pycurl.SOCKET_BAD
+
+    handle.setopt(pycurl.OPENSOCKETFUNCTION, open_checked)
+    handle.setopt(pycurl.SOCKOPTFUNCTION, _already_connected)
+
+
+def _already_connected(_fd: int, _purpose: int) -> int:
+    return int(pycurl.SOCKOPT_ALREADY_CONNECTED)
 
 
 def _perform(handle: pycurl.Curl, multi: pycurl.CurlMulti, url: str, connect: float | None, read: float | None) -> None:

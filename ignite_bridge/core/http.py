@@ -127,10 +127,11 @@ def session_send(session: requests.Session, method: str, url: str, kwargs: dict[
     mapping of texts, numbers and lists of them) are encoded as requests encodes them
     (``url_with_params``). Anything else goes the usual way: parameters of another shape, a URL
     requests would re-quote, and every call while OpenTelemetry traces requests (its
-    instrumentation wraps ``Session.send``). Where requests would add nothing at all (a host from
-    settings: no address guard, no proxy; ``ignite_bridge/core/curl.py``) the call goes through libcurl,
-    a quarter of the CPU again. A redirect is followed the way ``Session.send`` follows it (within the
-    origin), without sending the first request again: a 303 may answer a POST it carried out."""
+    instrumentation wraps ``Session.send``). Where requests would add nothing at all (no proxy, no
+    test double on its adapter; ``ignite_bridge/core/curl.py``) the call goes through libcurl, a quarter
+    of the CPU again, a store's through the same address guard. A redirect is followed the way
+    ``Session.send`` follows it (within the origin), without sending the first request again: a 303
+    may answer a POST it carried out."""
     body = kwargs.get("data")
     params = kwargs.get("params")
     if (
@@ -148,7 +149,10 @@ def session_send(session: requests.Session, method: str, url: str, kwargs: dict[
     adapter = session.get_adapter(url)
     headers = request_headers(session, kwargs.get("headers"))
     if curl_usable(session, adapter, url, auth=kwargs.get("auth"), headers=headers):
-        response = curl_send(session, method, url, headers=headers, body=body, timeout=kwargs.get("timeout"))
+        response = curl_send(
+            session, method, url, headers=headers, body=body, timeout=kwargs.get("timeout"), adapter=adapter,
+            auth=kwargs.get("auth"),
+        )  # fmt: skip
         if not response.is_redirect:
             return response
         return _follow_redirects(session, response, response.request, kwargs)  # type: ignore[arg-type]

@@ -75,8 +75,8 @@ PLATFORM_CONNECT_TIMEOUT = env.float("PLATFORM_CONNECT_TIMEOUT", default=5.0)
 PLATFORM_READ_TIMEOUT = env.float("PLATFORM_READ_TIMEOUT", default=30.0)
 SPARKLAYER_CONNECT_TIMEOUT = env.float("SPARKLAYER_CONNECT_TIMEOUT", default=5.0)
 SPARKLAYER_READ_TIMEOUT = env.float("SPARKLAYER_READ_TIMEOUT", default=30.0)
-#: plain calls to hosts from settings (SparkLayer) go through libcurl, a quarter of requests' CPU a call
-#: (``ignite_bridge/core/curl.py``); false: through requests' adapter, as store calls always do
+#: plain calls (SparkLayer's, and the stores' through the same address guard) go through libcurl, a
+#: quarter of requests' CPU a call (``ignite_bridge/core/curl.py``); false: through requests' adapter
 OUTBOUND_CURL = env.bool("OUTBOUND_CURL", default=True)
 #: a Retry-After longer than this is not slept inside a request: the task is rescheduled
 SPARKLAYER_RETRY_AFTER_CEILING = env.float("SPARKLAYER_RETRY_AFTER_CEILING", default=30.0)

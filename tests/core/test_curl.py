@@ -1,5 +1,6 @@
 """Plain calls through libcurl (``ignite_bridge/core/curl.py``): taken only where requests adds nothing,
-the same request on the wire and the same answer back, requests' failures, keep-alive, TLS checked.
+the same request on the wire and the same answer back, requests' failures, keep-alive, TLS checked, a
+store's connections opened by the address guard to the addresses it checked.
 Every server here is real, on loopback; the request-for-request comparison with requests' own path is
 ``tests/core/test_session_send.py`` (run with the transport on and off)."""
 
@@ -8,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import gzip
 import ipaddress
+import socket
 import ssl
 import time
 from collections.abc import Iterator
@@ -25,10 +27,10 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 from ignite_bridge.core import curl as curl_module
-from ignite_bridge.core import http
+from ignite_bridge.core import http, outbound, pinned
 from ignite_bridge.core.errors import TransientError
 from ignite_bridge.core.http import HttpClientBase, session_send, shared_session
-from ignite_bridge.core.pinned import OriginLockedSession
+from ignite_bridge.core.pinned import OriginLockedSession, guard_session
 from tests.support import LoopbackHandler, serving
 
 
@@ -112,16 +114,114 @@ def plain_session() -> requests.Session:
     return session
 
 
-def test_a_settings_host_goes_through_libcurl_and_a_store_through_requests(
-    server: Server, sent_by_curl: list[str]
+@pytest.fixture
+def guard_opened(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, int]]:
+    """(address, port) of every connection the address guard opened (``pinned.open_socket``, which still opens it)."""
+    opened: list[tuple[str, int]] = []
+    real = pinned.open_socket
+
+    def recording(address: str, port: int, *args: Any) -> socket.socket:
+        opened.append((address, port))
+        return real(address, port, *args)
+
+    monkeypatch.setattr(pinned, "open_socket", recording)
+    return opened
+
+
+def dns_answering(monkeypatch: pytest.MonkeyPatch, address: str) -> list[str]:
+    """Play DNS: every name resolves to ``address``; the names looked up, in order."""
+    looked_up: list[str] = []
+
+    def resolve(host: str, port: int, **kwargs: Any) -> list[tuple[Any, ...]]:
+        looked_up.append(host)
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (address, port))]
+
+    monkeypatch.setattr(outbound, "resolve_host", resolve)
+    return looked_up
+
+
+def test_a_settings_host_and_a_store_go_through_libcurl_the_stores_connection_opened_by_the_guard(
+    server: Server, sent_by_curl: list[str], guard_opened: list[tuple[str, int]]
 ) -> None:
     spark = shared_session(server.url)  # SparkLayer's kind: hosts from settings
     store = shared_session(server.url, guarded=True)  # a store's: through the address guard
     assert session_send(spark, "POST", f"{server.url}/api/v1/products", {"data": b"{}"}).json()["ok"]
-    assert sent_by_curl == [f"{server.url}/api/v1/products"]
-    assert session_send(store, "GET", f"{server.url}/wp-json/wc/v3/products", {}).json()["ok"]
-    assert sent_by_curl == [f"{server.url}/api/v1/products"]
-    assert len(server.seen) == 2
+    assert guard_opened == []
+    for _ in range(3):
+        assert session_send(store, "GET", f"{server.url}/wp-json/wc/v3/products", {}).json()["ok"]
+    assert sent_by_curl == [f"{server.url}/api/v1/products"] + [f"{server.url}/wp-json/wc/v3/products"] * 3
+    port = int(server.url.rsplit(":", 1)[1])
+    assert guard_opened == [("127.0.0.1", port)]  # one connection, kept alive for the next two
+    assert len(server.seen) == 4
+    assert len(server.connections) == 2
+
+
+def test_a_store_name_goes_to_the_address_checked_keeps_its_name_and_is_looked_up_again_after_a_while(
+    server: Server,
+    sent_by_curl: list[str],
+    guard_opened: list[tuple[str, int]],
+    monkeypatch: pytest.MonkeyPatch,
+    settings: Any,
+) -> None:
+    settings.IGNITE_ALLOWED_PLATFORM_HOSTS = ["shop.example.test"]  # a store on a private network
+    looked_up = dns_answering(monkeypatch, "127.0.0.1")
+    port = int(server.url.rsplit(":", 1)[1])
+    url = f"http://shop.example.test:{port}/wp-json/wc/v3/products"
+    store = shared_session(url, guarded=True)
+    session_send(store, "GET", url, {})
+    session_send(store, "GET", url, {})
+    assert looked_up == ["shop.example.test"]  # the second call's connection was kept: no lookup
+    assert guard_opened == [("127.0.0.1", port)]
+    assert [seen["headers"]["Host"] for seen in server.seen] == [f"shop.example.test:{port}"] * 2
+    monkeypatch.setattr(curl_module, "LOOKUP_SECONDS", 0.0)
+    session_send(store, "GET", url, {})
+    assert looked_up == ["shop.example.test"] * 2  # looked up and judged again, the kept connection used
+    assert sent_by_curl == [url] * 3
+    settings.IGNITE_ALLOWED_PLATFORM_HOSTS = []  # off the allow-list, 127.0.0.1 is refused at once
+    monkeypatch.setattr(curl_module, "LOOKUP_SECONDS", 30.0)
+    with pytest.raises(outbound.OutboundUrlRefused, match="non-public address"):
+        session_send(store, "GET", url, {})
+    assert len(server.seen) == 3
+
+
+def test_a_store_connection_the_guard_cannot_open_is_requests_connect_failure(
+    server: Server, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = shared_session(server.url, guarded=True)
+    url = f"{server.url}/wp-json/wc/v3/products"
+    failures = ((TimeoutError("slow"), requests.ConnectTimeout), (OSError("reset"), requests.ConnectionError))
+    for raised, expected in failures:
+
+        def failing(*_args: Any, raised: Exception = raised) -> socket.socket:
+            raise raised
+
+        monkeypatch.setattr(pinned, "open_socket", failing)
+        with pytest.raises(expected) as caught:
+            session_send(store, "GET", url, {"timeout": (1, 1)})
+        assert caught.type is expected
+    assert server.seen == []
+
+
+def test_an_address_the_guard_did_not_check_is_never_connected(
+    server: Server, guard_opened: list[tuple[str, int]], monkeypatch: pytest.MonkeyPatch, settings: Any
+) -> None:
+    """The guard hands libcurl the checked addresses for the name; should libcurl still pick another (its DNS
+    cache, a lookup of its own), the connection is refused before it is opened."""
+    settings.IGNITE_ALLOWED_PLATFORM_HOSTS = ["shop.example.test"]
+    dns_answering(monkeypatch, "127.0.0.2")
+    port = int(server.url.rsplit(":", 1)[1])
+    real_pin = curl_module._pin
+
+    def pin_then_resolve_elsewhere(handle: pycurl.Curl, *args: Any) -> None:
+        real_pin(handle, *args)
+        handle.setopt(pycurl.RESOLVE, [f"shop.example.test:{port}:127.0.0.1"])  # what the guard did not check
+
+    monkeypatch.setattr(curl_module, "_pin", pin_then_resolve_elsewhere)
+    store = shared_session(f"http://shop.example.test:{port}", guarded=True)
+    with pytest.raises(requests.ConnectionError, match="not an address the guard checked"):
+        session_send(store, "GET", f"http://shop.example.test:{port}/x", {})
+    assert guard_opened == []
+    assert server.seen == []
 
 
 def test_requests_path_whenever_something_watches_or_changes_what_requests_sends(
@@ -132,7 +232,13 @@ def test_requests_path_whenever_something_watches_or_changes_what_requests_sends
     proxied.proxies = {"http": "http://127.0.0.1:9"}
     assert not usable(proxied, url)
     session = plain_session()
-    assert not usable(session, url, auth=("ck", "cs"))
+    assert usable(session, url, auth=("ck", "cs"))  # requests' Basic header, which libcurl sends as well
+    assert not usable(session, url, auth=requests.auth.HTTPDigestAuth("ck", "cs"))
+    assert not usable(session, url, auth=(b"ck", b"cs"))
+    assert usable(shared_session(url, guarded=True), url)  # a store's session, through the guard
+    guarded_proxied = guard_session(plain_session(), origin_port=None, pool_maxsize=1)
+    guarded_proxied.proxies = {"http": "http://127.0.0.1:9"}
+    assert not usable(guarded_proxied, url)
     certified = plain_session()
     certified.cert = "/nonexistent/client.pem"
     assert not usable(certified, url)
@@ -144,6 +250,7 @@ def test_requests_path_whenever_something_watches_or_changes_what_requests_sends
     with responses.RequestsMock() as mocked:  # a test double on requests' adapter sees every call
         mocked.get(url, json={"mocked": True})
         assert session_send(session, "GET", url, {}).json() == {"mocked": True}
+        assert session_send(shared_session(url, guarded=True), "GET", url, {}).json() == {"mocked": True}
     assert sent_by_curl == []
     assert session_send(session, "GET", url, {}).json()["ok"]
     assert sent_by_curl == [url]
@@ -263,8 +370,6 @@ class socket_closed_port:
     """A loopback port nobody listens on."""
 
     def __enter__(self) -> int:
-        import socket
-
         with socket.socket() as sock:
             sock.bind(("127.0.0.1", 0))
             return int(sock.getsockname()[1])

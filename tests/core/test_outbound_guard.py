@@ -2,7 +2,8 @@
 
 Nothing here reaches a non-loopback address: the resolver is replaced to play DNS, and where a
 "public" address is connected to, ``pinned.open_socket`` is replaced to record the address the
-guard chose and connect to a loopback server instead.
+guard chose and connect to a loopback server instead. Each test runs through libcurl and through
+requests' adapter (``transport``).
 """
 
 from __future__ import annotations
@@ -34,6 +35,14 @@ def echo_app(environ: dict[str, Any], start_response: Any) -> list[bytes]:
     body = json.dumps({"host": environ.get("HTTP_HOST"), "path": path}).encode()
     start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
     return [body]
+
+
+@pytest.fixture(autouse=True, params=["libcurl", "requests"])
+def transport(request: pytest.FixtureRequest, settings: Any) -> str:
+    """Every test runs on both paths a store call can take (``ignite_bridge/core/curl.py`` and requests'
+    adapter): the guard must hold on each."""
+    settings.OUTBOUND_CURL = request.param == "libcurl"
+    return str(request.param)
 
 
 @pytest.fixture

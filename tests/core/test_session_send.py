@@ -18,7 +18,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ignite_bridge.core.http import json_request_body, session_send, url_with_params
-from ignite_bridge.core.pinned import OriginLockedSession, RedirectRefused
+from ignite_bridge.core.pinned import OriginLockedSession, RedirectRefused, guard_session, origin_of
 from tests.support import LoopbackHandler, serving
 
 
@@ -61,6 +61,13 @@ def fresh_session() -> requests.Session:
     return session
 
 
+def session_of(kind: str, base: str) -> requests.Session:
+    """``plain``, or ``guarded``: a store's kind, every connection through the address guard (127.0.0.1 is
+    allow-listed in tests on the port the store's URL names)."""
+    session = fresh_session()
+    return session if kind == "plain" else guard_session(session, origin_port=origin_of(base)[2], pool_maxsize=1)
+
+
 CALLS = [
     ("POST", "/api/v1/products", {"data": b'{"sku":"caf\xc3\xa9"}'}),
     ("PUT", "/api/v1/customers/c-1", {"data": b"{}"}),
@@ -80,15 +87,20 @@ CALLS = [
 
 
 @pytest.mark.usefixtures("transport")
+@pytest.mark.parametrize("kind", ["plain", "guarded"])
 @pytest.mark.parametrize(("method", "path", "extra"), CALLS)
 def test_the_server_receives_what_session_request_would_have_sent(
-    server: tuple[str, list[dict[str, Any]], dict[str, str]], method: str, path: str, extra: dict[str, Any]
+    server: tuple[str, list[dict[str, Any]], dict[str, str]],
+    method: str,
+    path: str,
+    extra: dict[str, Any],
+    kind: str,
 ) -> None:
     base, seen, _ = server
     kwargs = {"headers": {"Authorization": "Bearer t", "Accept": "application/json", "X-Request-ID": "r1"},
               "timeout": (5, 10), **extra}  # fmt: skip
-    usual = fresh_session().request(method, base + path, **kwargs)
-    lean = session_send(fresh_session(), method, base + path, dict(kwargs))
+    usual = session_of(kind, base).request(method, base + path, **kwargs)
+    lean = session_send(session_of(kind, base), method, base + path, dict(kwargs))
     assert (lean.status_code, lean.json()) == (usual.status_code, usual.json()) == (200, {"ok": True})
     first, second = seen
     assert second == first
