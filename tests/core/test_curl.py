@@ -30,7 +30,7 @@ from ignite_bridge.core import curl as curl_module
 from ignite_bridge.core import http, outbound, pinned
 from ignite_bridge.core.errors import TransientError
 from ignite_bridge.core.http import HttpClientBase, session_send, shared_session
-from ignite_bridge.core.pinned import OriginLockedSession, guard_session
+from ignite_bridge.core.pinned import OriginLockedSession, guard_session, origin_of
 from tests.support import LoopbackHandler, serving
 
 
@@ -364,6 +364,26 @@ def test_tls_is_checked_against_the_sessions_bundle(tmp_path: Path, sent_by_curl
             session_send(plain_session(), "POST", f"{secure.url}/api/v1/products", {"data": b"{}"})
         assert len(sent_by_curl) == 2
         assert len(secure.seen) == 1
+
+
+def test_tls_on_a_connection_the_guard_opened_is_checked_against_the_sessions_bundle(
+    tmp_path: Path, sent_by_curl: list[str], guard_opened: list[tuple[str, int]]
+) -> None:
+    cert, key = self_signed(tmp_path)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    with running(tls=context) as secure:
+        url = f"{secure.url}/wp-json/wc/v3/products"
+        trusting = guard_session(plain_session(), origin_port=origin_of(url)[2], pool_maxsize=1)
+        trusting.verify = str(cert)
+        assert session_send(trusting, "GET", url, {"auth": ("ck", "cs")}).json()["ok"]
+        untrusting = guard_session(plain_session(), origin_port=origin_of(url)[2], pool_maxsize=1)
+        with pytest.raises(requests.exceptions.SSLError):  # certifi's bundle does not know this certificate
+            session_send(untrusting, "GET", url, {})
+        assert sent_by_curl == [url, url]
+        assert len(guard_opened) == 2  # the second session's call could not reuse the first's verified connection
+        assert len(secure.seen) == 1
+        assert secure.seen[0]["headers"]["Authorization"] == requests.auth._basic_auth_str("ck", "cs")
 
 
 class socket_closed_port:
